@@ -1,0 +1,364 @@
+//! Database connections for both backends through sqlx's `Any` driver.
+//!
+//! One body of portable SQL serves SQLite (the embedded default) and PostgreSQL: numbered
+//! `$1` parameters, `TEXT` ids, `BIGINT` microsecond timestamps, `RETURNING` and
+//! `ON CONFLICT` work the same on both. Only the migrations differ per backend (see
+//! `docs/ARCHITECTURE.md`).
+
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Embedded SQLite file (WAL mode).
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Short lowercase name, as used in migration folders.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A validated database URL; the scheme chooses the backend.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    /// The backend the URL selects.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL itself (may hold a password: never log it; use the `Debug` form).
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// For SQLite, the database file path (without query parameters).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let rest = self
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.url.strip_prefix("sqlite:"))?;
+        Some(rest.split('?').next().unwrap_or(rest))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    /// Shows the URL with any password replaced, so it is safe to log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match url::Url::parse(&self.url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(Some("redacted"));
+                write!(f, "{}", parsed)
+            }
+            _ => write!(f, "{}", self.url),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            let path = rest.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err("a SQLite URL needs a file path, e.g. sqlite://data/auth.db".into());
+            }
+            return Ok(Self {
+                url: raw.to_owned(),
+                backend: Backend::Sqlite,
+            });
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            let parsed = url::Url::parse(raw).map_err(|e| format!("unparsable URL: {e}"))?;
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err("a PostgreSQL URL needs a host".into());
+            }
+            return Ok(Self {
+                url: raw.to_owned(),
+                backend: Backend::Postgres,
+            });
+        }
+        Err("expected a sqlite:// or postgres:// URL".into())
+    }
+}
+
+/// Embedded migrations of one service, one migrator per backend.
+#[derive(Debug)]
+pub struct Migrations {
+    /// Migrations under `migrations/<service>/sqlite`.
+    pub sqlite: Migrator,
+    /// Migrations under `migrations/<service>/postgres`.
+    pub postgres: Migrator,
+}
+
+impl Migrations {
+    /// The migrator for `backend`.
+    pub fn for_backend(&self, backend: Backend) -> &Migrator {
+        match backend {
+            Backend::Sqlite => &self.sqlite,
+            Backend::Postgres => &self.postgres,
+        }
+    }
+}
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Largest number of open connections.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A connection pool plus what the backend needs to run writes safely.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer: write transactions queue here (fairly) rather than spinning
+    /// in SQLite's busy handler. `None` on PostgreSQL, where row locks do the job.
+    write_gate: Option<Arc<Semaphore>>,
+}
+
+impl Db {
+    /// Opens a pool; a missing SQLite file (and its directory) is created.
+    pub async fn connect(url: &DatabaseUrl, config: &PoolConfig) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend();
+        let mut connect_url = url.as_str().to_owned();
+        if let Some(path) = url.sqlite_path() {
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            }
+            if !connect_url.contains("mode=") {
+                connect_url.push(if connect_url.contains('?') { '&' } else { '?' });
+                connect_url.push_str("mode=rwc");
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&connect_url)
+            .await?;
+        Ok(Self {
+            pool,
+            backend,
+            write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
+        })
+    }
+
+    /// Applies every pending migration for this backend.
+    pub async fn migrate(&self, migrations: &Migrations) -> Result<(), MigrateError> {
+        migrations.for_backend(self.backend).run(&self.pool).await
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for reads outside a transaction.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock up front (`BEGIN
+    /// IMMEDIATE`), so a transaction never fails halfway when it upgrades from read to write.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let permit = match &self.write_gate {
+            Some(gate) => Some(
+                Arc::clone(gate)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| sqlx::Error::PoolClosed)?,
+            ),
+            None => None,
+        };
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            _permit: permit,
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction; dereferences to the connection that store functions take.
+#[derive(Debug)]
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    /// Held until commit or rollback so SQLite writers do not overlap.
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Tx {
+    /// Commits; dropping a `Tx` without committing rolls it back.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+/// True when `err` is a unique-constraint violation (on either backend).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        let sqlite: DatabaseUrl = "sqlite://data/auth.db".parse().unwrap();
+        assert_eq!(sqlite.backend(), Backend::Sqlite);
+        assert_eq!(sqlite.sqlite_path(), Some("data/auth.db"));
+        let pg: DatabaseUrl = "postgres://u:p@localhost/auth".parse().unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+    }
+
+    #[test]
+    fn bad_urls_are_rejected() {
+        for bad in [
+            "mysql://x/y",
+            "sqlite::memory:",
+            "postgres://",
+            "nonsense",
+            "sqlite://",
+        ] {
+            assert!(
+                bad.parse::<DatabaseUrl>().is_err(),
+                "{bad} should be rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_form_hides_the_password() {
+        let pg: DatabaseUrl = "postgres://user:hunter2@localhost/auth".parse().unwrap();
+        let shown = format!("{pg:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}
+
+/// A boolean column: PostgreSQL `BOOLEAN`, SQLite `INTEGER` 0/1.
+///
+/// sqlx's `Any` driver reads neither SQLite's `BOOLEAN` declared type nor an integer as `bool`,
+/// so boolean columns are decoded through this type, which accepts both representations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+impl sqlx::Type<Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        use sqlx::any::AnyTypeInfoKind as Kind;
+        matches!(
+            ty.kind,
+            Kind::Bool | Kind::SmallInt | Kind::Integer | Kind::BigInt
+        )
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        use sqlx_core::any::AnyValueKind as Kind;
+        match sqlx::ValueRef::to_owned(&value).kind {
+            Kind::Bool(b) => Ok(Flag(b)),
+            Kind::SmallInt(i) => Ok(Flag(i != 0)),
+            Kind::Integer(i) => Ok(Flag(i != 0)),
+            Kind::BigInt(i) => Ok(Flag(i != 0)),
+            other => Err(format!("expected a boolean, got {other:?}").into()),
+        }
+    }
+}
+
+impl<'q> sqlx::Encode<'q, Any> for Flag {
+    fn encode_by_ref(
+        &self,
+        buf: &mut sqlx_core::any::AnyArgumentBuffer<'q>,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        <bool as sqlx::Encode<'q, Any>>::encode_by_ref(&self.0, buf)
+    }
+}

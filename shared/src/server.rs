@@ -1,0 +1,238 @@
+//! Plumbing every Stride gRPC server shares: health reporting, reflection (v1 and v1alpha),
+//! listeners, shutdown signals and a bounded drain.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// Health status of one server's services, flipped to NOT_SERVING when draining starts.
+#[derive(Clone)]
+pub struct Health {
+    reporter: HealthReporter,
+    services: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Health")
+            .field("services", &self.services)
+            .finish()
+    }
+}
+
+impl Health {
+    /// Tracks the overall status (`""`) and each named service.
+    pub fn new(reporter: HealthReporter, services: Vec<&'static str>) -> Self {
+        Self { reporter, services }
+    }
+
+    /// Marks every service SERVING.
+    pub async fn serving(&self) {
+        self.set(ServingStatus::Serving).await;
+    }
+
+    /// Marks every service NOT_SERVING, so load balancers stop sending new work.
+    pub async fn not_serving(&self) {
+        self.set(ServingStatus::NotServing).await;
+    }
+
+    async fn set(&self, status: ServingStatus) {
+        self.reporter.set_service_status("", status).await;
+        for name in &self.services {
+            self.reporter.set_service_status(*name, status).await;
+        }
+    }
+}
+
+/// Builds the reflection services (v1, and v1alpha for grpcurl 1.8) listing exactly `services`
+/// plus health and reflection itself. The descriptor set holds both packages; each server
+/// lists only what it serves.
+pub fn reflection(
+    services: &[&'static str],
+) -> Result<
+    (
+        tonic_reflection::server::v1::ServerReflectionServer<
+            impl tonic_reflection::server::v1::ServerReflection,
+        >,
+        tonic_reflection::server::v1alpha::ServerReflectionServer<
+            impl tonic_reflection::server::v1alpha::ServerReflection,
+        >,
+    ),
+    tonic_reflection::server::Error,
+> {
+    let builder = |reflection_name: &'static str| {
+        let mut builder = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .with_service_name(HEALTH_SERVICE)
+            .with_service_name(reflection_name);
+        for name in services {
+            builder = builder.with_service_name(*name);
+        }
+        builder
+    };
+    Ok((
+        builder("grpc.reflection.v1.ServerReflection").build_v1()?,
+        builder("grpc.reflection.v1alpha.ServerReflection").build_v1alpha()?,
+    ))
+}
+
+/// Name of the standard health service.
+pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
+
+/// Binds a listener (port 0 picks a free port).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr).await
+}
+
+/// Accepted connections with Nagle disabled: RPCs are small and latency-bound.
+pub fn incoming(listener: TcpListener) -> TcpIncoming {
+    TcpIncoming::from(listener).with_nodelay(Some(true))
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received");
+}
+
+/// Serves until `shutdown` resolves, then drains: health goes NOT_SERVING, new connections are
+/// refused, and in-flight RPCs get at most `drain` to finish before the server is dropped.
+///
+/// `serve` receives the signal future to hand to tonic's `serve_with_incoming_shutdown`.
+pub async fn serve_with_drain<S, Fut>(
+    health: Health,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    drain: Duration,
+    serve: S,
+) -> Result<(), tonic::transport::Error>
+where
+    S: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
+    Fut: Future<Output = Result<(), tonic::transport::Error>>,
+{
+    let (draining_tx, draining_rx) = oneshot::channel::<()>();
+    let signal = Box::pin(async move {
+        shutdown.await;
+        health.not_serving().await;
+        let _ = draining_tx.send(());
+    });
+    let server = serve(signal);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            if draining_rx.await.is_ok() {
+                tokio::time::sleep(drain).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!(drain_secs = drain.as_secs_f64(), "drain deadline reached; dropping in-flight RPCs");
+            Ok(())
+        }
+    }
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened.
+    #[error("cannot open the {service} database {url}: {source}")]
+    Database {
+        /// Which service.
+        service: &'static str,
+        /// The URL, password redacted.
+        url: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("cannot migrate the {service} database: {source}")]
+    Migrate {
+        /// Which service.
+        service: &'static str,
+        /// The migrator's error.
+        source: sqlx::migrate::MigrateError,
+    },
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Anything else the service checks before it serves.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A service's database and listener, ready to serve.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The migrated database.
+    pub db: crate::db::Db,
+    /// The bound listener.
+    pub listener: TcpListener,
+    /// The address actually bound (port 0 resolved).
+    pub local_addr: SocketAddr,
+}
+
+/// Opens and migrates `service`'s database, then binds `addr`.
+pub async fn prepare(
+    service: &'static str,
+    url: &crate::db::DatabaseUrl,
+    migrations: &crate::db::Migrations,
+    addr: SocketAddr,
+) -> Result<Prepared, StartError> {
+    let db = crate::db::Db::connect(url, &crate::db::PoolConfig::default())
+        .await
+        .map_err(|source| StartError::Database {
+            service,
+            url: format!("{url:?}"),
+            source,
+        })?;
+    db.migrate(migrations)
+        .await
+        .map_err(|source| StartError::Migrate { service, source })?;
+    let listener = bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?;
+    Ok(Prepared {
+        db,
+        listener,
+        local_addr,
+    })
+}

@@ -1,0 +1,67 @@
+//! The test harness every Stride integration test uses.
+//!
+//! - [`TestDb`] makes a fresh database per test: a SQLite file in a temporary directory, or a
+//!   PostgreSQL database created on the server named by `STRIDE_TEST_POSTGRES_URL` and dropped
+//!   when the test ends.
+//! - [`TestAuth`] and [`TestFitness`] start the real services in-process on port 0.
+//! - [`backend_tests!`] runs each test once per backend.
+//!
+//! Without `STRIDE_TEST_POSTGRES_URL` the PostgreSQL variants skip, unless
+//! `STRIDE_TEST_POSTGRES=required` (as in CI), where they fail instead. `TEST_LOG=1` shows logs.
+#![forbid(unsafe_code)]
+// A harness reports setup failures by panicking, exactly like an assertion.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod db;
+mod probe;
+mod services;
+
+pub use db::TestDb;
+pub use probe::{health_status, list_services_v1, list_services_v1alpha};
+pub use services::{TestAuth, TestFitness, channel};
+pub use shared::db::Backend;
+
+/// Runs each named `async fn(Backend)` as two tests, `sqlite::<name>` and `postgres::<name>`.
+///
+/// ```ignore
+/// async fn registers_a_user(backend: Backend) { /* … */ }
+/// testkit::backend_tests!(registers_a_user);
+/// ```
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::postgres_available() {
+                        super::$name($crate::Backend::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// True when PostgreSQL tests can run. Panics when they are required but not configured.
+pub fn postgres_available() -> bool {
+    shared::telemetry::init_for_tests();
+    let configured = std::env::var("STRIDE_TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty());
+    let required = std::env::var("STRIDE_TEST_POSTGRES").is_ok_and(|v| v == "required");
+    assert!(
+        configured || !required,
+        "STRIDE_TEST_POSTGRES=required but STRIDE_TEST_POSTGRES_URL is not set"
+    );
+    if !configured {
+        eprintln!("skipping: STRIDE_TEST_POSTGRES_URL is not set");
+    }
+    configured
+}
