@@ -6,6 +6,8 @@
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod mask;
+pub mod paging;
 pub mod server;
 pub mod telemetry;
 pub mod time;
