@@ -1,8 +1,9 @@
-//! Startup: open and migrate the database, bind the listener, wire the gRPC services, serve
-//! until shutdown.
+//! Startup: open and migrate the database, load the signing keys, ensure the bootstrap admin,
+//! bind the listener, wire the gRPC services, serve until shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use shared::db::Db;
 use shared::pb::auth::v1::{
@@ -16,21 +17,62 @@ use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
 use tonic::transport::Server;
 
+use crate::bootstrap;
+use crate::clock::Clock;
 use crate::config::Config;
+use crate::keys::{self, KeyRing};
+use crate::password::Hasher;
 use crate::rpc;
 use crate::store::MIGRATIONS;
+use crate::tokens::Tokens;
 
-/// A built auth service: database migrated, listener bound, ready to [`run`](App::run).
+/// What every handler shares. Cheap to clone (everything inside is reference-counted).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The auth database.
+    pub db: Db,
+    /// The configuration the service started with.
+    pub config: Arc<Config>,
+    /// Signing keys (also reachable through `tokens`).
+    pub keys: KeyRing,
+    /// Token minting and verification.
+    pub tokens: Tokens,
+    /// Argon2id on the bounded blocking pool.
+    pub hasher: Hasher,
+    /// "Now" (injected in tests).
+    pub clock: Clock,
+}
+
+impl AppState {
+    /// Loads (or creates) the signing keys and prepares the hasher over a migrated database.
+    pub async fn new(config: Config, db: Db) -> crate::error::Result<Self> {
+        let clock = config.clock.clone();
+        let keys = KeyRing::open(db.clone(), config.master_key.clone(), clock.clone()).await?;
+        let tokens = Tokens::new(config.tokens.clone(), keys.clone(), clock.clone());
+        let hasher = Hasher::new(&config.password).await?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            keys,
+            tokens,
+            hasher,
+            clock,
+        })
+    }
+}
+
+/// A built auth service: database migrated, keys loaded, listener bound, ready to
+/// [`run`](App::run).
 #[derive(Debug)]
 pub struct App {
-    config: Config,
-    db: Db,
+    state: AppState,
     listener: TcpListener,
     local_addr: SocketAddr,
 }
 
 impl App {
-    /// Opens and migrates the database and binds the listen address (port 0 allowed).
+    /// Opens and migrates the database, loads the keys, ensures the bootstrap admin, and binds
+    /// the listen address (port 0 allowed).
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let prepared = server::prepare(
             "auth",
@@ -39,9 +81,19 @@ impl App {
             config.listen_addr,
         )
         .await?;
+        if config.service_key_is_default() {
+            tracing::warn!(
+                "STRIDE_SERVICE_KEY is not set: using the built-in development key (never in production)"
+            );
+        }
+        let state = AppState::new(config, prepared.db)
+            .await
+            .map_err(|e| StartError::Other(format!("cannot start the auth service: {e}")))?;
+        bootstrap::ensure_admin(&state)
+            .await
+            .map_err(|e| StartError::Other(format!("cannot create the bootstrap admin: {e}")))?;
         Ok(Self {
-            config,
-            db: prepared.db,
+            state,
             listener: prepared.listener,
             local_addr: prepared.local_addr,
         })
@@ -54,7 +106,12 @@ impl App {
 
     /// The database pool (tests inspect rows through it).
     pub fn db(&self) -> &Db {
-        &self.db
+        &self.state.db
+    }
+
+    /// The shared state (tests and tools reach keys and tokens through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     /// Serves until `shutdown` resolves, then drains for at most the configured time.
@@ -80,7 +137,9 @@ impl App {
         };
         let health = Health::new(reporter, services);
         health.serving().await;
-        tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "auth service listening");
+        let state = self.state;
+        tracing::info!(addr = %self.local_addr, backend = state.db.backend().name(), "auth service listening");
+        let max = state.config.max_message_size;
         let router = Server::builder()
             .trace_fn(
                 |req| tracing::info_span!("grpc", service = "auth", method = %req.uri().path()),
@@ -88,21 +147,50 @@ impl App {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(AuthServiceServer::new(rpc::auth::AuthApi))
-            .add_service(UserServiceServer::new(rpc::user::UserApi))
-            .add_service(SessionServiceServer::new(rpc::session::SessionApi))
-            .add_service(AdminServiceServer::new(rpc::admin::AdminApi))
-            .add_service(TokenIntrospectionServiceServer::new(
-                rpc::introspection::IntrospectionApi,
-            ));
+            .add_service(
+                AuthServiceServer::new(rpc::auth::AuthApi::new(state.clone()))
+                    .max_decoding_message_size(max),
+            )
+            .add_service(
+                UserServiceServer::new(rpc::user::UserApi::new(state.clone()))
+                    .max_decoding_message_size(max),
+            )
+            .add_service(
+                SessionServiceServer::new(rpc::session::SessionApi::new(state.clone()))
+                    .max_decoding_message_size(max),
+            )
+            .add_service(
+                AdminServiceServer::new(rpc::admin::AdminApi::new(state.clone()))
+                    .max_decoding_message_size(max),
+            )
+            .add_service(
+                TokenIntrospectionServiceServer::new(rpc::introspection::IntrospectionApi::new(
+                    state.clone(),
+                ))
+                .max_decoding_message_size(max),
+            );
         let incoming = server::incoming(self.listener);
-        let db = self.db.clone();
+        // Replicas sharing the database see each other's key rotations within this interval.
+        let reload_keys = tokio::spawn({
+            let keys = state.keys.clone();
+            async move {
+                let mut tick = tokio::time::interval(keys::RELOAD_INTERVAL);
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if let Err(err) = keys.reload().await {
+                        tracing::warn!(error = %err, "cannot reload signing keys");
+                    }
+                }
+            }
+        });
         let result =
-            server::serve_with_drain(health, shutdown, self.config.shutdown_drain, |signal| {
+            server::serve_with_drain(health, shutdown, state.config.shutdown_drain, |signal| {
                 router.serve_with_incoming_shutdown(incoming, signal)
             })
             .await;
-        db.close().await;
+        reload_keys.abort();
+        state.db.close().await;
         tracing::info!("auth service stopped");
         result
     }

@@ -3,8 +3,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use base64::Engine as _;
 use shared::config::{ConfigError, Env};
 use shared::db::DatabaseUrl;
+
+use crate::clock::Clock;
 
 /// Everything the auth service needs to start.
 #[derive(Debug, Clone)]
@@ -15,29 +18,356 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// `STRIDE_SHUTDOWN_DRAIN`: how long in-flight RPCs may run after a shutdown signal.
     pub shutdown_drain: Duration,
+    /// Token issuance and verification (`STRIDE_ISSUER`, `STRIDE_AUDIENCE`, lifetimes, leeway).
+    pub tokens: TokenConfig,
+    /// `STRIDE_SERVICE_KEY`: the secret internal services present to the introspection API.
+    pub service_key: Secret,
+    /// `STRIDE_MASTER_KEY`: base64 of 32 bytes sealing private signing keys at rest. Without
+    /// it keys are stored in the clear and a warning is logged at start.
+    pub master_key: Option<MasterKey>,
+    /// Password hashing and policy.
+    pub password: PasswordConfig,
+    /// Per-account lockout and per-IP login throttling.
+    pub lockout: LockoutConfig,
+    /// `STRIDE_BOOTSTRAP_ADMIN_*`: an admin created at start when absent (idempotent).
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    /// `STRIDE_TRUST_FORWARDED_FOR`: take the client IP from the last `x-forwarded-for` entry
+    /// (the one a trusted proxy such as Envoy appends) instead of the TCP peer. Only enable it
+    /// behind a proxy that sets the header: otherwise clients choose their own IP.
+    pub trust_forwarded_for: bool,
+    /// Largest accepted gRPC message. Above the 1 MiB avatar cap so an oversized image reaches
+    /// validation and gets a precise INVALID_ARGUMENT instead of a transport error.
+    pub max_message_size: usize,
+    /// "Now". The system clock, except in tests that move time by hand.
+    pub clock: Clock,
+}
+
+/// Token settings (SPEC §4).
+#[derive(Debug, Clone)]
+pub struct TokenConfig {
+    /// `STRIDE_ISSUER`: the `iss` claim, and the `aud` of refresh tokens.
+    pub issuer: String,
+    /// `STRIDE_AUDIENCE`: the `aud` claim of access tokens.
+    pub audience: String,
+    /// `STRIDE_ACCESS_TOKEN_TTL`: access token lifetime.
+    pub access_ttl: Duration,
+    /// `STRIDE_REFRESH_TOKEN_TTL`: refresh token (idle) lifetime.
+    pub refresh_ttl: Duration,
+    /// `STRIDE_SESSION_MAX_AGE`: absolute session lifetime, however often it is refreshed.
+    pub session_max_age: Duration,
+    /// `STRIDE_REFRESH_REUSE_GRACE`: how long the immediate predecessor of a refresh token may
+    /// be presented again (0 to 60 s).
+    pub refresh_reuse_grace: Duration,
+    /// `STRIDE_CLOCK_LEEWAY`: tolerated clock skew on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+}
+
+/// Password hashing (Argon2id) and policy.
+#[derive(Debug, Clone)]
+pub struct PasswordConfig {
+    /// `STRIDE_ARGON2_MEMORY_KIB`: Argon2 memory cost.
+    pub memory_kib: u32,
+    /// `STRIDE_ARGON2_ITERATIONS`: Argon2 time cost.
+    pub iterations: u32,
+    /// `STRIDE_ARGON2_PARALLELISM`: Argon2 lanes.
+    pub parallelism: u32,
+    /// `STRIDE_PASSWORD_HASH_CONCURRENCY`: hashes computed at once; the rest queue, so a login
+    /// storm cannot take every blocking thread.
+    pub hash_concurrency: usize,
+    /// `STRIDE_PASSWORD_MIN_LENGTH`, in characters.
+    pub min_length: usize,
+    /// `STRIDE_PASSWORD_MAX_LENGTH`, in characters (bounds hashing cost).
+    pub max_length: usize,
+    /// `STRIDE_PASSWORD_MIN_SCORE`: lowest accepted zxcvbn score, 0 to 4.
+    pub min_score: u8,
+}
+
+/// Login throttling.
+#[derive(Debug, Clone)]
+pub struct LockoutConfig {
+    /// `STRIDE_LOCKOUT_THRESHOLD`: consecutive failures that lock an account.
+    pub threshold: u32,
+    /// `STRIDE_LOCKOUT_DURATION`: first lock time; doubles with each further lock.
+    pub duration: Duration,
+    /// `STRIDE_LOCKOUT_MAX_DURATION`: the longest lock time.
+    pub max_duration: Duration,
+    /// `STRIDE_LOGIN_IP_LIMIT`: login attempts per client IP per minute.
+    pub ip_limit: u32,
+}
+
+/// An admin account to ensure at start.
+#[derive(Debug, Clone)]
+pub struct BootstrapAdmin {
+    /// `STRIDE_BOOTSTRAP_ADMIN_USERNAME`.
+    pub username: String,
+    /// `STRIDE_BOOTSTRAP_ADMIN_EMAIL`.
+    pub email: String,
+    /// `STRIDE_BOOTSTRAP_ADMIN_PASSWORD`.
+    pub password: Secret,
+}
+
+/// A secret string: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The 32-byte AES-256-GCM key sealing private signing keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MasterKey(pub [u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(<redacted>)")
+    }
+}
+
+impl MasterKey {
+    /// Parses standard or URL-safe base64 (padding optional) of exactly 32 bytes.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let bytes = [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ]
+        .iter()
+        .find_map(|engine| engine.decode(raw).ok())
+        .ok_or_else(|| "expected base64 of 32 random bytes".to_owned())?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "expected base64 of exactly 32 bytes".to_owned())?;
+        Ok(Self(key))
+    }
 }
 
 /// Default listen address of the auth service.
 pub const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 50051);
 
+/// The service key used when `STRIDE_SERVICE_KEY` is unset: fine for a laptop, logged as a
+/// warning at start because anyone can read it here.
+pub const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
+
+/// Upper bound of `STRIDE_REFRESH_REUSE_GRACE` (SPEC §4).
+pub const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
+
+/// Default gRPC message cap: twice the avatar cap, plus room for the envelope.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
+
 impl Config {
     /// Reads the configuration; the first invalid variable is the error.
     pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let tokens = TokenConfig {
+            issuer: non_empty(env, "STRIDE_ISSUER", "stride"),
+            audience: non_empty(env, "STRIDE_AUDIENCE", "stride"),
+            access_ttl: positive(env, "STRIDE_ACCESS_TOKEN_TTL", Duration::from_secs(600))?,
+            refresh_ttl: positive(env, "STRIDE_REFRESH_TOKEN_TTL", days(14))?,
+            session_max_age: positive(env, "STRIDE_SESSION_MAX_AGE", days(90))?,
+            refresh_reuse_grace: env.duration("STRIDE_REFRESH_REUSE_GRACE", Duration::ZERO)?,
+            leeway: env.duration("STRIDE_CLOCK_LEEWAY", Duration::from_secs(60))?,
+        };
+        if tokens.refresh_reuse_grace > MAX_REUSE_GRACE {
+            return Err(invalid(env, "STRIDE_REFRESH_REUSE_GRACE", "at most 60s"));
+        }
+        let master_key =
+            match env.secret("STRIDE_MASTER_KEY") {
+                None => None,
+                Some(raw) => Some(MasterKey::parse(&raw).map_err(|reason| {
+                    ConfigError::new("STRIDE_MASTER_KEY", "<redacted>", reason)
+                })?),
+            };
+        let password = PasswordConfig {
+            memory_kib: env.parse("STRIDE_ARGON2_MEMORY_KIB", argon2::Params::DEFAULT_M_COST)?,
+            iterations: env.parse("STRIDE_ARGON2_ITERATIONS", argon2::Params::DEFAULT_T_COST)?,
+            parallelism: env.parse("STRIDE_ARGON2_PARALLELISM", argon2::Params::DEFAULT_P_COST)?,
+            hash_concurrency: env.parse(
+                "STRIDE_PASSWORD_HASH_CONCURRENCY",
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )?,
+            min_length: env.parse("STRIDE_PASSWORD_MIN_LENGTH", 12)?,
+            max_length: env.parse("STRIDE_PASSWORD_MAX_LENGTH", 128)?,
+            min_score: env.parse("STRIDE_PASSWORD_MIN_SCORE", 3)?,
+        };
+        if let Err(reason) = argon2::Params::new(
+            password.memory_kib,
+            password.iterations,
+            password.parallelism,
+            None,
+        ) {
+            let var = match reason {
+                argon2::Error::TimeTooSmall => "STRIDE_ARGON2_ITERATIONS",
+                argon2::Error::ThreadsTooFew | argon2::Error::ThreadsTooMany => {
+                    "STRIDE_ARGON2_PARALLELISM"
+                }
+                _ => "STRIDE_ARGON2_MEMORY_KIB",
+            };
+            return Err(invalid(env, var, &reason.to_string()));
+        }
+        if password.hash_concurrency == 0 {
+            return Err(invalid(
+                env,
+                "STRIDE_PASSWORD_HASH_CONCURRENCY",
+                "at least 1",
+            ));
+        }
+        if password.min_length == 0 || password.min_length > password.max_length {
+            return Err(invalid(
+                env,
+                "STRIDE_PASSWORD_MIN_LENGTH",
+                "between 1 and STRIDE_PASSWORD_MAX_LENGTH",
+            ));
+        }
+        if password.max_length > 1024 {
+            return Err(invalid(env, "STRIDE_PASSWORD_MAX_LENGTH", "at most 1024"));
+        }
+        if password.min_score > 4 {
+            return Err(invalid(env, "STRIDE_PASSWORD_MIN_SCORE", "between 0 and 4"));
+        }
+        let lockout = LockoutConfig {
+            threshold: env.parse("STRIDE_LOCKOUT_THRESHOLD", 5)?,
+            duration: positive(env, "STRIDE_LOCKOUT_DURATION", Duration::from_secs(60))?,
+            max_duration: positive(
+                env,
+                "STRIDE_LOCKOUT_MAX_DURATION",
+                Duration::from_secs(3600),
+            )?,
+            ip_limit: env.parse("STRIDE_LOGIN_IP_LIMIT", 30)?,
+        };
+        if lockout.threshold == 0 {
+            return Err(invalid(env, "STRIDE_LOCKOUT_THRESHOLD", "at least 1"));
+        }
+        if lockout.ip_limit == 0 {
+            return Err(invalid(env, "STRIDE_LOGIN_IP_LIMIT", "at least 1"));
+        }
         Ok(Self {
             listen_addr: env.socket_addr("STRIDE_AUTH_ADDR", DEFAULT_ADDR)?,
             database_url: env.database_url("STRIDE_AUTH_DATABASE_URL", "sqlite://data/auth.db")?,
             shutdown_drain: env.duration("STRIDE_SHUTDOWN_DRAIN", Duration::from_secs(10))?,
+            tokens,
+            service_key: Secret::new(
+                env.secret("STRIDE_SERVICE_KEY")
+                    .unwrap_or_else(|| DEV_SERVICE_KEY.to_owned()),
+            ),
+            master_key,
+            password,
+            lockout,
+            bootstrap_admin: bootstrap_admin(env)?,
+            trust_forwarded_for: env.flag("STRIDE_TRUST_FORWARDED_FOR", false)?,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            clock: Clock::system(),
         })
     }
 
-    /// A configuration for tests: port 0 on loopback and the given database.
+    /// A configuration for tests: port 0 on loopback, the given database, and Argon2 cheap
+    /// enough that a test suite of logins stays fast (production keeps the OWASP defaults).
     pub fn for_tests(database_url: DatabaseUrl) -> Self {
         Self {
             listen_addr: SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0),
             database_url,
             shutdown_drain: Duration::from_secs(1),
+            tokens: TokenConfig {
+                issuer: "stride".to_owned(),
+                audience: "stride".to_owned(),
+                access_ttl: Duration::from_secs(600),
+                refresh_ttl: days(14),
+                session_max_age: days(90),
+                refresh_reuse_grace: Duration::ZERO,
+                leeway: Duration::from_secs(60),
+            },
+            service_key: Secret::new("test-service-key"),
+            master_key: None,
+            password: PasswordConfig {
+                memory_kib: 1024,
+                iterations: 1,
+                parallelism: 1,
+                hash_concurrency: 2,
+                min_length: 12,
+                max_length: 128,
+                min_score: 3,
+            },
+            lockout: LockoutConfig {
+                threshold: 5,
+                duration: Duration::from_secs(60),
+                max_duration: Duration::from_secs(3600),
+                ip_limit: 1000,
+            },
+            bootstrap_admin: None,
+            trust_forwarded_for: false,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            clock: Clock::system(),
         }
+    }
+
+    /// True when the service key is the built-in development value.
+    pub fn service_key_is_default(&self) -> bool {
+        self.service_key.expose() == DEV_SERVICE_KEY
+    }
+}
+
+fn days(n: u64) -> Duration {
+    Duration::from_secs(n * 86_400)
+}
+
+fn non_empty(env: Env<'_>, var: &str, default: &str) -> String {
+    env.string(var, default)
+}
+
+fn positive(env: Env<'_>, var: &str, default: Duration) -> Result<Duration, ConfigError> {
+    let value = env.duration(var, default)?;
+    if value.is_zero() {
+        return Err(invalid(env, var, "must be greater than zero"));
+    }
+    Ok(value)
+}
+
+fn invalid(env: Env<'_>, var: &str, reason: &str) -> ConfigError {
+    ConfigError::new(var, env.get(var).unwrap_or_default(), reason)
+}
+
+fn bootstrap_admin(env: Env<'_>) -> Result<Option<BootstrapAdmin>, ConfigError> {
+    let username = env.get("STRIDE_BOOTSTRAP_ADMIN_USERNAME");
+    let email = env.get("STRIDE_BOOTSTRAP_ADMIN_EMAIL");
+    let password = env.secret("STRIDE_BOOTSTRAP_ADMIN_PASSWORD");
+    match (username, email, password) {
+        (None, None, None) => Ok(None),
+        (Some(username), Some(email), Some(password)) => Ok(Some(BootstrapAdmin {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: Secret::new(password),
+        })),
+        (None, _, _) => Err(ConfigError::new(
+            "STRIDE_BOOTSTRAP_ADMIN_USERNAME",
+            "",
+            "set all three STRIDE_BOOTSTRAP_ADMIN_* variables or none",
+        )),
+        (_, None, _) => Err(ConfigError::new(
+            "STRIDE_BOOTSTRAP_ADMIN_EMAIL",
+            "",
+            "set all three STRIDE_BOOTSTRAP_ADMIN_* variables or none",
+        )),
+        (_, _, None) => Err(ConfigError::new(
+            "STRIDE_BOOTSTRAP_ADMIN_PASSWORD",
+            "",
+            "set all three STRIDE_BOOTSTRAP_ADMIN_* variables or none",
+        )),
     }
 }
 
@@ -46,22 +376,181 @@ mod tests {
     use super::*;
     use shared::config::EnvMap;
 
+    fn env(pairs: &[(&str, &str)]) -> EnvMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn defaults_work_for_local_development() {
         let map = EnvMap::new();
         let config = Config::from_env(Env::new(&map)).unwrap();
         assert_eq!(config.listen_addr, DEFAULT_ADDR);
         assert_eq!(config.database_url.sqlite_path(), Some("data/auth.db"));
+        assert_eq!(config.tokens.issuer, "stride");
+        assert_eq!(config.tokens.audience, "stride");
+        assert_eq!(config.tokens.access_ttl, Duration::from_secs(600));
+        assert_eq!(config.tokens.refresh_ttl, days(14));
+        assert_eq!(config.tokens.session_max_age, days(90));
+        assert_eq!(config.tokens.refresh_reuse_grace, Duration::ZERO);
+        assert_eq!(config.tokens.leeway, Duration::from_secs(60));
+        assert!(config.service_key_is_default());
+        assert!(config.master_key.is_none());
+        assert_eq!(
+            (
+                config.password.memory_kib,
+                config.password.iterations,
+                config.password.parallelism
+            ),
+            (19_456, 2, 1)
+        );
+        assert_eq!(
+            (config.password.min_length, config.password.max_length),
+            (12, 128)
+        );
+        assert_eq!(config.password.min_score, 3);
+        assert!(config.password.hash_concurrency >= 1);
+        assert_eq!(config.lockout.threshold, 5);
+        assert_eq!(config.lockout.duration, Duration::from_secs(60));
+        assert_eq!(config.lockout.max_duration, Duration::from_secs(3600));
+        assert_eq!(config.lockout.ip_limit, 30);
+        assert!(config.bootstrap_admin.is_none());
+        assert!(!config.trust_forwarded_for);
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let key = base64::engine::general_purpose::STANDARD.encode([7_u8; 32]);
+        let map = env(&[
+            ("STRIDE_ISSUER", "https://auth.example"),
+            ("STRIDE_AUDIENCE", "fitness"),
+            ("STRIDE_ACCESS_TOKEN_TTL", "5m"),
+            ("STRIDE_REFRESH_TOKEN_TTL", "1d"),
+            ("STRIDE_SESSION_MAX_AGE", "30d"),
+            ("STRIDE_REFRESH_REUSE_GRACE", "10s"),
+            ("STRIDE_CLOCK_LEEWAY", "5s"),
+            ("STRIDE_SERVICE_KEY", "s3cret"),
+            ("STRIDE_MASTER_KEY", &key),
+            ("STRIDE_ARGON2_MEMORY_KIB", "4096"),
+            ("STRIDE_ARGON2_ITERATIONS", "3"),
+            ("STRIDE_ARGON2_PARALLELISM", "2"),
+            ("STRIDE_PASSWORD_HASH_CONCURRENCY", "3"),
+            ("STRIDE_PASSWORD_MIN_LENGTH", "10"),
+            ("STRIDE_PASSWORD_MAX_LENGTH", "64"),
+            ("STRIDE_PASSWORD_MIN_SCORE", "2"),
+            ("STRIDE_LOCKOUT_THRESHOLD", "3"),
+            ("STRIDE_LOCKOUT_DURATION", "30s"),
+            ("STRIDE_LOCKOUT_MAX_DURATION", "10m"),
+            ("STRIDE_LOGIN_IP_LIMIT", "7"),
+            ("STRIDE_BOOTSTRAP_ADMIN_USERNAME", "root"),
+            ("STRIDE_BOOTSTRAP_ADMIN_EMAIL", "root@example.com"),
+            (
+                "STRIDE_BOOTSTRAP_ADMIN_PASSWORD",
+                "correct horse battery staple",
+            ),
+            ("STRIDE_TRUST_FORWARDED_FOR", "true"),
+        ]);
+        let c = Config::from_env(Env::new(&map)).unwrap();
+        assert_eq!(c.tokens.issuer, "https://auth.example");
+        assert_eq!(c.tokens.audience, "fitness");
+        assert_eq!(c.tokens.access_ttl, Duration::from_secs(300));
+        assert_eq!(c.tokens.refresh_ttl, days(1));
+        assert_eq!(c.tokens.session_max_age, days(30));
+        assert_eq!(c.tokens.refresh_reuse_grace, Duration::from_secs(10));
+        assert_eq!(c.tokens.leeway, Duration::from_secs(5));
+        assert_eq!(c.service_key.expose(), "s3cret");
+        assert_eq!(c.master_key, Some(MasterKey([7; 32])));
+        assert_eq!(
+            (
+                c.password.memory_kib,
+                c.password.iterations,
+                c.password.parallelism,
+                c.password.hash_concurrency
+            ),
+            (4096, 3, 2, 3)
+        );
+        assert_eq!(
+            (
+                c.password.min_length,
+                c.password.max_length,
+                c.password.min_score
+            ),
+            (10, 64, 2)
+        );
+        assert_eq!(c.lockout.threshold, 3);
+        assert_eq!(c.lockout.duration, Duration::from_secs(30));
+        assert_eq!(c.lockout.max_duration, Duration::from_secs(600));
+        assert_eq!(c.lockout.ip_limit, 7);
+        let admin = c.bootstrap_admin.unwrap();
+        assert_eq!(
+            (admin.username.as_str(), admin.email.as_str()),
+            ("root", "root@example.com")
+        );
+        assert_eq!(admin.password.expose(), "correct horse battery staple");
+        assert!(c.trust_forwarded_for);
     }
 
     #[test]
     fn an_unparsable_database_url_is_rejected_with_its_variable() {
-        let map: EnvMap = [(
-            "STRIDE_AUTH_DATABASE_URL".to_owned(),
-            "mysql://x".to_owned(),
-        )]
-        .into();
+        let map = env(&[("STRIDE_AUTH_DATABASE_URL", "mysql://x")]);
         let err = Config::from_env(Env::new(&map)).unwrap_err();
         assert_eq!(err.var, "STRIDE_AUTH_DATABASE_URL");
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        for (var, value) in [
+            ("STRIDE_ACCESS_TOKEN_TTL", "0s"),
+            ("STRIDE_ACCESS_TOKEN_TTL", "ten minutes"),
+            ("STRIDE_REFRESH_TOKEN_TTL", "-1d"),
+            ("STRIDE_SESSION_MAX_AGE", "0"),
+            ("STRIDE_REFRESH_REUSE_GRACE", "61s"),
+            ("STRIDE_CLOCK_LEEWAY", "soon"),
+            ("STRIDE_MASTER_KEY", "c2hvcnQ="),
+            ("STRIDE_MASTER_KEY", "not base64 at all!"),
+            ("STRIDE_ARGON2_MEMORY_KIB", "1"),
+            ("STRIDE_ARGON2_ITERATIONS", "many"),
+            ("STRIDE_ARGON2_PARALLELISM", "-1"),
+            ("STRIDE_PASSWORD_HASH_CONCURRENCY", "0"),
+            ("STRIDE_PASSWORD_MIN_LENGTH", "500"),
+            ("STRIDE_PASSWORD_MAX_LENGTH", "5000"),
+            ("STRIDE_PASSWORD_MIN_SCORE", "5"),
+            ("STRIDE_LOCKOUT_THRESHOLD", "0"),
+            ("STRIDE_LOCKOUT_DURATION", "0s"),
+            ("STRIDE_LOGIN_IP_LIMIT", "0"),
+            ("STRIDE_BOOTSTRAP_ADMIN_USERNAME", "root"),
+            ("STRIDE_TRUST_FORWARDED_FOR", "perhaps"),
+        ] {
+            let map = env(&[(var, value)]);
+            let err = Config::from_env(Env::new(&map)).unwrap_err();
+            let expected = if var == "STRIDE_BOOTSTRAP_ADMIN_USERNAME" {
+                "STRIDE_BOOTSTRAP_ADMIN_EMAIL"
+            } else if var == "STRIDE_PASSWORD_MAX_LENGTH" {
+                // 5000 passes the min <= max check first, then fails its own bound.
+                "STRIDE_PASSWORD_MAX_LENGTH"
+            } else {
+                var
+            };
+            assert_eq!(err.var, expected, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn the_master_key_never_appears_in_an_error_or_debug_output() {
+        let map = env(&[("STRIDE_MASTER_KEY", "c2VjcmV0LWJ1dC1zaG9ydA==")]);
+        let err = Config::from_env(Env::new(&map)).unwrap_err();
+        assert!(!err.to_string().contains("c2VjcmV0"), "{err}");
+        let key = base64::engine::general_purpose::STANDARD.encode([9_u8; 32]);
+        let map = env(&[
+            ("STRIDE_MASTER_KEY", &key),
+            ("STRIDE_SERVICE_KEY", "hunter2"),
+        ]);
+        let shown = format!("{:?}", Config::from_env(Env::new(&map)).unwrap());
+        assert!(
+            !shown.contains(&key) && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }

@@ -3,5 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
+mod helpers;
+mod keys;
+mod login;
+mod register;
 mod serving;
 mod storage;
+mod tokens;

@@ -45,8 +45,8 @@ async fn round_trip_user(db: &Db) {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO signing_keys (kid, private_key, encrypted, public_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO signing_keys (kid, private_key, encrypted, public_key, created_at, \
+         retired_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $5)",
     )
     .bind("kid-1")
     .bind(vec![0_u8, 1, 2, 255])

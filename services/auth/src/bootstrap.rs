@@ -1,0 +1,101 @@
+//! The first admin: `STRIDE_BOOTSTRAP_ADMIN_*` applied at start (idempotent: nothing happens
+//! when the username or email already exists), and the library function behind
+//! `stride admin create`.
+
+use shared::db::Db;
+use zeroize::Zeroizing;
+
+use crate::app::AppState;
+use crate::config::Config;
+use crate::domain::register::{self, NewAccount};
+use crate::error::{Error, Result};
+use crate::password::Hasher;
+
+/// Creates the configured bootstrap admin unless its username or email is already taken.
+pub async fn ensure_admin(state: &AppState) -> Result<()> {
+    let Some(admin) = &state.config.bootstrap_admin else {
+        return Ok(());
+    };
+    let account = NewAccount::parse(
+        admin.username.clone(),
+        admin.email.clone(),
+        Zeroizing::new(admin.password.expose().to_owned()),
+        String::new(),
+        String::new(),
+        &state.config.password,
+    )?;
+    match register::create_admin(
+        &state.db,
+        &state.hasher,
+        account,
+        state.clock.now(),
+        "bootstrap admin from STRIDE_BOOTSTRAP_ADMIN_*",
+    )
+    .await
+    {
+        Ok(id) => {
+            tracing::info!(user_id = %id, username = %admin.username, "created the bootstrap admin");
+            Ok(())
+        }
+        Err(Error::AlreadyExists(_)) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Creates an admin account directly in the database of `config` (migrating it first), as
+/// `stride admin create` does. Returns the new user id; a weak password or a taken
+/// username/email is an error naming the problem.
+pub async fn create_admin(
+    config: &Config,
+    username: &str,
+    email: &str,
+    password: &str,
+) -> Result<String> {
+    let db = open(config).await?;
+    let account = NewAccount::parse(
+        username.to_owned(),
+        email.to_owned(),
+        Zeroizing::new(password.to_owned()),
+        String::new(),
+        String::new(),
+        &config.password,
+    )?;
+    let hasher = Hasher::new(&config.password).await?;
+    let result = register::create_admin(
+        &db,
+        &hasher,
+        account,
+        config.clock.now(),
+        "admin created with stride admin create",
+    )
+    .await;
+    db.close().await;
+    result
+}
+
+/// Rotates the signing key directly in the database of `config`, as `stride keys rotate`
+/// does. Running servers pick the new key up within [`crate::keys::RELOAD_INTERVAL`].
+pub async fn rotate_keys(config: &Config) -> Result<String> {
+    let db = open(config).await?;
+    let result = crate::keys::rotate(
+        &db,
+        config.master_key.as_ref(),
+        &config.clock,
+        &config.tokens,
+        &crate::events::SecurityEvent {
+            detail: String::new(),
+            ..crate::events::SecurityEvent::new(crate::events::EventType::SigningKeyRotated)
+        },
+    )
+    .await;
+    db.close().await;
+    result
+}
+
+async fn open(config: &Config) -> Result<Db> {
+    let db = Db::connect(&config.database_url, &shared::db::PoolConfig::default()).await?;
+    db.migrate(&crate::store::MIGRATIONS)
+        .await
+        .map_err(Error::internal)?;
+    Ok(db)
+}

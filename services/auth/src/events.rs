@@ -1,0 +1,180 @@
+//! The security event log (SPEC §9): one row per security-relevant event, written in the same
+//! transaction as the change it records, and mirrored as a `tracing` event with target
+//! `security`. Never a password, token, key or hash: only ids, addresses and plain detail.
+
+use shared::time::Micros;
+use sqlx::AnyConnection;
+
+use crate::store;
+
+/// Kinds of security event, stored as their UPPER_SNAKE name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// A user registered.
+    Register,
+    /// A login succeeded and opened a session.
+    LoginSucceeded,
+    /// A login failed (unknown user, wrong password, inactive or locked account).
+    LoginFailed,
+    /// An account was locked after repeated failures.
+    AccountLocked,
+    /// A refresh token was rotated.
+    TokenRefreshed,
+    /// A rotated refresh token was presented again.
+    RefreshTokenReuse,
+    /// One token was revoked.
+    TokenRevoked,
+    /// One session was revoked.
+    SessionRevoked,
+    /// Every (or every other) session of a user was revoked.
+    AllSessionsRevoked,
+    /// A user logged out.
+    Logout,
+    /// A user changed their password.
+    PasswordChanged,
+    /// An admin changed a user's role.
+    RoleChanged,
+    /// An admin deactivated a user.
+    UserDeactivated,
+    /// An admin reactivated a user.
+    UserActivated,
+    /// A user's own fields or profile changed.
+    ProfileUpdated,
+    /// A user's avatar was replaced.
+    AvatarUpdated,
+    /// A new signing key became active.
+    SigningKeyRotated,
+}
+
+impl EventType {
+    /// Every kind, in proto order.
+    pub const ALL: [EventType; 17] = [
+        EventType::Register,
+        EventType::LoginSucceeded,
+        EventType::LoginFailed,
+        EventType::AccountLocked,
+        EventType::TokenRefreshed,
+        EventType::RefreshTokenReuse,
+        EventType::TokenRevoked,
+        EventType::SessionRevoked,
+        EventType::AllSessionsRevoked,
+        EventType::Logout,
+        EventType::PasswordChanged,
+        EventType::RoleChanged,
+        EventType::UserDeactivated,
+        EventType::UserActivated,
+        EventType::ProfileUpdated,
+        EventType::AvatarUpdated,
+        EventType::SigningKeyRotated,
+    ];
+
+    /// The stored name, e.g. `LOGIN_FAILED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Register => "REGISTER",
+            EventType::LoginSucceeded => "LOGIN_SUCCEEDED",
+            EventType::LoginFailed => "LOGIN_FAILED",
+            EventType::AccountLocked => "ACCOUNT_LOCKED",
+            EventType::TokenRefreshed => "TOKEN_REFRESHED",
+            EventType::RefreshTokenReuse => "REFRESH_TOKEN_REUSE",
+            EventType::TokenRevoked => "TOKEN_REVOKED",
+            EventType::SessionRevoked => "SESSION_REVOKED",
+            EventType::AllSessionsRevoked => "ALL_SESSIONS_REVOKED",
+            EventType::Logout => "LOGOUT",
+            EventType::PasswordChanged => "PASSWORD_CHANGED",
+            EventType::RoleChanged => "ROLE_CHANGED",
+            EventType::UserDeactivated => "USER_DEACTIVATED",
+            EventType::UserActivated => "USER_ACTIVATED",
+            EventType::ProfileUpdated => "PROFILE_UPDATED",
+            EventType::AvatarUpdated => "AVATAR_UPDATED",
+            EventType::SigningKeyRotated => "SIGNING_KEY_ROTATED",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The proto enum value (`SecurityEventType`).
+    pub fn to_proto(self) -> i32 {
+        // Proto numbering follows `ALL`, starting at 1 (0 is UNSPECIFIED).
+        Self::ALL
+            .iter()
+            .position(|t| *t == self)
+            .map_or(0, |i| i32::try_from(i + 1).unwrap_or(0))
+    }
+
+    /// From the proto enum value; `None` for UNSPECIFIED or unknown values.
+    pub fn from_proto(value: i32) -> Option<Self> {
+        let index = usize::try_from(value).ok()?.checked_sub(1)?;
+        Self::ALL.get(index).copied()
+    }
+}
+
+/// One event to record. Build it with struct update syntax from a request's context.
+#[derive(Debug, Clone)]
+pub struct SecurityEvent {
+    /// What happened.
+    pub kind: EventType,
+    /// The user concerned, if known.
+    pub user_id: Option<String>,
+    /// The session concerned, if any.
+    pub session_id: Option<String>,
+    /// Client IP of the request that caused it.
+    pub ip: String,
+    /// Client user agent of the request that caused it.
+    pub user_agent: String,
+    /// Plain detail for operators. Never a secret.
+    pub detail: String,
+}
+
+impl SecurityEvent {
+    /// An event of `kind` with no other information yet.
+    pub fn new(kind: EventType) -> Self {
+        Self {
+            kind,
+            user_id: None,
+            session_id: None,
+            ip: String::new(),
+            user_agent: String::new(),
+            detail: String::new(),
+        }
+    }
+}
+
+/// Appends `event` in the caller's transaction and mirrors it to the `security` log target.
+pub async fn record(
+    conn: &mut AnyConnection,
+    event: &SecurityEvent,
+    now: Micros,
+) -> sqlx::Result<()> {
+    store::events::insert(conn, event, now).await?;
+    tracing::info!(
+        target: "security",
+        event = event.kind.as_str(),
+        user_id = event.user_id.as_deref().unwrap_or(""),
+        session_id = event.session_id.as_deref().unwrap_or(""),
+        ip = %event.ip,
+        detail = %event.detail,
+        "security event"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_proto_numbers_round_trip() {
+        for kind in EventType::ALL {
+            assert_eq!(EventType::parse(kind.as_str()), Some(kind));
+            assert_eq!(EventType::from_proto(kind.to_proto()), Some(kind));
+        }
+        assert_eq!(EventType::Register.to_proto(), 1);
+        assert_eq!(EventType::SigningKeyRotated.to_proto(), 17);
+        assert_eq!(EventType::from_proto(0), None);
+        assert_eq!(EventType::from_proto(18), None);
+    }
+}

@@ -1,0 +1,69 @@
+//! Stored rows and domain results → protobuf messages.
+
+use shared::pb::auth::v1 as pb;
+use shared::time::to_timestamp;
+
+use crate::domain::Role;
+use crate::domain::sessions::IssuedPair;
+use crate::keys::PublicKey;
+use crate::store::users::UserRow;
+
+/// A user with its profile.
+pub fn user(row: UserRow) -> pb::User {
+    pb::User {
+        id: row.id,
+        username: row.username,
+        email: row.email,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        role: Role::parse(&row.role).map_or(0, Role::to_proto),
+        active: row.active.0,
+        created_at: Some(to_timestamp(row.created_at)),
+        updated_at: Some(to_timestamp(row.updated_at)),
+        profile: Some(pb::Profile {
+            full_name: row.full_name,
+            bio: row.bio,
+            birth_date: row.birth_date.unwrap_or_default(),
+            notes: row.notes,
+            language: language(&row.language),
+            has_avatar: row.has_avatar.0,
+            updated_at: Some(to_timestamp(row.profile_updated_at)),
+        }),
+    }
+}
+
+/// A stored language code as the proto enum.
+pub fn language(code: &str) -> i32 {
+    use pb::Language as L;
+    (match code {
+        "EN" => L::En,
+        "ES" => L::Es,
+        "FR" => L::Fr,
+        "AR" => L::Ar,
+        _ => L::Unspecified,
+    }) as i32
+}
+
+/// A freshly issued pair.
+pub fn token_pair(pair: IssuedPair) -> pb::TokenPair {
+    pb::TokenPair {
+        access_token: pair.access.token,
+        refresh_token: pair.refresh.token,
+        access_expires_at: Some(to_timestamp(pair.access.expires_at)),
+        refresh_expires_at: Some(to_timestamp(pair.refresh.expires_at)),
+        session_id: pair.session_id,
+        token_type: "Bearer".to_owned(),
+    }
+}
+
+/// An Ed25519 public key as an RFC 8037 OKP JWK.
+pub fn jwk(key: &PublicKey) -> pb::Jwk {
+    pb::Jwk {
+        kty: "OKP".to_owned(),
+        crv: "Ed25519".to_owned(),
+        x: key.x(),
+        kid: key.kid.clone(),
+        alg: "EdDSA".to_owned(),
+        r#use: "sig".to_owned(),
+    }
+}
