@@ -1,8 +1,10 @@
-//! Startup: open and migrate the database, bind the listener, wire the gRPC services, serve
-//! until shutdown.
+//! Startup: open and migrate the database, bind the listener, build the auth layer, wire the
+//! gRPC services, serve until shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use shared::db::Db;
 use shared::pb::fitness::v1::{
@@ -13,10 +15,16 @@ use shared::pb::fitness::v1::{
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
 use tonic::transport::Server;
+use tower::Layer as _;
 
+use crate::auth::client::AuthClient;
+use crate::auth::{AuthLayer, Authenticator};
 use crate::config::Config;
 use crate::rpc;
-use crate::store::MIGRATIONS;
+use crate::store::{MIGRATIONS, request_ids};
+
+/// How long request ids (and their stored responses) are kept for retries.
+const REQUEST_ID_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 /// A built fitness service: database migrated, listener bound, ready to [`run`](App::run).
 #[derive(Debug)]
@@ -25,11 +33,21 @@ pub struct App {
     db: Db,
     listener: TcpListener,
     local_addr: SocketAddr,
+    /// Verifies every fitness RPC; shared by the three services' layers.
+    auth: Arc<Authenticator>,
 }
 
 impl App {
-    /// Opens and migrates the database and binds the listen address (port 0 allowed).
+    /// Opens and migrates the database and binds the listen address (port 0 allowed). The
+    /// auth service is not contacted here: its channel connects lazily.
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        let client = AuthClient::new(
+            &config.auth_url,
+            &config.auth.service_key,
+            config.auth.call_timeout,
+        )
+        .map_err(|e| StartError::Other(e.to_string()))?;
+        let auth = Arc::new(Authenticator::new(config.auth.clone(), client));
         let prepared = server::prepare(
             "fitness",
             &config.database_url,
@@ -42,6 +60,7 @@ impl App {
             db: prepared.db,
             listener: prepared.listener,
             local_addr: prepared.local_addr,
+            auth,
         })
     }
 
@@ -53,6 +72,11 @@ impl App {
     /// The database pool (tests inspect rows through it).
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The auth layer's state (tests inspect the revocation set through it).
+    pub fn authenticator(&self) -> &Arc<Authenticator> {
+        &self.auth
     }
 
     /// Serves until `shutdown` resolves, then drains for at most the configured time.
@@ -74,9 +98,12 @@ impl App {
                 return Ok(());
             }
         };
+        let _background = self.auth.start();
+        let _pruner = PruneRequestIds(tokio::spawn(prune_request_ids(self.db.clone())));
         let health = Health::new(reporter, services);
         health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "fitness service listening");
+        let auth = AuthLayer::new(Arc::clone(&self.auth));
         let router = Server::builder()
             .trace_fn(
                 |req| tracing::info_span!("grpc", service = "fitness", method = %req.uri().path()),
@@ -84,9 +111,21 @@ impl App {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(WorkoutServiceServer::new(rpc::workout::WorkoutApi))
-            .add_service(ExerciseServiceServer::new(rpc::exercise::ExerciseApi))
-            .add_service(StatsServiceServer::new(rpc::stats::StatsApi));
+            .add_service(
+                auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
+                    self.db.clone(),
+                ))),
+            )
+            .add_service(
+                auth.layer(ExerciseServiceServer::new(rpc::exercise::ExerciseApi::new(
+                    self.db.clone(),
+                ))),
+            )
+            .add_service(
+                auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
+                    self.db.clone(),
+                ))),
+            );
         let incoming = server::incoming(self.listener);
         let db = self.db.clone();
         let result =
@@ -97,5 +136,36 @@ impl App {
         db.close().await;
         tracing::info!("fitness service stopped");
         result
+    }
+}
+
+/// The request-id pruner, aborted when dropped.
+struct PruneRequestIds(tokio::task::JoinHandle<()>);
+
+impl Drop for PruneRequestIds {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Forgets request ids older than the retention, hourly.
+async fn prune_request_ids(db: Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let before = shared::time::now_micros()
+            - i64::try_from(REQUEST_ID_RETENTION.as_micros()).unwrap_or(i64::MAX);
+        let result = async {
+            let mut tx = db.begin().await?;
+            let n = request_ids::prune(&mut tx, before).await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        }
+        .await;
+        match result {
+            Ok(n) => tracing::debug!(pruned = n, "forgot expired request ids"),
+            Err(err) => tracing::warn!(error = %err, "cannot prune request ids"),
+        }
     }
 }

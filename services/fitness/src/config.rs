@@ -17,11 +17,70 @@ pub struct Config {
     pub auth_url: String,
     /// `STRIDE_SHUTDOWN_DRAIN`: how long in-flight RPCs may run after a shutdown signal.
     pub shutdown_drain: Duration,
+    /// How callers are authenticated.
+    pub auth: AuthConfig,
+}
+
+/// Settings of the auth layer (SPEC §5).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `STRIDE_ISSUER`: the `iss` every accepted access token carries.
+    pub issuer: String,
+    /// `STRIDE_AUDIENCE`: the `aud` every accepted access token carries.
+    pub audience: String,
+    /// `STRIDE_CLOCK_LEEWAY`: tolerated clock skew on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// `STRIDE_SERVICE_KEY`: presented to the auth service's internal API as
+    /// `x-stride-service-key`. Must equal the auth service's value.
+    pub service_key: ServiceKey,
+    /// `STRIDE_REVOCATION_MAX_STALENESS`: how long the revocation feed may stay silent before
+    /// each request asks the auth service directly (and fails closed if it cannot).
+    pub max_staleness: Duration,
+    /// `STRIDE_JWKS_REFRESH_INTERVAL`: how often the signing keys are refetched.
+    pub jwks_refresh_interval: Duration,
+    /// `STRIDE_JWKS_REFETCH_COOLDOWN`: least time between two refetches caused by tokens with
+    /// an unknown `kid`, so forged key ids cannot make fitness hammer the auth service.
+    pub jwks_refetch_cooldown: Duration,
+    /// `STRIDE_AUTH_TIMEOUT`: deadline of each unary call to the auth service.
+    pub call_timeout: Duration,
+    /// `STRIDE_FITNESS_AUTH_DISABLED`: **benchmarks only**. When true no token is checked: the
+    /// caller is whoever the `x-stride-user-id` and `x-stride-roles` metadata claim to be.
+    /// Never set it on a reachable server.
+    pub disabled: bool,
+}
+
+/// The shared secret of internal calls; `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServiceKey(String);
+
+impl ServiceKey {
+    /// Wraps a key.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The key itself. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ServiceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// Default listen address of the fitness service.
 pub const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 50052);
+
+/// The service key used when `STRIDE_SERVICE_KEY` is unset; the auth service has the same
+/// development default, so a laptop stack works without configuration.
+pub const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
+
+/// The service key of `Config::for_tests`, equal to the auth service's test key.
+pub const TEST_SERVICE_KEY: &str = "test-service-key";
 
 impl Config {
     /// Reads the configuration; the first invalid variable is the error.
@@ -43,6 +102,7 @@ impl Config {
                 .database_url("STRIDE_FITNESS_DATABASE_URL", "sqlite://data/fitness.db")?,
             auth_url,
             shutdown_drain: env.duration("STRIDE_SHUTDOWN_DRAIN", Duration::from_secs(10))?,
+            auth: AuthConfig::from_env(env)?,
         })
     }
 
@@ -53,7 +113,64 @@ impl Config {
             database_url,
             auth_url,
             shutdown_drain: Duration::from_secs(1),
+            auth: AuthConfig {
+                service_key: ServiceKey::new(TEST_SERVICE_KEY),
+                ..AuthConfig::default()
+            },
         }
+    }
+}
+
+impl Default for AuthConfig {
+    /// The documented defaults of every variable.
+    fn default() -> Self {
+        Self {
+            issuer: "stride".to_owned(),
+            audience: "stride".to_owned(),
+            leeway: Duration::from_secs(60),
+            service_key: ServiceKey::new(DEV_SERVICE_KEY),
+            max_staleness: Duration::from_secs(5),
+            jwks_refresh_interval: Duration::from_secs(300),
+            jwks_refetch_cooldown: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(2),
+            disabled: false,
+        }
+    }
+}
+
+impl AuthConfig {
+    /// Reads the auth layer's variables.
+    pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        let positive = |var: &str, default: Duration| -> Result<Duration, ConfigError> {
+            let value = env.duration(var, default)?;
+            if value.is_zero() {
+                return Err(ConfigError::new(
+                    var,
+                    env.get(var).unwrap_or_default(),
+                    "must be greater than zero",
+                ));
+            }
+            Ok(value)
+        };
+        Ok(Self {
+            issuer: env.string("STRIDE_ISSUER", &d.issuer),
+            audience: env.string("STRIDE_AUDIENCE", &d.audience),
+            leeway: env.duration("STRIDE_CLOCK_LEEWAY", d.leeway)?,
+            service_key: env
+                .secret("STRIDE_SERVICE_KEY")
+                .map(ServiceKey::new)
+                .unwrap_or(d.service_key),
+            max_staleness: positive("STRIDE_REVOCATION_MAX_STALENESS", d.max_staleness)?,
+            jwks_refresh_interval: positive(
+                "STRIDE_JWKS_REFRESH_INTERVAL",
+                d.jwks_refresh_interval,
+            )?,
+            jwks_refetch_cooldown: env
+                .duration("STRIDE_JWKS_REFETCH_COOLDOWN", d.jwks_refetch_cooldown)?,
+            call_timeout: positive("STRIDE_AUTH_TIMEOUT", d.call_timeout)?,
+            disabled: env.flag("STRIDE_FITNESS_AUTH_DISABLED", d.disabled)?,
+        })
     }
 }
 
@@ -62,12 +179,75 @@ mod tests {
     use super::*;
     use shared::config::EnvMap;
 
+    fn env(pairs: &[(&str, &str)]) -> EnvMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     #[test]
     fn defaults_work_for_local_development() {
         let map = EnvMap::new();
         let config = Config::from_env(Env::new(&map)).unwrap();
         assert_eq!(config.listen_addr, DEFAULT_ADDR);
         assert_eq!(config.auth_url, "http://127.0.0.1:50051");
+        let auth = config.auth;
+        assert_eq!(auth.issuer, "stride");
+        assert_eq!(auth.audience, "stride");
+        assert_eq!(auth.leeway, Duration::from_secs(60));
+        assert_eq!(auth.service_key.expose(), DEV_SERVICE_KEY);
+        assert_eq!(auth.max_staleness, Duration::from_secs(5));
+        assert_eq!(auth.jwks_refresh_interval, Duration::from_secs(300));
+        assert_eq!(auth.jwks_refetch_cooldown, Duration::from_secs(5));
+        assert_eq!(auth.call_timeout, Duration::from_secs(2));
+        assert!(!auth.disabled);
+    }
+
+    #[test]
+    fn every_auth_variable_is_read() {
+        let map = env(&[
+            ("STRIDE_ISSUER", "https://id.example"),
+            ("STRIDE_AUDIENCE", "fitness"),
+            ("STRIDE_CLOCK_LEEWAY", "5s"),
+            ("STRIDE_SERVICE_KEY", "s3cret"),
+            ("STRIDE_REVOCATION_MAX_STALENESS", "300ms"),
+            ("STRIDE_JWKS_REFRESH_INTERVAL", "1m"),
+            ("STRIDE_JWKS_REFETCH_COOLDOWN", "0"),
+            ("STRIDE_AUTH_TIMEOUT", "500ms"),
+            ("STRIDE_FITNESS_AUTH_DISABLED", "true"),
+        ]);
+        let auth = Config::from_env(Env::new(&map)).unwrap().auth;
+        assert_eq!(auth.issuer, "https://id.example");
+        assert_eq!(auth.audience, "fitness");
+        assert_eq!(auth.leeway, Duration::from_secs(5));
+        assert_eq!(auth.service_key.expose(), "s3cret");
+        assert_eq!(auth.max_staleness, Duration::from_millis(300));
+        assert_eq!(auth.jwks_refresh_interval, Duration::from_secs(60));
+        assert_eq!(auth.jwks_refetch_cooldown, Duration::ZERO);
+        assert_eq!(auth.call_timeout, Duration::from_millis(500));
+        assert!(auth.disabled);
+    }
+
+    #[test]
+    fn the_service_key_never_shows_in_debug_output() {
+        let map = env(&[("STRIDE_SERVICE_KEY", "hunter2")]);
+        let config = Config::from_env(Env::new(&map)).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_zero_staleness_bound_is_rejected_with_its_variable() {
+        let map = env(&[("STRIDE_REVOCATION_MAX_STALENESS", "0s")]);
+        let err = Config::from_env(Env::new(&map)).unwrap_err();
+        assert_eq!(err.var, "STRIDE_REVOCATION_MAX_STALENESS");
+    }
+
+    #[test]
+    fn a_bad_disabled_flag_is_rejected_with_its_variable() {
+        let map = env(&[("STRIDE_FITNESS_AUTH_DISABLED", "maybe")]);
+        let err = Config::from_env(Env::new(&map)).unwrap_err();
+        assert_eq!(err.var, "STRIDE_FITNESS_AUTH_DISABLED");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use tonic::{Code, Status};
 
 use crate::DOMAIN;
 
-/// Every way an auth RPC can fail. Each variant documents the status it becomes.
+/// Every way a fitness RPC can fail. Each variant documents the status it becomes.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// INVALID_ARGUMENT with a `BadRequest` naming every violated field.
@@ -29,6 +29,10 @@ pub enum Error {
     /// RESOURCE_EXHAUSTED: lockout or rate limit.
     #[error("resource exhausted: {0}")]
     ResourceExhausted(&'static str),
+    /// UNAVAILABLE: a dependency (the auth service) cannot answer; the reason names which
+    /// check failed. Retrying later may succeed.
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// INTERNAL: the database failed. The cause is logged, never returned.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -77,6 +81,12 @@ impl From<Error> for Status {
             Error::ResourceExhausted(reason) => {
                 model::status(Code::ResourceExhausted, DOMAIN, reason, "too many attempts")
             }
+            Error::Unavailable(reason) => model::status(
+                Code::Unavailable,
+                DOMAIN,
+                reason,
+                "a dependency is unavailable; retry later",
+            ),
             Error::Database(cause) => {
                 tracing::error!(error = %cause, "database error");
                 model::internal(DOMAIN)

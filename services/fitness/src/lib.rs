@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod config;
+pub mod domain;
 pub mod error;
 pub mod rpc;
 pub mod store;

@@ -1,7 +1,10 @@
-//! Integration tests of the fitness service: real servers on port 0 through generated clients,
-//! each test on SQLite and on PostgreSQL. One binary, one module per area.
+//! Integration tests of the fitness service: real auth and fitness servers on port 0 through
+//! generated clients, each test on SQLite and on PostgreSQL. One binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
+mod exercises;
+mod helpers;
 mod serving;
 mod storage;
+mod workouts;

@@ -1,0 +1,140 @@
+//! Access-token verification (SPEC §4, §5 step 2): Bearer extraction, pinned EdDSA, header
+//! `typ: at+jwt`, signature against the cached JWKS, `iss`, `aud`, `exp`, `nbf` and `iat`
+//! with leeway. Tokens are never logged.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::Deserialize;
+
+use super::jwks::Jwks;
+use crate::error::{Error, Result};
+
+/// The claims fitness uses; `iss`, `aud`, `exp` and `nbf` are checked by the validator.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// The session id.
+    pub sid: String,
+    /// The token id.
+    pub jti: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    /// Issue time, seconds since the epoch.
+    pub iat: i64,
+    /// Lower-case role names.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// Verifies access tokens against one issuer and audience.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    validation: Validation,
+    leeway: Duration,
+}
+
+/// The bearer token of `authorization` metadata.
+pub fn bearer(headers: &http::HeaderMap) -> Result<&str> {
+    let value = headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or(Error::Unauthenticated("MISSING_CREDENTIALS"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| Error::Unauthenticated("MALFORMED_CREDENTIALS"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(Error::Unauthenticated("MALFORMED_CREDENTIALS"))?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(Error::Unauthenticated("MALFORMED_CREDENTIALS"));
+    }
+    Ok(token)
+}
+
+/// True for the access-token types of RFC 9068 (`at+jwt`, `application/at+jwt`).
+fn is_access_token_type(typ: Option<&str>) -> bool {
+    typ.is_some_and(|t| {
+        let t = t.strip_prefix("application/").unwrap_or(t);
+        t.eq_ignore_ascii_case("at+jwt")
+    })
+}
+
+impl Verifier {
+    /// A verifier pinned to EdDSA, `issuer` and `audience`.
+    pub fn new(issuer: &str, audience: &str, leeway: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.leeway = leeway.as_secs();
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.validate_aud = true;
+        validation.required_spec_claims = ["exp", "iat", "iss", "aud", "sub"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<HashSet<_>>();
+        Self { validation, leeway }
+    }
+
+    /// Verifies `token` and returns its claims.
+    pub async fn verify(&self, jwks: &Jwks, token: &str) -> Result<Claims> {
+        let invalid = Error::Unauthenticated("INVALID_TOKEN");
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| Error::Unauthenticated("INVALID_TOKEN"))?;
+        if header.alg != Algorithm::EdDSA || !is_access_token_type(header.typ.as_deref()) {
+            return Err(invalid);
+        }
+        let kid = header.kid.ok_or(invalid)?;
+        let key = jwks.key(&kid).await?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| {
+            match e.kind() {
+                ErrorKind::ExpiredSignature => Error::Unauthenticated("TOKEN_EXPIRED"),
+                _ => Error::Unauthenticated("INVALID_TOKEN"),
+            }
+        })?;
+        let claims = data.claims;
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(Error::Unauthenticated("INVALID_TOKEN"));
+        }
+        if claims.sub.is_empty() || claims.sid.is_empty() || claims.jti.is_empty() {
+            return Err(Error::Unauthenticated("INVALID_TOKEN"));
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::AUTHORIZATION, value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn bearer_tokens_are_extracted_and_anything_else_refused() {
+        assert_eq!(bearer(&headers("Bearer abc")).unwrap(), "abc");
+        assert_eq!(bearer(&headers("bearer  abc ")).unwrap(), "abc");
+        assert!(bearer(&headers("Basic abc")).is_err());
+        assert!(bearer(&headers("Bearer ")).is_err());
+        assert!(bearer(&headers("abc")).is_err());
+        assert!(bearer(&http::HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn only_access_token_types_pass() {
+        assert!(is_access_token_type(Some("at+jwt")));
+        assert!(is_access_token_type(Some("application/at+jwt")));
+        assert!(!is_access_token_type(Some("rt+jwt")));
+        assert!(!is_access_token_type(Some("JWT")));
+        assert!(!is_access_token_type(None));
+    }
+}

@@ -1,0 +1,336 @@
+//! Exercises and their links to workouts: every change keeps the linked workouts' counters
+//! and the owner's stats in step, in the same transaction.
+
+use std::collections::{BTreeSet, HashMap};
+
+use shared::db::Db;
+use shared::error::Violations;
+use shared::time::now_micros;
+use sqlx::AnyConnection;
+
+use super::idempotency;
+use super::minutes;
+use super::values::{Id, Minutes, Name, RequestId, Text};
+use crate::error::{Error, Result};
+use crate::store::exercises::{self, ExerciseRow, Filter};
+use crate::store::links;
+use crate::store::stats::{self, Delta};
+use crate::store::workouts;
+
+/// An exercise as returned: the row and the workouts it is linked to (id order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Exercise {
+    /// The stored exercise.
+    pub row: ExerciseRow,
+    /// Ids of the linked workouts.
+    pub workout_ids: Vec<String>,
+}
+
+/// A validated exercise to create.
+#[derive(Debug, Clone)]
+pub struct NewExercise {
+    /// 1–255 characters.
+    pub name: Name,
+    /// Free text.
+    pub description: Text,
+    /// 0–1440, or unknown.
+    pub duration: Option<Minutes>,
+    /// Distinct workout ids; each must be one of the caller's workouts.
+    pub workout_ids: Vec<Id>,
+}
+
+/// A validated partial update: `None` fields are left as they are.
+#[derive(Debug, Clone)]
+pub struct ExercisePatch {
+    /// The exercise to change.
+    pub id: Id,
+    /// New name.
+    pub name: Option<Name>,
+    /// New description.
+    pub description: Option<Text>,
+    /// New duration (`Some(None)` clears it).
+    pub duration: Option<Option<Minutes>>,
+    /// New set of linked workouts, replacing every link.
+    pub workout_ids: Option<Vec<Id>>,
+}
+
+/// A validated listing request.
+#[derive(Debug, Clone)]
+pub struct ExerciseQuery {
+    /// Filters, `None` meaning "any".
+    pub filter: Filter,
+    /// Position after the previous page: (`created_at`, `id`) of its last row.
+    pub after: Option<(i64, String)>,
+    /// Rows per page.
+    pub limit: i64,
+    /// Digest of the filters, bound into the next page token.
+    pub fingerprint: String,
+}
+
+const CREATE: &str = "CreateExercise";
+const BATCH_CREATE: &str = "BatchCreateExercises";
+
+/// Joins rows with their `(exercise_id, workout_id)` links, keeping the rows' order.
+pub(crate) fn with_links(rows: Vec<ExerciseRow>, links: Vec<(String, String)>) -> Vec<Exercise> {
+    let mut by_exercise: HashMap<String, Vec<String>> = HashMap::new();
+    for (exercise_id, workout_id) in links {
+        by_exercise.entry(exercise_id).or_default().push(workout_id);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let mut workout_ids = by_exercise.remove(&row.id).unwrap_or_default();
+            workout_ids.sort();
+            Exercise { row, workout_ids }
+        })
+        .collect()
+}
+
+fn not_mine(field: &str) -> Error {
+    let mut v = Violations::new();
+    v.add(field, "every id must be one of your workouts");
+    Error::InvalidArgument(v)
+}
+
+fn ids(ids: &[Id]) -> Vec<String> {
+    let mut out: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+    out.sort();
+    out
+}
+
+/// Inserts one exercise with its links and counters; `field` names its `workout_ids` in the
+/// error when one of them is not the user's workout (missing and foreign look the same).
+async fn insert(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    new: NewExercise,
+    now: i64,
+    field: &str,
+) -> Result<Exercise> {
+    let row = ExerciseRow {
+        id: Id::generate().into_string(),
+        name: new.name.into_string(),
+        description: new.description.into_string(),
+        duration_minutes: new.duration.map(Minutes::get),
+        created_at: now,
+        updated_at: now,
+    };
+    let workout_ids = ids(&new.workout_ids);
+    let matched = workouts::adjust_counters(
+        conn,
+        user_id,
+        &workout_ids,
+        1,
+        minutes(row.duration_minutes),
+    )
+    .await?;
+    if matched != workout_ids.len() as u64 {
+        return Err(not_mine(field));
+    }
+    exercises::insert(conn, user_id, &row).await?;
+    links::insert(conn, user_id, &row.id, &workout_ids).await?;
+    Ok(Exercise { row, workout_ids })
+}
+
+/// Creates one exercise, or replays the response a previous call with `request_id` got.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &Db,
+    user_id: &str,
+    new: NewExercise,
+    request_id: Option<RequestId>,
+) -> Result<Exercise> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    if let Some(previous) =
+        idempotency::replay(&mut tx, user_id, request_id.as_ref(), CREATE).await?
+    {
+        return Ok(previous);
+    }
+    let exercise = insert(&mut tx, user_id, new, now, "exercise.workout_ids").await?;
+    let delta = Delta {
+        exercises: 1,
+        minutes: minutes(exercise.row.duration_minutes),
+        ..Delta::default()
+    };
+    stats::add(&mut tx, user_id, delta, now).await?;
+    idempotency::record(
+        &mut tx,
+        user_id,
+        request_id.as_ref(),
+        CREATE,
+        &exercise,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(exercise)
+}
+
+/// Creates every exercise or none, or replays a previous batch with `request_id`.
+#[tracing::instrument(skip_all, fields(items = batch.len()))]
+pub async fn batch_create(
+    db: &Db,
+    user_id: &str,
+    batch: Vec<NewExercise>,
+    request_id: Option<RequestId>,
+) -> Result<Vec<Exercise>> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    if let Some(previous) =
+        idempotency::replay(&mut tx, user_id, request_id.as_ref(), BATCH_CREATE).await?
+    {
+        return Ok(previous);
+    }
+    let mut created = Vec::with_capacity(batch.len());
+    let mut delta = Delta::default();
+    for (i, new) in batch.into_iter().enumerate() {
+        let field = format!("requests[{i}].exercise.workout_ids");
+        let exercise = insert(&mut tx, user_id, new, now, &field).await?;
+        delta.exercises += 1;
+        delta.minutes += minutes(exercise.row.duration_minutes);
+        created.push(exercise);
+    }
+    stats::add(&mut tx, user_id, delta, now).await?;
+    idempotency::record(
+        &mut tx,
+        user_id,
+        request_id.as_ref(),
+        BATCH_CREATE,
+        &created,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// One of the user's exercises.
+#[tracing::instrument(skip_all)]
+pub async fn get(db: &Db, user_id: &str, id: &Id) -> Result<Exercise> {
+    let mut conn = db.pool().acquire().await?;
+    let row = exercises::get(&mut conn, user_id, id.as_str())
+        .await?
+        .ok_or(Error::NotFound("exercise"))?;
+    let workout_ids = links::workouts_of(&mut conn, user_id, id.as_str()).await?;
+    Ok(Exercise { row, workout_ids })
+}
+
+/// One page of the user's exercises and the token of the next (empty at the end): two
+/// queries, whatever the page size.
+#[tracing::instrument(skip_all)]
+pub async fn list(db: &Db, user_id: &str, query: ExerciseQuery) -> Result<(Vec<Exercise>, String)> {
+    let mut conn = db.pool().acquire().await?;
+    let mut rows = exercises::list(
+        &mut conn,
+        user_id,
+        &query.filter,
+        query.after.as_ref(),
+        query.limit + 1,
+    )
+    .await?;
+    let more = rows.len() as i64 > query.limit;
+    rows.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
+    let token = match rows.last() {
+        Some(last) if more => {
+            shared::paging::encode_token(&query.fingerprint, &(last.created_at, &last.id))
+        }
+        _ => String::new(),
+    };
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let links = links::of_exercises(&mut conn, user_id, &ids).await?;
+    Ok((with_links(rows, links), token))
+}
+
+/// Applies a partial update, re-linking workouts and moving counters and stats by the
+/// difference between the old and new duration and links.
+#[tracing::instrument(skip_all)]
+pub async fn update(db: &Db, user_id: &str, patch: ExercisePatch) -> Result<Exercise> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    let id = patch.id.as_str();
+    let old = exercises::get(&mut tx, user_id, id)
+        .await?
+        .ok_or(Error::NotFound("exercise"))?;
+    let old_links = links::workouts_of(&mut tx, user_id, id).await?;
+    let unchanged = patch.name.is_none()
+        && patch.description.is_none()
+        && patch.duration.is_none()
+        && patch.workout_ids.is_none();
+    if unchanged {
+        return Ok(Exercise {
+            row: old,
+            workout_ids: old_links,
+        });
+    }
+    let mut new = old.clone();
+    if let Some(name) = patch.name {
+        new.name = name.into_string();
+    }
+    if let Some(description) = patch.description {
+        new.description = description.into_string();
+    }
+    if let Some(duration) = patch.duration {
+        new.duration_minutes = duration.map(Minutes::get);
+    }
+    new.updated_at = now;
+    let new_links = match &patch.workout_ids {
+        Some(list) => ids(list),
+        None => old_links.clone(),
+    };
+    let (old_min, new_min) = (minutes(old.duration_minutes), minutes(new.duration_minutes));
+    let before: BTreeSet<&String> = old_links.iter().collect();
+    let after: BTreeSet<&String> = new_links.iter().collect();
+    let removed: Vec<String> = before.difference(&after).map(|s| (*s).clone()).collect();
+    let kept: Vec<String> = before.intersection(&after).map(|s| (*s).clone()).collect();
+    let added: Vec<String> = after.difference(&before).map(|s| (*s).clone()).collect();
+
+    let matched = workouts::adjust_counters(&mut tx, user_id, &added, 1, new_min).await?;
+    if matched != added.len() as u64 {
+        return Err(not_mine("exercise.workout_ids"));
+    }
+    workouts::adjust_counters(&mut tx, user_id, &removed, -1, -old_min).await?;
+    if new_min != old_min {
+        workouts::adjust_counters(&mut tx, user_id, &kept, 0, new_min - old_min).await?;
+    }
+    links::delete(&mut tx, user_id, id, &removed).await?;
+    links::insert(&mut tx, user_id, id, &added).await?;
+    let row = exercises::update(&mut tx, user_id, &new)
+        .await?
+        .ok_or(Error::NotFound("exercise"))?;
+    if new_min != old_min {
+        let delta = Delta {
+            minutes: new_min - old_min,
+            ..Delta::default()
+        };
+        stats::add(&mut tx, user_id, delta, now).await?;
+    }
+    tx.commit().await?;
+    Ok(Exercise {
+        row,
+        workout_ids: new_links,
+    })
+}
+
+/// Deletes one of the user's exercises and its links, taking it out of every counter.
+#[tracing::instrument(skip_all)]
+pub async fn delete(db: &Db, user_id: &str, id: &Id) -> Result<()> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    let linked = links::workouts_of(&mut tx, user_id, id.as_str()).await?;
+    let Some(duration) = exercises::delete(&mut tx, user_id, id.as_str()).await? else {
+        return Err(Error::NotFound("exercise"));
+    };
+    workouts::adjust_counters(&mut tx, user_id, &linked, -1, -minutes(duration)).await?;
+    let delta = Delta {
+        exercises: -1,
+        minutes: -minutes(duration),
+        ..Delta::default()
+    };
+    stats::add(&mut tx, user_id, delta, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

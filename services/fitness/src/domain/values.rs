@@ -1,0 +1,292 @@
+//! Validated values: each parses a raw request field once, at the edge, so nothing unchecked
+//! reaches a rule or a query. Errors are descriptions for a `BadRequest` field violation.
+
+use time::macros::format_description;
+
+/// Longest title or name, in characters.
+pub const MAX_NAME_CHARS: usize = 255;
+/// Longest notes or description, in characters (a bound on row size; not in the proto).
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest duration, in minutes (one day).
+pub const MAX_MINUTES: i32 = 1440;
+/// Longest request id, in characters.
+pub const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// A resource id: a UUID, kept in canonical lower-case hyphenated form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(String);
+
+impl Id {
+    /// A fresh UUIDv7.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::now_v7().to_string())
+    }
+
+    /// Parses a UUID in any of its textual forms.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() {
+            return Err("required".into());
+        }
+        uuid::Uuid::try_parse(raw)
+            .map(|u| Self(u.to_string()))
+            .map_err(|_| "must be a UUID".into())
+    }
+
+    /// The canonical text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The canonical text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A workout title or exercise name: 1–255 characters, not blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Name(String);
+
+impl Name {
+    /// Checks length and blankness.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.trim().is_empty() {
+            return Err("required: 1 to 255 characters, not blank".into());
+        }
+        if raw.chars().count() > MAX_NAME_CHARS {
+            return Err(format!("at most {MAX_NAME_CHARS} characters"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Notes or a description: may be empty, at most 10,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text(String);
+
+impl Text {
+    /// Checks length.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.chars().count() > MAX_TEXT_CHARS {
+            return Err(format!("at most {MAX_TEXT_CHARS} characters"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A real calendar date written `YYYY-MM-DD` (so it sorts as text).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CalendarDate(String);
+
+impl CalendarDate {
+    /// Parses `YYYY-MM-DD`, rejecting impossible dates such as `2026-02-30`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let format = format_description!("[year]-[month]-[day]");
+        let bytes = raw.as_bytes();
+        let shaped = raw.len() == 10
+            && bytes[4] == b'-'
+            && bytes[7] == b'-'
+            && bytes
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+        if !shaped {
+            return Err("must be a date written YYYY-MM-DD".into());
+        }
+        time::Date::parse(raw, format)
+            .map(|_| Self(raw.to_owned()))
+            .map_err(|_| "must be a real calendar date (YYYY-MM-DD)".into())
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Kind of training, as stored (`STRENGTH`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkoutType {
+    /// Strength training.
+    Strength,
+    /// Cardiovascular training.
+    Cardio,
+    /// Flexibility and mobility.
+    Flexibility,
+    /// Balance.
+    Balance,
+    /// Endurance.
+    Endurance,
+}
+
+impl WorkoutType {
+    /// Every type, in proto order.
+    pub const ALL: [WorkoutType; 5] = [
+        Self::Strength,
+        Self::Cardio,
+        Self::Flexibility,
+        Self::Balance,
+        Self::Endurance,
+    ];
+
+    /// The stored name.
+    pub fn db_name(self) -> &'static str {
+        match self {
+            Self::Strength => "STRENGTH",
+            Self::Cardio => "CARDIO",
+            Self::Flexibility => "FLEXIBILITY",
+            Self::Balance => "BALANCE",
+            Self::Endurance => "ENDURANCE",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_db_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.db_name() == name)
+    }
+}
+
+/// A duration in minutes, 0–1440.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Minutes(i32);
+
+impl Minutes {
+    /// Checks the range.
+    pub fn parse(raw: i32) -> Result<Self, String> {
+        if (0..=MAX_MINUTES).contains(&raw) {
+            Ok(Self(raw))
+        } else {
+            Err(format!("must be between 0 and {MAX_MINUTES} minutes"))
+        }
+    }
+
+    /// The number of minutes.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+/// An AIP-155 idempotency key: 1–128 printable characters (a UUID is typical).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// `None` for an empty key (no idempotency asked for).
+    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.chars().count() > MAX_REQUEST_ID_CHARS || raw.chars().any(char::is_control) {
+            return Err(format!(
+                "at most {MAX_REQUEST_ID_CHARS} printable characters"
+            ));
+        }
+        Ok(Some(Self(raw.to_owned())))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A staff evaluation, 0–100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Evaluation(i32);
+
+impl Evaluation {
+    /// Checks the range.
+    pub fn parse(raw: i32) -> Result<Self, String> {
+        if (0..=100).contains(&raw) {
+            Ok(Self(raw))
+        } else {
+            Err("must be between 0 and 100".into())
+        }
+    }
+
+    /// The value.
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_canonicalised_and_garbage_is_refused() {
+        let id = Id::parse("0190A3B4-0000-7000-8000-000000000001").unwrap();
+        assert_eq!(id.as_str(), "0190a3b4-0000-7000-8000-000000000001");
+        assert!(Id::parse("").is_err());
+        assert!(Id::parse("not-a-uuid").is_err());
+        assert!(Id::parse("'; DROP TABLE workouts; --").is_err());
+    }
+
+    #[test]
+    fn names_need_one_to_255_characters() {
+        assert!(Name::parse("").is_err());
+        assert!(Name::parse("   ").is_err());
+        assert!(Name::parse(&"é".repeat(255)).is_ok());
+        assert!(Name::parse(&"a".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn dates_must_be_real_and_iso_shaped() {
+        assert!(CalendarDate::parse("2024-02-29").is_ok());
+        for bad in [
+            "2026-02-30",
+            "2023-02-29",
+            "2026-13-01",
+            "26-01-01",
+            "2026/01/01",
+            "2026-1-01",
+            "+02026-01-1",
+            "",
+        ] {
+            assert!(CalendarDate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn minutes_and_evaluations_have_ranges() {
+        assert!(Minutes::parse(0).is_ok());
+        assert!(Minutes::parse(1440).is_ok());
+        assert!(Minutes::parse(-1).is_err());
+        assert!(Minutes::parse(1441).is_err());
+        assert!(Evaluation::parse(100).is_ok());
+        assert!(Evaluation::parse(101).is_err());
+        assert!(Evaluation::parse(-1).is_err());
+    }
+
+    #[test]
+    fn request_ids_are_optional_and_bounded() {
+        assert_eq!(RequestId::parse(""), Ok(None));
+        assert!(RequestId::parse("abc").unwrap().is_some());
+        assert!(RequestId::parse(&"x".repeat(129)).is_err());
+        assert!(RequestId::parse("a\nb").is_err());
+    }
+
+    #[test]
+    fn workout_types_round_trip_through_their_stored_names() {
+        for t in WorkoutType::ALL {
+            assert_eq!(WorkoutType::from_db_name(t.db_name()), Some(t));
+        }
+        assert_eq!(WorkoutType::from_db_name("YOGA"), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! Workouts: create (single, batch, idempotent), read, list, update, delete, with the
+//! owner's stats changed in the same transaction.
+
+use shared::db::Db;
+use shared::time::now_micros;
+
+use super::exercises::{self, Exercise};
+use super::idempotency;
+use super::values::{CalendarDate, Id, Name, RequestId, Text, WorkoutType};
+use crate::error::{Error, Result};
+use crate::store::stats::{self, Delta};
+use crate::store::workouts::{self, After, Filter, Order, WorkoutRow};
+use crate::store::{exercises as exercise_store, links};
+
+/// A workout as stored and returned.
+pub type Workout = WorkoutRow;
+
+/// A validated workout to create.
+#[derive(Debug, Clone)]
+pub struct NewWorkout {
+    /// 1–255 characters.
+    pub title: Name,
+    /// When it took place.
+    pub date: CalendarDate,
+    /// Free text.
+    pub notes: Text,
+    /// Never unspecified.
+    pub workout_type: WorkoutType,
+}
+
+/// A validated partial update: `None` fields are left as they are.
+#[derive(Debug, Clone)]
+pub struct WorkoutPatch {
+    /// The workout to change.
+    pub id: Id,
+    /// New title.
+    pub title: Option<Name>,
+    /// New date.
+    pub date: Option<CalendarDate>,
+    /// New notes.
+    pub notes: Option<Text>,
+    /// New type.
+    pub workout_type: Option<WorkoutType>,
+}
+
+/// A validated listing request.
+#[derive(Debug, Clone)]
+pub struct WorkoutQuery {
+    /// Filters, `None` meaning "any".
+    pub filter: Filter,
+    /// Sort order.
+    pub order: Order,
+    /// Position after the previous page, from its token.
+    pub after: Option<After>,
+    /// Rows per page.
+    pub limit: i64,
+    /// Digest of the filters and order, bound into the next page token.
+    pub fingerprint: String,
+}
+
+const CREATE: &str = "CreateWorkout";
+const BATCH_CREATE: &str = "BatchCreateWorkouts";
+
+fn row(new: NewWorkout, now: i64) -> WorkoutRow {
+    WorkoutRow {
+        id: Id::generate().into_string(),
+        title: new.title.into_string(),
+        workout_date: new.date.into_string(),
+        notes: new.notes.into_string(),
+        workout_type: new.workout_type.db_name().to_owned(),
+        exercise_count: 0,
+        total_duration_minutes: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Creates one workout, or replays the response a previous call with `request_id` got.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    db: &Db,
+    user_id: &str,
+    new: NewWorkout,
+    request_id: Option<RequestId>,
+) -> Result<Workout> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    if let Some(previous) =
+        idempotency::replay(&mut tx, user_id, request_id.as_ref(), CREATE).await?
+    {
+        return Ok(previous);
+    }
+    let workout = row(new, now);
+    workouts::insert(&mut tx, user_id, &workout).await?;
+    let delta = Delta {
+        workouts: 1,
+        ..Delta::default()
+    };
+    stats::add(&mut tx, user_id, delta, now).await?;
+    idempotency::record(&mut tx, user_id, request_id.as_ref(), CREATE, &workout, now).await?;
+    tx.commit().await?;
+    Ok(workout)
+}
+
+/// Creates every workout or none, or replays a previous batch with `request_id`.
+#[tracing::instrument(skip_all, fields(items = batch.len()))]
+pub async fn batch_create(
+    db: &Db,
+    user_id: &str,
+    batch: Vec<NewWorkout>,
+    request_id: Option<RequestId>,
+) -> Result<Vec<Workout>> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    if let Some(previous) =
+        idempotency::replay(&mut tx, user_id, request_id.as_ref(), BATCH_CREATE).await?
+    {
+        return Ok(previous);
+    }
+    let mut created = Vec::with_capacity(batch.len());
+    for new in batch {
+        let workout = row(new, now);
+        workouts::insert(&mut tx, user_id, &workout).await?;
+        created.push(workout);
+    }
+    let delta = Delta {
+        workouts: i64::try_from(created.len()).unwrap_or(i64::MAX),
+        ..Delta::default()
+    };
+    stats::add(&mut tx, user_id, delta, now).await?;
+    idempotency::record(
+        &mut tx,
+        user_id,
+        request_id.as_ref(),
+        BATCH_CREATE,
+        &created,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// One of the user's workouts, with its exercises (oldest first) when asked: three queries
+/// however many exercises there are.
+#[tracing::instrument(skip_all, fields(include_exercises))]
+pub async fn get(
+    db: &Db,
+    user_id: &str,
+    id: &Id,
+    include_exercises: bool,
+) -> Result<(Workout, Vec<Exercise>)> {
+    let mut conn = db.pool().acquire().await?;
+    let workout = workouts::get(&mut conn, user_id, id.as_str())
+        .await?
+        .ok_or(Error::NotFound("workout"))?;
+    if !include_exercises {
+        return Ok((workout, Vec::new()));
+    }
+    let rows = exercise_store::of_workout(&mut conn, user_id, id.as_str()).await?;
+    let links = links::of_workout_exercises(&mut conn, user_id, id.as_str()).await?;
+    Ok((workout, exercises::with_links(rows, links)))
+}
+
+/// One page of the user's workouts and the token of the next (empty at the end).
+#[tracing::instrument(skip_all)]
+pub async fn list(db: &Db, user_id: &str, query: WorkoutQuery) -> Result<(Vec<Workout>, String)> {
+    let mut conn = db.pool().acquire().await?;
+    // One extra row tells whether another page exists.
+    let mut rows = workouts::list(
+        &mut conn,
+        user_id,
+        &query.filter,
+        query.order,
+        query.after.as_ref(),
+        query.limit + 1,
+    )
+    .await?;
+    let more = rows.len() as i64 > query.limit;
+    rows.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
+    let token = match rows.last() {
+        Some(last) if more => {
+            let after = match query.order {
+                Order::DateDesc => After::Date(last.workout_date.clone(), last.id.clone()),
+                Order::CreatedDesc => After::Created(last.created_at, last.id.clone()),
+            };
+            shared::paging::encode_token(&query.fingerprint, &after)
+        }
+        _ => String::new(),
+    };
+    Ok((rows, token))
+}
+
+/// Applies a partial update to one of the user's workouts.
+#[tracing::instrument(skip_all)]
+pub async fn update(db: &Db, user_id: &str, patch: WorkoutPatch) -> Result<Workout> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    let mut workout = workouts::get(&mut tx, user_id, patch.id.as_str())
+        .await?
+        .ok_or(Error::NotFound("workout"))?;
+    let unchanged = patch.title.is_none()
+        && patch.date.is_none()
+        && patch.notes.is_none()
+        && patch.workout_type.is_none();
+    if unchanged {
+        return Ok(workout);
+    }
+    if let Some(title) = patch.title {
+        workout.title = title.into_string();
+    }
+    if let Some(date) = patch.date {
+        workout.workout_date = date.into_string();
+    }
+    if let Some(notes) = patch.notes {
+        workout.notes = notes.into_string();
+    }
+    if let Some(workout_type) = patch.workout_type {
+        workout.workout_type = workout_type.db_name().to_owned();
+    }
+    workout.updated_at = now;
+    let updated = workouts::update(&mut tx, user_id, &workout)
+        .await?
+        .ok_or(Error::NotFound("workout"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes one of the user's workouts; its exercises stay, unlinked.
+#[tracing::instrument(skip_all)]
+pub async fn delete(db: &Db, user_id: &str, id: &Id) -> Result<()> {
+    let now = now_micros();
+    let mut tx = db.begin().await?;
+    stats::lock(&mut tx, user_id, now).await?;
+    if !workouts::delete(&mut tx, user_id, id.as_str()).await? {
+        return Err(Error::NotFound("workout"));
+    }
+    let delta = Delta {
+        workouts: -1,
+        ..Delta::default()
+    };
+    stats::add(&mut tx, user_id, delta, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

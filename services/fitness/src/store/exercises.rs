@@ -1,0 +1,177 @@
+//! `exercises`: one row per exercise. Links to workouts live in `workout_exercises`.
+
+use sqlx::AnyConnection;
+
+/// A stored exercise, without its links.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct ExerciseRow {
+    /// UUIDv7.
+    pub id: String,
+    /// Name, validated.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// 0–1440, or unknown.
+    pub duration_minutes: Option<i32>,
+    /// Microseconds since the epoch.
+    pub created_at: i64,
+    /// Microseconds since the epoch.
+    pub updated_at: i64,
+}
+
+macro_rules! columns {
+    () => {
+        "id, name, description, duration_minutes, created_at, updated_at"
+    };
+}
+
+/// Inserts a new exercise.
+#[tracing::instrument(skip_all)]
+pub async fn insert(conn: &mut AnyConnection, user_id: &str, e: &ExerciseRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO exercises (id, user_id, name, description, duration_minutes, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&e.id)
+    .bind(user_id)
+    .bind(&e.name)
+    .bind(&e.description)
+    .bind(e.duration_minutes)
+    .bind(e.created_at)
+    .bind(e.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One of the user's exercises.
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<ExerciseRow>> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM exercises WHERE user_id = $1 AND id = $2"
+    ))
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Writes the editable fields and `updated_at`; `None` when the exercise is not the user's.
+/// Inside a transaction this also locks the row (PostgreSQL), so the links read next cannot
+/// change underneath.
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    e: &ExerciseRow,
+) -> sqlx::Result<Option<ExerciseRow>> {
+    sqlx::query_as(concat!(
+        "UPDATE exercises SET name = $3, description = $4, duration_minutes = $5, updated_at = $6 \
+         WHERE user_id = $1 AND id = $2 RETURNING ",
+        columns!()
+    ))
+    .bind(user_id)
+    .bind(&e.id)
+    .bind(&e.name)
+    .bind(&e.description)
+    .bind(e.duration_minutes)
+    .bind(e.updated_at)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Deletes one of the user's exercises (its links cascade), returning its duration;
+/// `None` when there was none.
+#[tracing::instrument(skip_all)]
+pub async fn delete(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+) -> sqlx::Result<Option<Option<i32>>> {
+    sqlx::query_scalar(
+        "DELETE FROM exercises WHERE user_id = $1 AND id = $2 RETURNING duration_minutes",
+    )
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Filters of a listing; `None` means "no constraint".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only exercises linked to this workout.
+    pub workout_id: Option<String>,
+    /// Already a `LIKE` pattern (see `contains_pattern`).
+    pub name_like: Option<String>,
+    /// Inclusive lower duration bound.
+    pub min_duration: Option<i32>,
+    /// Inclusive upper duration bound.
+    pub max_duration: Option<i32>,
+}
+
+/// One page of the user's exercises, most recently created first, strictly after `after`
+/// (`created_at`, `id`) of the last row served.
+#[tracing::instrument(skip_all, fields(limit))]
+pub async fn list(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    filter: &Filter,
+    after: Option<&(i64, String)>,
+    limit: i64,
+) -> sqlx::Result<Vec<ExerciseRow>> {
+    const WHERE: &str = "e.user_id = $1 \
+         AND ($2 IS NULL OR EXISTS (SELECT 1 FROM workout_exercises we \
+              WHERE we.exercise_id = e.id AND we.workout_id = $2 AND we.user_id = $1)) \
+         AND ($3 IS NULL OR lower(e.name) LIKE lower($3) ESCAPE '\\') \
+         AND ($4 IS NULL OR e.duration_minutes >= $4) \
+         AND ($5 IS NULL OR e.duration_minutes <= $5)";
+    let sql = match after {
+        None => format!(
+            "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
+             FROM exercises e WHERE {WHERE} ORDER BY e.created_at DESC, e.id DESC LIMIT $6"
+        ),
+        Some(_) => format!(
+            "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
+             FROM exercises e WHERE {WHERE} \
+             AND (e.created_at < $7 OR (e.created_at = $7 AND e.id < $8)) \
+             ORDER BY e.created_at DESC, e.id DESC LIMIT $6"
+        ),
+    };
+    let mut query = sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(filter.workout_id.as_deref())
+        .bind(filter.name_like.as_deref())
+        .bind(filter.min_duration)
+        .bind(filter.max_duration)
+        .bind(limit);
+    if let Some((at, id)) = after {
+        query = query.bind(*at).bind(id.as_str());
+    }
+    query.fetch_all(conn).await
+}
+
+/// The exercises linked to one of the user's workouts, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn of_workout(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    workout_id: &str,
+) -> sqlx::Result<Vec<ExerciseRow>> {
+    sqlx::query_as(
+        "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
+         FROM workout_exercises we JOIN exercises e ON e.id = we.exercise_id \
+         WHERE we.workout_id = $1 AND we.user_id = $2 AND e.user_id = $2 \
+         ORDER BY e.created_at, e.id",
+    )
+    .bind(workout_id)
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}

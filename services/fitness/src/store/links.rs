@@ -1,0 +1,115 @@
+//! `workout_exercises`: the many-to-many links between a user's workouts and exercises.
+
+use sqlx::AnyConnection;
+
+use super::placeholders;
+
+/// Links `exercise_id` to each of `workout_ids` (all the user's, checked by the caller).
+#[tracing::instrument(skip_all, fields(links = workout_ids.len()))]
+pub async fn insert(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_id: &str,
+    workout_ids: &[String],
+) -> sqlx::Result<()> {
+    if workout_ids.is_empty() {
+        return Ok(());
+    }
+    // ($1, $3, $2), ($4, $3, $2), …: one row per workout, one statement.
+    let rows = (0..workout_ids.len())
+        .map(|i| format!("(${}, $1, $2)", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql =
+        format!("INSERT INTO workout_exercises (workout_id, exercise_id, user_id) VALUES {rows}");
+    let mut query = sqlx::query(&sql).bind(exercise_id).bind(user_id);
+    for id in workout_ids {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// Removes the links from `exercise_id` to each of `workout_ids`.
+#[tracing::instrument(skip_all, fields(links = workout_ids.len()))]
+pub async fn delete(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_id: &str,
+    workout_ids: &[String],
+) -> sqlx::Result<()> {
+    if workout_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM workout_exercises WHERE user_id = $1 AND exercise_id = $2 \
+         AND workout_id IN ({})",
+        placeholders(3, workout_ids.len())
+    );
+    let mut query = sqlx::query(&sql).bind(user_id).bind(exercise_id);
+    for id in workout_ids {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// The workouts linked to one exercise, in id order.
+#[tracing::instrument(skip_all)]
+pub async fn workouts_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT workout_id FROM workout_exercises WHERE user_id = $1 AND exercise_id = $2 \
+         ORDER BY workout_id",
+    )
+    .bind(user_id)
+    .bind(exercise_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// `(exercise_id, workout_id)` links of every exercise in `exercise_ids`, in id order: one
+/// query for a whole page of exercises.
+#[tracing::instrument(skip_all, fields(exercises = exercise_ids.len()))]
+pub async fn of_exercises(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_ids: &[String],
+) -> sqlx::Result<Vec<(String, String)>> {
+    if exercise_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT exercise_id, workout_id FROM workout_exercises WHERE user_id = $1 \
+         AND exercise_id IN ({}) ORDER BY exercise_id, workout_id",
+        placeholders(2, exercise_ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    for id in exercise_ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(conn).await
+}
+
+/// `(exercise_id, workout_id)` links of every exercise linked to `workout_id`: with
+/// `exercises::of_workout`, a workout and its exercises in a constant number of queries.
+#[tracing::instrument(skip_all)]
+pub async fn of_workout_exercises(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    workout_id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT l.exercise_id, l.workout_id FROM workout_exercises mine \
+         JOIN workout_exercises l ON l.exercise_id = mine.exercise_id \
+         WHERE mine.workout_id = $1 AND mine.user_id = $2 AND l.user_id = $2 \
+         ORDER BY l.exercise_id, l.workout_id",
+    )
+    .bind(workout_id)
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}

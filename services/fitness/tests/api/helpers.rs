@@ -1,0 +1,411 @@
+//! Helpers of the fitness API tests: a real auth service and a real fitness service per test,
+//! users registered through the real `AuthService`, clients that send their access token, and
+//! readers of status details.
+
+#![allow(dead_code)] // Each area uses its own subset of the helpers.
+
+use std::time::{Duration, Instant};
+
+use shared::pb::auth::v1 as authpb;
+use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
+use shared::pb::fitness::v1 as pb;
+use shared::pb::fitness::v1::exercise_service_client::ExerciseServiceClient;
+use shared::pb::fitness::v1::stats_service_client::StatsServiceClient;
+use shared::pb::fitness::v1::workout_service_client::WorkoutServiceClient;
+use testkit::{Backend, TestAuth, TestFitness};
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Code, Request, Status};
+use tonic_types::StatusExt;
+
+/// A password the auth service rates strong.
+pub const PASSWORD: &str = "violet-kettle-orbit-9172";
+
+/// Until the auth service serves `WatchRevocations`/`CheckRevocation` (the token lifecycle
+/// issue), the real auth layer fails closed on every request. While this is true the data
+/// tests run fitness with `auth_disabled` and send the registered user's id and roles as
+/// benchmark metadata; the auth layer tests always use real tokens.
+pub const DATA_TESTS_BYPASS_AUTH: bool = true;
+
+/// Real auth and fitness services for one test, fitness pointed at auth.
+pub struct Stack {
+    pub auth: TestAuth,
+    pub fitness: TestFitness,
+    /// Fitness runs with authentication disabled (see [`DATA_TESTS_BYPASS_AUTH`]).
+    pub bypass: bool,
+}
+
+impl Stack {
+    /// Both services on `backend` with the test configurations.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Both services, after `adjust` has edited the fitness configuration.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut stride_fitness::Config),
+    ) -> Self {
+        let auth = TestAuth::spawn(backend).await;
+        let bypass = DATA_TESTS_BYPASS_AUTH;
+        let fitness = TestFitness::spawn_with(backend, auth.url(), |config| {
+            config.auth.disabled = bypass;
+            adjust(config);
+        })
+        .await;
+        Self {
+            auth,
+            fitness,
+            bypass,
+        }
+    }
+
+    /// Both services with the real auth layer, whatever [`DATA_TESTS_BYPASS_AUTH`] says.
+    pub async fn spawn_authenticated(
+        backend: Backend,
+        adjust: impl FnOnce(&mut stride_fitness::Config),
+    ) -> Self {
+        let auth = TestAuth::spawn(backend).await;
+        let fitness = TestFitness::spawn_with(backend, auth.url(), adjust).await;
+        Self {
+            auth,
+            fitness,
+            bypass: false,
+        }
+    }
+
+    /// Registers `username` at the auth service and returns its fitness clients.
+    pub async fn user(&self, username: &str) -> User {
+        let mut user = User::register(&self.auth, &self.fitness, username).await;
+        if self.bypass {
+            user.bypass_auth(&self.fitness).await;
+        }
+        user
+    }
+
+    /// Logs `username` in again (e.g. after a role change) and returns fresh clients.
+    pub async fn login(&self, username: &str) -> User {
+        let mut user = User::login(&self.auth, &self.fitness, username).await;
+        if self.bypass {
+            user.bypass_auth(&self.fitness).await;
+        }
+        user
+    }
+
+    /// Stops both services.
+    pub async fn stop(self) {
+        self.fitness.stop().await;
+        self.auth.stop().await;
+    }
+}
+
+/// A registered user with a fresh access token and fitness clients that send it.
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: String,
+    pub workouts: WorkoutServiceClient<InterceptedService<Channel, Bearer>>,
+    pub exercises: ExerciseServiceClient<InterceptedService<Channel, Bearer>>,
+    pub stats: StatsServiceClient<InterceptedService<Channel, Bearer>>,
+}
+
+impl User {
+    /// Registers through the real `AuthService.Register`.
+    pub async fn register(auth: &TestAuth, fitness: &TestFitness, username: &str) -> Self {
+        let response = AuthServiceClient::new(auth.channel().await)
+            .register(authpb::RegisterRequest {
+                username: username.to_owned(),
+                email: format!("{username}@example.com"),
+                password: PASSWORD.to_owned(),
+                first_name: "Test".to_owned(),
+                last_name: "User".to_owned(),
+                device_label: "fitness tests".to_owned(),
+            })
+            .await
+            .expect("registration succeeds")
+            .into_inner();
+        let id = response.user.expect("a user").id;
+        let tokens = response.tokens.expect("a token pair");
+        Self::with_tokens(fitness, id, username, tokens).await
+    }
+
+    /// Logs in again (e.g. after a role change) and returns the new identity.
+    pub async fn login(auth: &TestAuth, fitness: &TestFitness, username: &str) -> Self {
+        let response = AuthServiceClient::new(auth.channel().await)
+            .login(authpb::LoginRequest {
+                login: username.to_owned(),
+                password: PASSWORD.to_owned(),
+                device_label: String::new(),
+            })
+            .await
+            .expect("login succeeds")
+            .into_inner();
+        let id = response.user.expect("a user").id;
+        let tokens = response.tokens.expect("a token pair");
+        Self::with_tokens(fitness, id, username, tokens).await
+    }
+
+    async fn with_tokens(
+        fitness: &TestFitness,
+        id: String,
+        username: &str,
+        tokens: authpb::TokenPair,
+    ) -> Self {
+        let channel = fitness.channel().await;
+        let bearer = Bearer::new(&tokens.access_token);
+        Self {
+            id,
+            username: username.to_owned(),
+            workouts: WorkoutServiceClient::with_interceptor(channel.clone(), bearer.clone()),
+            exercises: ExerciseServiceClient::with_interceptor(channel.clone(), bearer.clone()),
+            stats: StatsServiceClient::with_interceptor(channel, bearer),
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            session_id: tokens.session_id,
+        }
+    }
+}
+
+impl User {
+    /// Switches the clients to benchmark metadata (user id and the token's roles), for a
+    /// fitness service running with authentication disabled.
+    async fn bypass_auth(&mut self, fitness: &TestFitness) {
+        let roles = roles_of(&self.access_token).join(",");
+        let mut bearer = Bearer::new(&self.access_token);
+        bearer.bench = Some((
+            self.id.parse().expect("ASCII id"),
+            roles.parse().expect("ASCII roles"),
+        ));
+        let channel = fitness.channel().await;
+        self.workouts = WorkoutServiceClient::with_interceptor(channel.clone(), bearer.clone());
+        self.exercises = ExerciseServiceClient::with_interceptor(channel.clone(), bearer.clone());
+        self.stats = StatsServiceClient::with_interceptor(channel, bearer);
+    }
+}
+
+/// The `roles` claim of a JWT, read without verification (test bookkeeping only).
+pub fn roles_of(token: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON claims");
+    claims["roles"]
+        .as_array()
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Adds `authorization: Bearer <token>` to every request (and, for a fitness service with
+/// authentication disabled, the benchmark identity metadata).
+#[derive(Clone)]
+pub struct Bearer {
+    authorization: Option<AsciiMetadataValue>,
+    bench: Option<(AsciiMetadataValue, AsciiMetadataValue)>,
+}
+
+impl Bearer {
+    /// Sends `token` (which may be anything, to test rejections).
+    pub fn new(token: &str) -> Self {
+        Self {
+            authorization: Some(format!("Bearer {token}").parse().expect("ASCII token")),
+            bench: None,
+        }
+    }
+
+    /// Sends exactly `value` as `authorization`.
+    pub fn raw(value: &str) -> Self {
+        Self {
+            authorization: Some(value.parse().expect("ASCII header")),
+            bench: None,
+        }
+    }
+
+    /// Sends no `authorization` at all.
+    pub fn none() -> Self {
+        Self {
+            authorization: None,
+            bench: None,
+        }
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        if let Some((user, roles)) = &self.bench {
+            request
+                .metadata_mut()
+                .insert("x-stride-user-id", user.clone());
+            request
+                .metadata_mut()
+                .insert("x-stride-roles", roles.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A workout client sending `bearer`.
+pub async fn workouts_with(
+    fitness: &TestFitness,
+    bearer: Bearer,
+) -> WorkoutServiceClient<InterceptedService<Channel, Bearer>> {
+    WorkoutServiceClient::with_interceptor(fitness.channel().await, bearer)
+}
+
+/// A workout to create.
+pub fn workout(title: &str, date: &str, workout_type: pb::WorkoutType) -> pb::Workout {
+    pb::Workout {
+        title: title.to_owned(),
+        date: date.to_owned(),
+        notes: String::new(),
+        workout_type: workout_type as i32,
+        ..Default::default()
+    }
+}
+
+/// An exercise to create.
+pub fn exercise(name: &str, duration: Option<i32>, workout_ids: &[&str]) -> pb::Exercise {
+    pb::Exercise {
+        name: name.to_owned(),
+        duration_minutes: duration,
+        workout_ids: workout_ids.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+impl User {
+    /// Creates a workout and returns it.
+    pub async fn create_workout(&mut self, title: &str, date: &str) -> pb::Workout {
+        self.workouts
+            .create_workout(pb::CreateWorkoutRequest {
+                workout: Some(workout(title, date, pb::WorkoutType::Strength)),
+                request_id: String::new(),
+            })
+            .await
+            .expect("workout created")
+            .into_inner()
+    }
+
+    /// Creates an exercise and returns it.
+    pub async fn create_exercise(
+        &mut self,
+        name: &str,
+        duration: Option<i32>,
+        workout_ids: &[&str],
+    ) -> pb::Exercise {
+        self.exercises
+            .create_exercise(pb::CreateExerciseRequest {
+                exercise: Some(exercise(name, duration, workout_ids)),
+                request_id: String::new(),
+            })
+            .await
+            .expect("exercise created")
+            .into_inner()
+    }
+
+    /// Fetches one of the user's workouts.
+    pub async fn get_workout(&mut self, id: &str) -> pb::Workout {
+        self.workouts
+            .get_workout(pb::GetWorkoutRequest {
+                id: id.to_owned(),
+                include_exercises: false,
+            })
+            .await
+            .expect("workout found")
+            .into_inner()
+            .workout
+            .expect("a workout")
+    }
+
+    /// The user's stats.
+    pub async fn my_stats(&mut self) -> pb::Stat {
+        self.stats
+            .get_my_stats(pb::GetMyStatsRequest {})
+            .await
+            .expect("stats")
+            .into_inner()
+    }
+}
+
+/// The `ErrorInfo` reason of a status.
+pub fn reason(status: &Status) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone())
+        .unwrap_or_default()
+}
+
+/// The fields named by the `BadRequest` of an INVALID_ARGUMENT status, sorted.
+pub fn bad_fields(status: &Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let mut fields: Vec<String> = status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default();
+    fields.sort();
+    fields
+}
+
+/// Asserts `result` is INVALID_ARGUMENT naming exactly `fields`.
+#[track_caller]
+pub fn assert_bad<T: std::fmt::Debug>(result: Result<T, Status>, fields: &[&str]) {
+    let status = result.expect_err("the request is rejected");
+    let mut expected: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    expected.sort();
+    assert_eq!(bad_fields(&status), expected, "{status:?}");
+    assert_eq!(reason(&status), "INVALID_ARGUMENT");
+}
+
+/// Asserts `result` failed with `code`.
+#[track_caller]
+pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    let status = result.expect_err("the request fails");
+    assert_eq!(status.code(), code, "{status:?}");
+    status
+}
+
+/// Polls `probe` until it returns `Some`, failing after `deadline`. Returns the value and how
+/// long it took.
+pub async fn poll_until<T, F, Fut>(deadline: Duration, mut probe: F) -> (T, Duration)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = probe().await {
+            return (value, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "condition not reached within {deadline:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Reads one number from the fitness database.
+pub async fn scalar(fitness: &TestFitness, sql: &str, user_id: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(user_id)
+        .fetch_one(fitness.db.pool())
+        .await
+        .expect("query runs")
+}
