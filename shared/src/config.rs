@@ -171,10 +171,10 @@ mod tests {
 
     #[test]
     fn unset_and_empty_values_take_the_default() {
-        let map = env(&[("STRIDE_X", "")]);
+        let map = env(&[("EXAMPLE_X", "")]);
         let e = Env::new(&map);
-        assert_eq!(e.string("STRIDE_X", "d"), "d");
-        assert_eq!(e.parse("STRIDE_Y", 7u32), Ok(7));
+        assert_eq!(e.string("EXAMPLE_X", "d"), "d");
+        assert_eq!(e.parse("EXAMPLE_Y", 7u32), Ok(7));
     }
 
     #[test]
