@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use shared::config::{ConfigError, Env, EnvMap, process_env};
 use shared::telemetry::{self, TelemetryConfig};
 
+mod admin;
 mod serve;
 
 /// Stride: an auth + fitness gRPC backend.
@@ -32,6 +33,12 @@ enum Command {
         /// Which service's database (both when omitted).
         service: Option<Service>,
     },
+    /// Administer accounts directly in the auth database.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Manage token signing keys directly in the auth database.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
 }
 
 /// One of the two services.
@@ -67,6 +74,8 @@ async fn run(command: Command, env_map: &EnvMap) -> ExitCode {
         Command::Dev => serve::dev(env).await,
         Command::Serve { service } => serve::one(service, env).await,
         Command::Migrate { service } => serve::migrate(service, env).await,
+        Command::Admin(command) => admin::admin(command, env).await,
+        Command::Keys(command) => admin::keys(command, env).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -83,7 +83,7 @@ pub async fn rotate_keys(config: &Config) -> Result<String> {
         &config.clock,
         &config.tokens,
         &crate::events::SecurityEvent {
-            detail: String::new(),
+            detail: "with stride keys rotate".to_owned(),
             ..crate::events::SecurityEvent::new(crate::events::EventType::SigningKeyRotated)
         },
     )

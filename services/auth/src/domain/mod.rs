@@ -1,7 +1,10 @@
 //! The rules of the auth service, free of transport types: validated inputs, roles, and the
 //! operations that own a transaction each.
 
+pub mod account;
+pub mod admin;
 pub mod login;
+pub mod profile;
 pub mod register;
 pub mod sessions;
 pub mod validate;

@@ -243,10 +243,13 @@ pub async fn rotate(
             err.into()
         });
     }
-    let detail = match &retired {
+    let mut detail = match &retired {
         Some(old) => format!("new kid {}; retired kid {old}", row.kid),
         None => format!("new kid {}", row.kid),
     };
+    if !actor.detail.is_empty() {
+        detail = format!("{detail}; {}", actor.detail);
+    }
     events::record(
         &mut tx,
         &SecurityEvent {

@@ -67,3 +67,43 @@ pub fn jwk(key: &PublicKey) -> pb::Jwk {
         r#use: "sig".to_owned(),
     }
 }
+
+/// A session as listed (`current` is set by the caller where it applies).
+pub fn session(
+    row: crate::store::sessions::SessionListRow,
+    now: shared::time::Micros,
+    current: bool,
+) -> pb::Session {
+    use crate::domain::sessions::{SessionStatus, status};
+    let state = status(&row.session, row.idle_expires_at, now);
+    let s = row.session;
+    pb::Session {
+        id: s.id,
+        device_label: s.device_label,
+        ip: s.ip,
+        user_agent: s.user_agent,
+        created_at: Some(to_timestamp(s.created_at)),
+        last_refreshed_at: s.last_refreshed_at.map(to_timestamp),
+        expires_at: Some(to_timestamp(s.expires_at)),
+        status: match state {
+            SessionStatus::Active => pb::SessionStatus::Active,
+            SessionStatus::Revoked => pb::SessionStatus::Revoked,
+            SessionStatus::Expired => pb::SessionStatus::Expired,
+        } as i32,
+        current,
+    }
+}
+
+/// A stored security event.
+pub fn security_event(row: crate::store::events::EventRow) -> pb::SecurityEvent {
+    pb::SecurityEvent {
+        id: row.id,
+        user_id: row.user_id.unwrap_or_default(),
+        r#type: crate::events::EventType::parse(&row.event_type).map_or(0, |t| t.to_proto()),
+        ip: row.ip,
+        user_agent: row.user_agent,
+        session_id: row.session_id.unwrap_or_default(),
+        detail: row.detail,
+        created_at: Some(to_timestamp(row.created_at)),
+    }
+}

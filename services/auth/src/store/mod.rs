@@ -1,6 +1,7 @@
 //! SQL of the auth service: portable queries over sqlx's `Any` driver, one function per query,
 //! taking the connection (usually a transaction) from the domain operation that owns it.
 
+pub mod avatars;
 pub mod events;
 pub mod keys;
 pub mod login_attempts;

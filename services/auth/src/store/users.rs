@@ -397,3 +397,67 @@ pub async fn role_and_active_for_update(
         .fetch_optional(conn)
         .await
 }
+
+/// Filters of the admin user listing.
+#[derive(Debug, Default)]
+pub struct UserFilter<'a> {
+    /// Case-insensitive substring of username, email, names or full name; empty for all.
+    pub query: &'a str,
+    /// Stored role name; `None` for every role.
+    pub role: Option<&'a str>,
+    /// `active` flag; `None` for both.
+    pub active: Option<bool>,
+}
+
+/// A page of users matching `filter`, oldest first, after the keyset `(created_at, id)`.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &UserFilter<'_>,
+    after: Option<(Micros, &str)>,
+    limit: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    // The statement is assembled from fixed fragments only; every value is a bound parameter.
+    let mut sql = String::from(user_select!());
+    sql.push_str("WHERE (u.created_at > $1 OR (u.created_at = $1 AND u.id > $2))");
+    let mut n = 2;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    let query_param = (!filter.query.is_empty()).then(&mut next);
+    if let Some(p) = query_param {
+        sql.push_str(&format!(
+            " AND (lower(u.username) LIKE lower(${p}) ESCAPE '\\' \
+             OR lower(u.email) LIKE lower(${p}) ESCAPE '\\' \
+             OR lower(u.first_name) LIKE lower(${p}) ESCAPE '\\' \
+             OR lower(u.last_name) LIKE lower(${p}) ESCAPE '\\' \
+             OR lower(p.full_name) LIKE lower(${p}) ESCAPE '\\')"
+        ));
+    }
+    let role_param = filter.role.map(|_| next());
+    if let Some(p) = role_param {
+        sql.push_str(&format!(" AND u.role = ${p}"));
+    }
+    let active_param = filter.active.map(|_| next());
+    if let Some(p) = active_param {
+        sql.push_str(&format!(" AND u.active = ${p}"));
+    }
+    let limit_param = next();
+    sql.push_str(&format!(
+        " ORDER BY u.created_at, u.id LIMIT ${limit_param}"
+    ));
+
+    let (created_at, id) = after.unwrap_or((i64::MIN, ""));
+    let mut query = sqlx::query_as(&sql).bind(created_at).bind(id);
+    if query_param.is_some() {
+        query = query.bind(super::like_pattern(filter.query));
+    }
+    if let Some(role) = filter.role {
+        query = query.bind(role);
+    }
+    if let Some(active) = filter.active {
+        query = query.bind(Flag(active));
+    }
+    query.bind(limit).fetch_all(conn).await
+}

@@ -10,3 +10,4 @@ mod register;
 mod serving;
 mod storage;
 mod tokens;
+mod users;

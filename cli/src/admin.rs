@@ -1,0 +1,77 @@
+//! Administration straight on the auth database: `stride admin create` and `stride keys
+//! rotate`. Both work without a running server (they use the `STRIDE_AUTH_*` configuration).
+
+use clap::Subcommand;
+use shared::config::Env;
+
+use crate::serve::Failure;
+
+/// `stride admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an ADMIN account (the first admin of a fresh install).
+    Create {
+        /// Login name: 3–32 characters of [a-z0-9_.-].
+        #[arg(long)]
+        username: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Password (or set STRIDE_ADMIN_PASSWORD to keep it out of the shell history).
+        #[arg(long, env = "STRIDE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+/// `stride keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key active; the old one verifies until its tokens expire.
+    Rotate,
+}
+
+/// Runs `stride admin …`.
+pub async fn admin(command: AdminCommand, env: Env<'_>) -> Result<(), Failure> {
+    let config = stride_auth::Config::from_env(env)?;
+    match command {
+        AdminCommand::Create {
+            username,
+            email,
+            password,
+        } => {
+            let id = stride_auth::bootstrap::create_admin(&config, &username, &email, &password)
+                .await
+                .map_err(describe)?;
+            announce(&format!("created admin {username} ({id})"));
+            Ok(())
+        }
+    }
+}
+
+/// Runs `stride keys …`.
+pub async fn keys(command: KeysCommand, env: Env<'_>) -> Result<(), Failure> {
+    let config = stride_auth::Config::from_env(env)?;
+    match command {
+        KeysCommand::Rotate => {
+            let kid = stride_auth::bootstrap::rotate_keys(&config)
+                .await
+                .map_err(describe)?;
+            announce(&format!("new signing key {kid} is active"));
+            Ok(())
+        }
+    }
+}
+
+/// One line a person can act on (validation details included; never a secret).
+fn describe(err: stride_auth::Error) -> Failure {
+    Failure::Other(match err {
+        stride_auth::Error::InvalidArgument(v) => format!("invalid: {v}"),
+        stride_auth::Error::AlreadyExists(reason) => format!("already exists: {reason}"),
+        other => other.to_string(),
+    })
+}
+
+#[allow(clippy::print_stdout)] // The command's result is for the person who ran it.
+fn announce(line: &str) {
+    println!("{line}");
+}
