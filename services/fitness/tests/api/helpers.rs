@@ -289,6 +289,20 @@ pub fn exercise(name: &str, duration: Option<i32>, workout_ids: &[&str]) -> pb::
 }
 
 impl User {
+    /// Another handle on the same identity and connections (clients are cheap to clone).
+    pub fn clone_clients(&self) -> User {
+        User {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            access_token: self.access_token.clone(),
+            refresh_token: self.refresh_token.clone(),
+            session_id: self.session_id.clone(),
+            workouts: self.workouts.clone(),
+            exercises: self.exercises.clone(),
+            stats: self.stats.clone(),
+        }
+    }
+
     /// Creates a workout and returns it.
     pub async fn create_workout(&mut self, title: &str, date: &str) -> pb::Workout {
         self.workouts

@@ -5,6 +5,9 @@
 mod config;
 mod exercises;
 mod helpers;
+mod idempotency;
+mod isolation;
 mod serving;
+mod stats;
 mod storage;
 mod workouts;

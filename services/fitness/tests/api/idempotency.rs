@@ -1,0 +1,253 @@
+//! Request ids (AIP-155) and all-or-nothing batches.
+
+use shared::pb::fitness::v1 as pb;
+use testkit::{Backend, backend_tests};
+
+use crate::helpers::{Stack, assert_bad, exercise, scalar, workout};
+
+async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_nothing(
+    backend: Backend,
+) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
+    let create = |title: &str| pb::CreateWorkoutRequest {
+        workout: Some(workout(title, "2026-11-24", pb::WorkoutType::Strength)),
+        request_id: "0b7e3c1e-create-1".into(),
+    };
+    let first = ada
+        .workouts
+        .create_workout(create("Legs"))
+        .await
+        .unwrap()
+        .into_inner();
+    // Even a retry whose body differs gets the original (the key names the request).
+    let retry = ada
+        .workouts
+        .create_workout(create("Legs, again"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retry, first);
+    let count = "SELECT COUNT(*) FROM workouts WHERE user_id = $1";
+    assert_eq!(scalar(&stack.fitness, count, &ada.id).await, 1);
+    assert_eq!(ada.my_stats().await.total_workouts, 1);
+
+    // Batches.
+    let batch = || pb::BatchCreateWorkoutsRequest {
+        requests: (0..3)
+            .map(|i| pb::CreateWorkoutRequest {
+                workout: Some(workout(
+                    &format!("B{i}"),
+                    "2026-11-25",
+                    pb::WorkoutType::Cardio,
+                )),
+                request_id: String::new(),
+            })
+            .collect(),
+        request_id: "batch-1".into(),
+    };
+    let first_batch = ada
+        .workouts
+        .batch_create_workouts(batch())
+        .await
+        .unwrap()
+        .into_inner();
+    let retried_batch = ada
+        .workouts
+        .batch_create_workouts(batch())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried_batch, first_batch);
+    assert_eq!(scalar(&stack.fitness, count, &ada.id).await, 4);
+
+    // Exercises.
+    let make = || pb::CreateExerciseRequest {
+        exercise: Some(exercise("Squat", Some(20), &[&first.id])),
+        request_id: "exercise-1".into(),
+    };
+    let e1 = ada
+        .exercises
+        .create_exercise(make())
+        .await
+        .unwrap()
+        .into_inner();
+    let e2 = ada
+        .exercises
+        .create_exercise(make())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(e1, e2);
+    let ex_batch = || pb::BatchCreateExercisesRequest {
+        requests: vec![make(), make()],
+        request_id: "exercise-batch-1".into(),
+    };
+    let b1 = ada
+        .exercises
+        .batch_create_exercises(ex_batch())
+        .await
+        .unwrap()
+        .into_inner();
+    let b2 = ada
+        .exercises
+        .batch_create_exercises(ex_batch())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(b1, b2);
+    let exercises = "SELECT COUNT(*) FROM exercises WHERE user_id = $1";
+    assert_eq!(scalar(&stack.fitness, exercises, &ada.id).await, 3);
+    let w = ada.get_workout(&first.id).await;
+    assert_eq!((w.exercise_count, w.total_duration_minutes), (3, 60));
+    let stats = ada.my_stats().await;
+    assert_eq!(
+        (
+            stats.total_workouts,
+            stats.total_exercises,
+            stats.total_duration_minutes
+        ),
+        (4, 3, 60)
+    );
+
+    // A key already used by another method is refused, naming the field.
+    assert_bad(
+        ada.workouts
+            .batch_create_workouts(pb::BatchCreateWorkoutsRequest {
+                request_id: "0b7e3c1e-create-1".into(),
+                ..batch()
+            })
+            .await,
+        &["request_id"],
+    );
+    stack.stop().await;
+}
+
+async fn concurrent_retries_with_one_request_id_create_exactly_one_row(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let ada = stack.user("ada").await;
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let mut client = ada.workouts.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .create_workout(pb::CreateWorkoutRequest {
+                    workout: Some(workout("Once", "2026-11-24", pb::WorkoutType::Cardio)),
+                    request_id: "same-key".into(),
+                })
+                .await
+                .unwrap()
+                .into_inner()
+        }));
+    }
+    let mut ids = Vec::new();
+    for task in tasks {
+        ids.push(task.await.unwrap().id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(
+        scalar(
+            &stack.fitness,
+            "SELECT COUNT(*) FROM workouts WHERE user_id = $1",
+            &ada.id
+        )
+        .await,
+        1
+    );
+    stack.stop().await;
+}
+
+async fn a_failing_batch_writes_nothing(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
+    let legs = ada.create_workout("Legs", "2026-11-24").await;
+    let before = ada.my_stats().await;
+    let missing = uuid::Uuid::now_v7().to_string();
+    let item = |ids: &[&str]| pb::CreateExerciseRequest {
+        exercise: Some(exercise("Squat", Some(15), ids)),
+        request_id: String::new(),
+    };
+    // Items 0 and 1 are fine; item 2 links a workout that does not exist. Valid on their
+    // own, they reach the database before the batch fails.
+    let failing = pb::BatchCreateExercisesRequest {
+        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id, &missing])],
+        request_id: "batch-that-fails".into(),
+    };
+    assert_bad(
+        ada.exercises.batch_create_exercises(failing.clone()).await,
+        &["requests[2].exercise.workout_ids"],
+    );
+    let fitness = &stack.fitness;
+    for (sql, expected) in [
+        ("SELECT COUNT(*) FROM exercises WHERE user_id = $1", 0),
+        (
+            "SELECT COUNT(*) FROM workout_exercises WHERE user_id = $1",
+            0,
+        ),
+        ("SELECT COUNT(*) FROM request_ids WHERE user_id = $1", 0),
+        (
+            "SELECT CAST(SUM(exercise_count) AS BIGINT) FROM workouts WHERE user_id = $1",
+            0,
+        ),
+    ] {
+        assert_eq!(scalar(fitness, sql, &ada.id).await, expected, "{sql}");
+    }
+    let after = ada.my_stats().await;
+    assert_eq!(
+        (after.total_exercises, after.total_duration_minutes),
+        (before.total_exercises, before.total_duration_minutes)
+    );
+    // The failed attempt did not burn the request id: the corrected batch goes through.
+    let fixed = pb::BatchCreateExercisesRequest {
+        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id])],
+        request_id: "batch-that-fails".into(),
+    };
+    let created = ada
+        .exercises
+        .batch_create_exercises(fixed)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.exercises.len(), 3);
+    let w = ada.get_workout(&legs.id).await;
+    assert_eq!((w.exercise_count, w.total_duration_minutes), (2, 30));
+
+    // A failing workout batch (validation) writes nothing either.
+    let mut requests: Vec<_> = (0..3)
+        .map(|i| pb::CreateWorkoutRequest {
+            workout: Some(workout(
+                &format!("W{i}"),
+                "2026-11-24",
+                pb::WorkoutType::Cardio,
+            )),
+            request_id: String::new(),
+        })
+        .collect();
+    requests[2].workout.as_mut().unwrap().workout_type = 0;
+    assert_bad(
+        ada.workouts
+            .batch_create_workouts(pb::BatchCreateWorkoutsRequest {
+                requests,
+                request_id: String::new(),
+            })
+            .await,
+        &["requests[2].workout.workout_type"],
+    );
+    assert_eq!(
+        scalar(
+            fitness,
+            "SELECT COUNT(*) FROM workouts WHERE user_id = $1",
+            &ada.id
+        )
+        .await,
+        1
+    );
+    stack.stop().await;
+}
+
+backend_tests!(
+    a_retry_with_the_same_request_id_returns_the_first_result_and_creates_nothing,
+    concurrent_retries_with_one_request_id_create_exactly_one_row,
+    a_failing_batch_writes_nothing,
+);
