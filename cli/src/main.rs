@@ -39,6 +39,12 @@ enum Command {
     /// Manage token signing keys directly in the auth database.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Write the encoded protobuf descriptor set (what Envoy's transcoder reads).
+    Descriptor {
+        /// Output file.
+        #[arg(long, default_value = "stride.pb")]
+        out: std::path::PathBuf,
+    },
 }
 
 /// One of the two services.
@@ -76,6 +82,8 @@ async fn run(command: Command, env_map: &EnvMap) -> ExitCode {
         Command::Migrate { service } => serve::migrate(service, env).await,
         Command::Admin(command) => admin::admin(command, env).await,
         Command::Keys(command) => admin::keys(command, env).await,
+        Command::Descriptor { out } => std::fs::write(&out, shared::FILE_DESCRIPTOR_SET)
+            .map_err(|e| serve::Failure::Other(format!("cannot write {}: {e}", out.display()))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
