@@ -87,8 +87,14 @@ impl std::fmt::Display for Violations {
     }
 }
 
+/// Records a failure's code on the current RPC span (see `telemetry::rpc_span`).
+fn record(code: Code) {
+    tracing::Span::current().record("grpc.status", code as i32);
+}
+
 /// Builds a status with one `ErrorInfo`.
 pub fn status(code: Code, domain: &str, reason: &str, message: impl Into<String>) -> Status {
+    record(code);
     let details = ErrorDetails::with_error_info(
         reason,
         domain,
@@ -97,8 +103,16 @@ pub fn status(code: Code, domain: &str, reason: &str, message: impl Into<String>
     Status::with_error_details(code, message, details)
 }
 
+/// Builds a status with hand-assembled details (e.g. `RetryInfo`); the caller includes exactly
+/// one `ErrorInfo`.
+pub fn with_details(code: Code, message: impl Into<String>, details: ErrorDetails) -> Status {
+    record(code);
+    Status::with_error_details(code, message, details)
+}
+
 /// Builds INVALID_ARGUMENT with an `ErrorInfo` and a `BadRequest` naming every violated field.
 pub fn invalid_argument(domain: &str, violations: &Violations) -> Status {
+    record(Code::InvalidArgument);
     let mut details = ErrorDetails::with_error_info(
         "INVALID_ARGUMENT",
         domain,

@@ -160,3 +160,69 @@ pub fn init_for_tests() {
         .with_test_writer()
         .try_init();
 }
+
+/// Reads W3C trace-context headers from an inbound request.
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
+
+impl opentelemetry::propagation::Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
+
+/// Writes W3C trace-context headers into outbound gRPC metadata.
+struct MetadataInjector<'a>(&'a mut tonic::metadata::MetadataMap);
+
+impl opentelemetry::propagation::Injector for MetadataInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(key), Ok(value)) = (
+            tonic::metadata::MetadataKey::from_bytes(key.as_bytes()),
+            tonic::metadata::MetadataValue::try_from(value.as_str()),
+        ) {
+            self.0.insert(key, value);
+        }
+    }
+}
+
+/// The span of one inbound RPC (for tonic's `Server::trace_fn`): method and service name,
+/// the gRPC status (recorded by `shared::error` when a call fails) and the caller's user id
+/// (recorded by the auth layer), parented on the caller's W3C `traceparent` when present.
+pub fn rpc_span(service: &'static str, request: &http::Request<()>) -> tracing::Span {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let method = request.uri().path();
+    let span = tracing::info_span!(
+        "rpc",
+        otel.name = method,
+        otel.kind = "server",
+        rpc.system = "grpc",
+        service,
+        method,
+        grpc.status = 0_i32,
+        user_id = tracing::field::Empty,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&HeaderExtractor(request.headers()))
+    });
+    // Fails only when no OpenTelemetry layer is installed, where there is nothing to parent.
+    let _ = span.set_parent(parent);
+    span
+}
+
+/// Records the authenticated caller on the current RPC span.
+pub fn record_user(user_id: &str) {
+    tracing::Span::current().record("user_id", user_id);
+}
+
+/// Injects the current span's W3C trace context into an outbound request's metadata, so the
+/// callee's span becomes a child of ours.
+pub fn inject_context(metadata: &mut tonic::metadata::MetadataMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let context = tracing::Span::current().context();
+    opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.inject_context(&context, &mut MetadataInjector(metadata));
+    });
+}

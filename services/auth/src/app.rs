@@ -141,9 +141,7 @@ impl App {
         tracing::info!(addr = %self.local_addr, backend = state.db.backend().name(), "auth service listening");
         let max = state.config.max_message_size;
         let router = Server::builder()
-            .trace_fn(
-                |req| tracing::info_span!("grpc", service = "auth", method = %req.uri().path()),
-            )
+            .trace_fn(|req| shared::telemetry::rpc_span("auth", req))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

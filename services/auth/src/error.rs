@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use shared::error::{self as model, Violations};
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::ErrorDetails;
 
 use crate::DOMAIN;
 
@@ -132,7 +132,7 @@ impl From<Error> for Status {
                 // Whole seconds, rounded up: retrying at the advertised time must succeed.
                 let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
                 details.set_retry_info(Some(Duration::from_secs(secs.max(1))));
-                Status::with_error_details(
+                model::with_details(
                     Code::ResourceExhausted,
                     "too many attempts; retry later",
                     details,
