@@ -2,7 +2,9 @@
 //! each test on SQLite and on PostgreSQL. One binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod config;
+mod events;
 mod helpers;
 mod keys;
 mod login;
