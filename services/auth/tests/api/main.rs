@@ -9,6 +9,7 @@ mod helpers;
 mod keys;
 mod login;
 mod register;
+mod revocation;
 mod serving;
 mod storage;
 mod tokens;
