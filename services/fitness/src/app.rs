@@ -104,28 +104,25 @@ impl App {
         health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "fitness service listening");
         let auth = AuthLayer::new(Arc::clone(&self.auth));
-        let router = Server::builder()
-            .trace_fn(
-                |req| tracing::info_span!("grpc", service = "fitness", method = %req.uri().path()),
-            )
-            .add_service(health_service)
-            .add_service(reflection_v1)
-            .add_service(reflection_v1alpha)
-            .add_service(
-                auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
-                    self.db.clone(),
-                ))),
-            )
-            .add_service(
-                auth.layer(ExerciseServiceServer::new(rpc::exercise::ExerciseApi::new(
-                    self.db.clone(),
-                ))),
-            )
-            .add_service(
-                auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
-                    self.db.clone(),
-                ))),
-            );
+        let router =
+            Server::builder()
+                .trace_fn(|req| shared::telemetry::rpc_span("fitness", req))
+                .add_service(health_service)
+                .add_service(reflection_v1)
+                .add_service(reflection_v1alpha)
+                .add_service(
+                    auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
+                        self.db.clone(),
+                    ))),
+                )
+                .add_service(auth.layer(ExerciseServiceServer::new(
+                    rpc::exercise::ExerciseApi::new(self.db.clone()),
+                )))
+                .add_service(
+                    auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
+                        self.db.clone(),
+                    ))),
+                );
         let incoming = server::incoming(self.listener);
         let db = self.db.clone();
         let result =

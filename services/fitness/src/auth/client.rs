@@ -4,14 +4,12 @@
 
 use std::time::Duration;
 
-use opentelemetry::propagation::Injector;
 use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient;
-use tonic::metadata::{AsciiMetadataValue, MetadataKey, MetadataMap};
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Status, Streaming};
-use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
 use crate::config::ServiceKey;
 
@@ -78,10 +76,7 @@ impl AuthClient {
         request
             .metadata_mut()
             .insert(SERVICE_KEY_HEADER, self.service_key.clone());
-        let context = tracing::Span::current().context();
-        opentelemetry::global::get_text_map_propagator(|propagator| {
-            propagator.inject_context(&context, &mut MetadataInjector(request.metadata_mut()));
-        });
+        shared::telemetry::inject_context(request.metadata_mut());
         request
     }
 
@@ -129,19 +124,5 @@ impl AuthClient {
         let mut client = TokenIntrospectionServiceClient::new(self.channel.clone());
         let request = self.request(pb::WatchRevocationsRequest { after_sequence }, false);
         self.bounded(client.watch_revocations(request)).await
-    }
-}
-
-/// Writes trace-context fields (`traceparent`, `tracestate`) into gRPC metadata.
-struct MetadataInjector<'a>(&'a mut MetadataMap);
-
-impl Injector for MetadataInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        if let (Ok(key), Ok(value)) = (
-            MetadataKey::from_bytes(key.as_bytes()),
-            AsciiMetadataValue::try_from(value.as_str()),
-        ) {
-            self.0.insert(key, value);
-        }
     }
 }

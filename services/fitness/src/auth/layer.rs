@@ -73,6 +73,7 @@ where
         Box::pin(async move {
             match auth.authenticate(request.headers()).await {
                 Ok(caller) => {
+                    shared::telemetry::record_user(&caller.user_id);
                     request.extensions_mut().insert(caller);
                     inner.call(request).await
                 }

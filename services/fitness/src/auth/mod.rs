@@ -9,6 +9,7 @@
 //!    the request fails closed with UNAVAILABLE;
 //! 4. the [`Caller`] is handed to the handler in the request extensions ([`layer`]).
 
+pub mod cache;
 pub mod caller;
 pub mod check;
 pub mod client;

@@ -9,6 +9,7 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
 
+use super::cache::VerifiedTokens;
 use super::jwks::Jwks;
 use crate::error::{Error, Result};
 
@@ -31,10 +32,11 @@ pub struct Claims {
 }
 
 /// Verifies access tokens against one issuer and audience.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Verifier {
     validation: Validation,
     leeway: Duration,
+    verified: VerifiedTokens,
 }
 
 /// The bearer token of `authorization` metadata.
@@ -77,11 +79,27 @@ impl Verifier {
             .into_iter()
             .map(str::to_owned)
             .collect::<HashSet<_>>();
-        Self { validation, leeway }
+        Self {
+            validation,
+            leeway,
+            verified: VerifiedTokens::default(),
+        }
     }
 
-    /// Verifies `token` and returns its claims.
+    /// Verifies `token` (or finds it verified before and not yet expired) and returns its
+    /// claims.
     pub async fn verify(&self, jwks: &Jwks, token: &str) -> Result<Claims> {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
+        if let Some(claims) = self.verified.get(token, now, leeway) {
+            return Ok(claims);
+        }
+        let claims = self.verify_uncached(jwks, token).await?;
+        self.verified.insert(token, &claims, now, leeway);
+        Ok(claims)
+    }
+
+    async fn verify_uncached(&self, jwks: &Jwks, token: &str) -> Result<Claims> {
         let invalid = Error::Unauthenticated("INVALID_TOKEN");
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| Error::Unauthenticated("INVALID_TOKEN"))?;
