@@ -22,21 +22,30 @@ fn compose_runs_both_services_on_postgres_behind_envoy_with_traces() {
         assert!(services.contains_key(name), "compose lacks {name}");
     }
     let init = read("deploy/postgres-init.sql");
-    for (service, var) in [("auth", "STRIDE_AUTH_DATABASE_URL"), ("fitness", "STRIDE_FITNESS_DATABASE_URL")] {
+    for (service, var) in [
+        ("auth", "STRIDE_AUTH_DATABASE_URL"),
+        ("fitness", "STRIDE_FITNESS_DATABASE_URL"),
+    ] {
         let url = services[service]["environment"][var].as_str().expect(var);
         let db = url.rsplit('/').next().unwrap();
         assert!(url.starts_with("postgres://"), "{url}");
-        assert!(init.contains(&format!("CREATE DATABASE {db};")), "{db} is not created");
+        assert!(
+            init.contains(&format!("CREATE DATABASE {db};")),
+            "{db} is not created"
+        );
     }
-    assert_eq!(services["fitness"]["environment"]["STRIDE_AUTH_URL"], "http://auth:50051");
+    assert_eq!(
+        services["fitness"]["environment"]["STRIDE_AUTH_URL"],
+        "http://auth:50051"
+    );
 }
 
 #[test]
 fn envoy_in_compose_reads_the_descriptor_its_config_names() {
     let compose = yaml("docker-compose.yml");
     let envoy = yaml("deploy/envoy.yaml");
-    let filters = &envoy["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]
-        ["typed_config"]["http_filters"];
+    let filters = &envoy["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+        ["http_filters"];
     let descriptor = filters
         .as_array()
         .unwrap()
@@ -54,9 +63,16 @@ fn envoy_in_compose_reads_the_descriptor_its_config_names() {
         volumes.iter().any(|v| v.split(':').nth(1) == Some(dir)),
         "envoy mounts nothing at {dir}: {volumes:?}"
     );
-    assert!(volumes.iter().any(|v| v.contains("deploy/envoy.yaml:/etc/envoy/envoy.yaml")));
+    assert!(
+        volumes
+            .iter()
+            .any(|v| v.contains("deploy/envoy.yaml:/etc/envoy/envoy.yaml"))
+    );
     let dockerfile = read("deploy/Dockerfile");
-    assert!(dockerfile.contains("stride descriptor --out"), "the image builds the descriptor");
+    assert!(
+        dockerfile.contains("stride descriptor --out"),
+        "the image builds the descriptor"
+    );
 }
 
 #[test]
@@ -74,6 +90,9 @@ fn every_variable_compose_sets_is_documented_in_the_readme() {
     }
     assert!(!vars.is_empty());
     for var in vars {
-        assert!(readme.contains(&format!("`{var}`")), "README does not document {var}");
+        assert!(
+            readme.contains(&format!("`{var}`")),
+            "README does not document {var}"
+        );
     }
 }

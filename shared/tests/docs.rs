@@ -18,7 +18,8 @@ fn variables_in(dir: &Path, out: &mut Vec<String>) {
                     .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                     .collect();
                 // A literal that continues past the name is a prefix or a message, not a variable.
-                if text[i + 1 + name.len()..].starts_with('"') && !name.starts_with("STRIDE_TEST_") {
+                if text[i + 1 + name.len()..].starts_with('"') && !name.starts_with("STRIDE_TEST_")
+                {
                     out.push(name);
                 }
             }
@@ -31,15 +32,26 @@ fn every_variable_the_code_reads_is_in_the_readme_table() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let mut vars = Vec::new();
-    for dir in ["shared/src", "services/auth/src", "services/fitness/src", "cli/src"] {
+    for dir in [
+        "shared/src",
+        "services/auth/src",
+        "services/fitness/src",
+        "cli/src",
+    ] {
         variables_in(&root.join(dir), &mut vars);
     }
     vars.sort();
     vars.dedup();
-    assert!(vars.iter().any(|v| v == "STRIDE_AUTH_ADDR"), "the scan found {vars:?}");
+    assert!(
+        vars.iter().any(|v| v == "STRIDE_AUTH_ADDR"),
+        "the scan found {vars:?}"
+    );
     let missing: Vec<_> = vars
         .iter()
         .filter(|v| !readme.contains(&format!("| `{v}` |")))
         .collect();
-    assert!(missing.is_empty(), "README configuration table lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README configuration table lacks {missing:?}"
+    );
 }
