@@ -236,3 +236,51 @@ pub async fn prepare(
         local_addr,
     })
 }
+
+/// The whole `main` of a single-service binary: parse configuration from the process
+/// environment (an invalid variable prints one line and exits 2), install telemetry, build
+/// the service, and serve until SIGINT/SIGTERM.
+pub async fn service_main<C, A, B, R>(
+    name: &'static str,
+    parse: impl FnOnce(crate::config::Env<'_>) -> Result<C, crate::config::ConfigError>,
+    build: impl FnOnce(C) -> B,
+    run: impl FnOnce(A, std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> R,
+) -> std::process::ExitCode
+where
+    B: Future<Output = Result<A, StartError>>,
+    R: Future<Output = Result<(), tonic::transport::Error>>,
+{
+    use std::process::ExitCode;
+    let env_map = crate::config::process_env();
+    let env = crate::config::Env::new(&env_map);
+    let parsed = parse(env)
+        .and_then(|config| Ok((config, crate::telemetry::TelemetryConfig::from_env(env)?)));
+    let (config, telemetry_config) = match parsed {
+        Ok(pair) => pair,
+        Err(err) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let _guard = match crate::telemetry::init(name, &telemetry_config) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let app = match build(config).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("{name}: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(app, Box::pin(shutdown_signal())).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
