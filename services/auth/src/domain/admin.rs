@@ -107,8 +107,8 @@ pub async fn get_user(state: &AppState, user_id: &str) -> Result<UserRow> {
 }
 
 /// Sets `active` and/or `role`. Deactivation revokes every session of the user
-/// (`USER_DEACTIVATED`), reactivation records `USER_ACTIVATED`, a role change `ROLE_CHANGED`;
-/// unchanged values record nothing. An admin cannot deactivate or demote themselves (that
+/// (`USER_DEACTIVATED`), reactivation records `USER_ACTIVATED`, a role change `ROLE_CHANGED`
+/// and revokes every session (the role is in the tokens); unchanged values record nothing. An admin cannot deactivate or demote themselves (that
 /// could leave no admin at all): FAILED_PRECONDITION.
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn update_user(
@@ -168,13 +168,19 @@ pub async fn update_user(
     }
     if let Some(role) = role.filter(|r| r.as_str() != stored_role) {
         users::set_role(&mut tx, user_id, role.as_str(), now).await?;
+        // Access tokens carry the role and other services trust the claim: revoking every
+        // session makes the change take effect everywhere within the feed latency instead of
+        // lingering until the tokens expire.
+        let revoked =
+            revocation::revoke_user_sessions(&mut tx, user_id, None, "role changed", now).await?;
         events::record(
             &mut tx,
             &SecurityEvent {
                 detail: format!(
-                    "role {stored_role} -> {} by admin {}",
+                    "role {stored_role} -> {} by admin {}; {} sessions revoked",
                     role.as_str(),
-                    caller.user_id
+                    caller.user_id,
+                    revoked.len()
                 ),
                 ..event
             },

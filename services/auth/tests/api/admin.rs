@@ -160,11 +160,15 @@ async fn deactivation_revokes_every_session_and_blocks_login_until_reactivated(b
     auth.stop().await;
 }
 
-async fn a_role_change_shows_in_new_tokens_and_bad_updates_are_rejected(backend: Backend) {
+async fn a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_rejected(
+    backend: Backend,
+) {
     let auth = TestAuth::spawn(backend).await;
     let admin_token = admin_token(&auth).await;
     let admin_id = claims_of(&admin_token)["sub"].as_str().unwrap().to_owned();
-    let user_id = register(&auth, "ada").await.user.unwrap().id;
+    let registered = register(&auth, "ada").await;
+    let old_token = access(&registered);
+    let user_id = registered.user.unwrap().id;
     let mut admin = admin_client(&auth).await;
     let staff = admin
         .update_user(bearer(
@@ -179,6 +183,13 @@ async fn a_role_change_shows_in_new_tokens_and_bad_updates_are_rejected(backend:
         .unwrap()
         .into_inner();
     assert_eq!(staff.role, Role::Staff as i32);
+    // Tokens carry roles and other services trust them: the old ones must stop working.
+    let stale = user_client(&auth)
+        .await
+        .get_me(bearer(GetMeRequest {}, &old_token))
+        .await
+        .unwrap_err();
+    assert_eq!(stale.code(), Code::Unauthenticated);
     let token = login(&auth, "ada", PASSWORD)
         .await
         .unwrap()
@@ -605,7 +616,7 @@ async fn the_admin_create_command_writes_an_admin_to_the_database(backend: Backe
 backend_tests!(
     a_user_calling_admin_service_is_permission_denied,
     deactivation_revokes_every_session_and_blocks_login_until_reactivated,
-    a_role_change_shows_in_new_tokens_and_bad_updates_are_rejected,
+    a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_rejected,
     list_users_searches_filters_and_pages_with_tokens_bound_to_filters,
     revoke_user_sessions_counts_and_revokes_every_active_session,
     security_events_filter_by_user_type_and_time_newest_first,
