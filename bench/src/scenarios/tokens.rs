@@ -1,0 +1,259 @@
+//! `refresh`, `introspect` and `login`: the auth service's token endpoints.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
+use shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient;
+use shared::pb::auth::v1::{IntrospectTokenRequest, LoginRequest, RefreshRequest};
+use tonic::metadata::AsciiMetadataValue;
+use tonic::transport::Channel;
+
+use super::setup;
+use super::{Ctx, process_rss};
+use crate::load::{Worker, warm_then_drive};
+use crate::report::{Row, Verdict};
+use crate::stack::{self, Argon2Cost, SERVICE_KEY};
+
+/// Target of `Refresh` rotation (SPEC §10, PostgreSQL, 2 cores).
+pub const REFRESH_TARGET_RPS: f64 = 1_500.0;
+/// Target of `IntrospectToken` (SPEC §10).
+pub const INTROSPECT_TARGET_RPS: f64 = 15_000.0;
+
+/// Rotates its own session's refresh token, keeping the newest one.
+struct RefreshWorker {
+    client: AuthServiceClient<Channel>,
+    refresh_token: String,
+}
+
+impl Worker for RefreshWorker {
+    async fn call(&mut self) -> Result<(), tonic::Status> {
+        let response = self
+            .client
+            .refresh(RefreshRequest {
+                refresh_token: self.refresh_token.clone(),
+            })
+            .await?
+            .into_inner();
+        let tokens = response
+            .tokens
+            .ok_or_else(|| tonic::Status::internal("Refresh returned no tokens"))?;
+        self.refresh_token = tokens.refresh_token;
+        Ok(())
+    }
+}
+
+/// `refresh`: each worker owns one user's session and rotates it in a loop.
+pub async fn refresh(ctx: &Ctx) -> Result<Vec<Row>> {
+    let auth = stack::start_auth(ctx.plan.backend, Argon2Cost::Fast).await?;
+    let concurrency = ctx.plan.concurrency;
+    let channels = stack::channels(auth.addr, stack::connections_for(concurrency)).await?;
+    if let Some(why) = setup::lifecycle_missing(&channels[0]).await? {
+        auth.stop().await?;
+        return Ok(vec![Row::skipped("refresh", why)]);
+    }
+    // Warm-up and measurement each get their own sessions: a chain is never presented twice.
+    let tag = setup::run_tag();
+    let mut round = 0;
+    let outcome = warm_then_drive(
+        async || {
+            round += 1;
+            let users =
+                setup::register_many(&channels[0], &format!("rf{tag}{round}"), concurrency).await?;
+            Ok(users
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| RefreshWorker {
+                    client: AuthServiceClient::new(channels[i % channels.len()].clone()),
+                    refresh_token: u.tokens.refresh_token,
+                })
+                .collect::<Vec<_>>())
+        },
+        ctx.limits(),
+    )
+    .await?;
+    let rps = outcome.throughput();
+    let mut row = Row::from_outcome("refresh", &outcome)
+        .judged(
+            "≥ 1,500 req/s (PostgreSQL, 2 cores)",
+            Verdict::check(rps >= REFRESH_TARGET_RPS, || {
+                format!("{:.0} req/s short", REFRESH_TARGET_RPS - rps)
+            }),
+        )
+        .noted(format!("{concurrency} chains rotating at once"));
+    row.rss = process_rss();
+    auth.stop().await?;
+    Ok(vec![row])
+}
+
+/// Introspects access tokens round-robin with the service key.
+struct IntrospectWorker {
+    client: TokenIntrospectionServiceClient<Channel>,
+    key: AsciiMetadataValue,
+    tokens: Arc<Vec<String>>,
+    next: usize,
+}
+
+impl Worker for IntrospectWorker {
+    async fn call(&mut self) -> Result<(), tonic::Status> {
+        let token = self.tokens[self.next % self.tokens.len()].clone();
+        self.next = self.next.wrapping_add(1);
+        let mut request = tonic::Request::new(IntrospectTokenRequest { token });
+        request
+            .metadata_mut()
+            .insert("x-stride-service-key", self.key.clone());
+        let response = self.client.introspect_token(request).await?.into_inner();
+        if response.active {
+            Ok(())
+        } else {
+            Err(tonic::Status::internal(format!(
+                "token reported inactive: {}",
+                response.inactive_reason
+            )))
+        }
+    }
+}
+
+/// `introspect`: `IntrospectToken` of valid access tokens.
+pub async fn introspect(ctx: &Ctx) -> Result<Vec<Row>> {
+    let auth = stack::start_auth(ctx.plan.backend, Argon2Cost::Fast).await?;
+    let concurrency = ctx.plan.concurrency;
+    let channels = stack::channels(auth.addr, stack::connections_for(concurrency)).await?;
+    if let Some(why) = setup::lifecycle_missing(&channels[0]).await? {
+        auth.stop().await?;
+        return Ok(vec![Row::skipped("introspect", why)]);
+    }
+    let users = setup::register_many(
+        &channels[0],
+        &format!("in{}", setup::run_tag()),
+        ctx.users(),
+    )
+    .await?;
+    let tokens: Arc<Vec<String>> =
+        Arc::new(users.into_iter().map(|u| u.tokens.access_token).collect());
+    let key = setup::ascii(SERVICE_KEY)?;
+    let outcome = warm_then_drive(
+        async || {
+            Ok((0..concurrency)
+                .map(|i| IntrospectWorker {
+                    client: TokenIntrospectionServiceClient::new(
+                        channels[i % channels.len()].clone(),
+                    ),
+                    key: key.clone(),
+                    tokens: Arc::clone(&tokens),
+                    next: i,
+                })
+                .collect())
+        },
+        ctx.limits(),
+    )
+    .await?;
+    let rps = outcome.throughput();
+    let mut row = Row::from_outcome("introspect", &outcome)
+        .judged(
+            "≥ 15,000 req/s",
+            Verdict::check(rps >= INTROSPECT_TARGET_RPS, || {
+                format!("{:.0} req/s short", INTROSPECT_TARGET_RPS - rps)
+            }),
+        )
+        .noted(format!("{concurrency} in flight, {} tokens", tokens.len()));
+    row.rss = process_rss();
+    auth.stop().await?;
+    Ok(vec![row])
+}
+
+/// Logs one user in, again and again.
+pub struct LoginWorker {
+    client: AuthServiceClient<Channel>,
+    login: String,
+}
+
+impl LoginWorker {
+    /// A worker logging `login` in over `channel`.
+    pub fn new(channel: &Channel, login: &str) -> Self {
+        Self {
+            client: AuthServiceClient::new(channel.clone()),
+            login: login.to_owned(),
+        }
+    }
+}
+
+impl Worker for LoginWorker {
+    async fn call(&mut self) -> Result<(), tonic::Status> {
+        self.client
+            .login(LoginRequest {
+                login: self.login.clone(),
+                password: setup::PASSWORD.to_owned(),
+                device_label: "stride-bench".into(),
+            })
+            .await
+            .map(drop)
+    }
+}
+
+/// The median time of one Argon2id hash with the production defaults, on one blocking thread
+/// of this process: the unit a Login costs.
+pub async fn measure_hash_cost(samples: usize) -> Result<Duration> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        let params = argon2::Params::new(
+            argon2::Params::DEFAULT_M_COST,
+            argon2::Params::DEFAULT_T_COST,
+            argon2::Params::DEFAULT_P_COST,
+            None,
+        )
+        .map_err(|e| anyhow!("argon2 parameters: {e}"))?;
+        let argon2 =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut times = Vec::with_capacity(samples);
+        for _ in 0..samples.max(1) {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            let t0 = Instant::now();
+            argon2
+                .hash_password(setup::PASSWORD.as_bytes(), &salt)
+                .map_err(|e| anyhow!("argon2: {e}"))?;
+            times.push(t0.elapsed());
+        }
+        times.sort_unstable();
+        Ok(times[times.len() / 2])
+    })
+    .await?
+}
+
+/// `login`: Login with production Argon2 parameters, against the ceiling the measured hash
+/// cost allows (one hash per CPU at a time).
+pub async fn login(ctx: &Ctx) -> Result<Vec<Row>> {
+    let hash = measure_hash_cost(if ctx.plan.quick { 1 } else { 5 }).await?;
+    let auth = stack::start_auth(ctx.plan.backend, Argon2Cost::Production).await?;
+    // More than one per hashing permit keeps the queue full; more would only wait.
+    let concurrency = ctx.plan.concurrency.min(4 * ctx.cpus);
+    let channels = stack::channels(auth.addr, 1).await?;
+    let users = setup::register_many(
+        &channels[0],
+        &format!("lg{}", setup::run_tag()),
+        concurrency.min(8),
+    )
+    .await?;
+    let outcome = warm_then_drive(
+        async || {
+            Ok((0..concurrency)
+                .map(|i| LoginWorker::new(&channels[0], &users[i % users.len()].username))
+                .collect())
+        },
+        ctx.limits(),
+    )
+    .await?;
+    let ceiling = ctx.cpus as f64 / hash.as_secs_f64();
+    let rps = outcome.throughput();
+    let mut row = Row::from_outcome("login (Argon2id m=19MiB t=2)", &outcome).noted(format!(
+        "one hash {:.1} ms → ceiling {} CPUs / hash = {ceiling:.0} req/s; measured {:.0} % of it",
+        hash.as_secs_f64() * 1000.0,
+        ctx.cpus,
+        100.0 * rps / ceiling
+    ));
+    row.target = "≈ CPUs / hash time".into();
+    row.rss = process_rss();
+    auth.stop().await?;
+    Ok(vec![row])
+}
