@@ -1,0 +1,210 @@
+"""One user's journey through the generated Python SDK against a running Stride stack.
+
+Register -> Login -> CreateWorkout -> ListWorkouts -> Refresh (the rotated refresh token is then
+rejected) -> RevokeSession -> fitness rejects the revoked access token.
+
+Environment:
+  STRIDE_AUTH_ADDR     host:port of the auth service (plaintext gRPC)
+  STRIDE_FITNESS_ADDR  host:port of the fitness service
+and the generated SDK on PYTHONPATH (sdk/python/generate.sh OUT_DIR). Standard library unittest
+only: `python3 sdk/python/tests/test_flow.py`. testkit/tests/python_sdk.rs runs it against
+services it starts on port 0.
+"""
+
+import os
+import sys
+import time
+import unittest
+import uuid
+
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+
+from stride.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from stride.auth.v1 import session_service_pb2, session_service_pb2_grpc
+from stride.fitness.v1 import resources_pb2 as fitness_resources
+from stride.fitness.v1 import workout_service_pb2, workout_service_pb2_grpc
+
+# Deadline of each RPC, in seconds.
+RPC_TIMEOUT = 10
+# How long fitness may take to learn of a revocation through auth's feed (SPEC: p99 50 ms).
+REVOCATION_DEADLINE = 10
+PASSWORD = "Tr4ck-every-str1de-daily!"
+
+
+def log(message):
+    print(f"[test_flow] {message}", file=sys.stderr, flush=True)
+
+
+def bearer(tokens):
+    return (("authorization", f"Bearer {tokens.access_token}"),)
+
+
+def rich_status(error):
+    """The google.rpc.Status a Stride error carries in `grpc-status-details-bin`, if any."""
+    for key, value in error.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            return status_pb2.Status.FromString(value)
+    return None
+
+
+def error_info(error):
+    """(reason, domain) of the google.rpc.ErrorInfo of a Stride error."""
+    status = rich_status(error)
+    for detail in status.details if status else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info.reason, info.domain
+    return None
+
+
+class FlowTest(unittest.TestCase):
+    def setUp(self):
+        auth_addr = os.environ["STRIDE_AUTH_ADDR"]
+        fitness_addr = os.environ["STRIDE_FITNESS_ADDR"]
+        self.auth_channel = grpc.insecure_channel(auth_addr)
+        self.fitness_channel = grpc.insecure_channel(fitness_addr)
+        self.auth = auth_service_pb2_grpc.AuthServiceStub(self.auth_channel)
+        self.sessions = session_service_pb2_grpc.SessionServiceStub(self.auth_channel)
+        self.workouts = workout_service_pb2_grpc.WorkoutServiceStub(self.fitness_channel)
+
+    def tearDown(self):
+        self.auth_channel.close()
+        self.fitness_channel.close()
+
+    def assert_rpc_fails(self, code, call, *args, **kwargs):
+        """Runs an RPC that must fail with `code`; returns the grpc.RpcError."""
+        try:
+            call(*args, timeout=RPC_TIMEOUT, **kwargs)
+        except grpc.RpcError as error:
+            self.assertEqual(error.code(), code, f"{error.code()}: {error.details()}")
+            return error
+        self.fail(f"expected {code}, the call succeeded")
+
+    def test_register_login_workouts_refresh_and_revoke(self):
+        username = f"sdk_{uuid.uuid4().hex[:12]}"
+        email = f"{username}@example.com"
+
+        log("Register")
+        registered = self.auth.Register(
+            auth_service_pb2.RegisterRequest(
+                username=username, email=email, password=PASSWORD, first_name="Ada"
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertEqual(registered.user.username, username)
+        self.assertTrue(registered.user.id)
+        self.assertEqual(registered.tokens.token_type, "Bearer")
+        self.assertTrue(registered.tokens.access_token and registered.tokens.refresh_token)
+
+        log("Login (by email, different case)")
+        login = self.auth.Login(
+            auth_service_pb2.LoginRequest(
+                login=email.upper(), password=PASSWORD, device_label="python-sdk"
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertEqual(login.user.id, registered.user.id)
+        self.assertNotEqual(login.tokens.session_id, registered.tokens.session_id)
+
+        log("CreateWorkout")
+        created = self.workouts.CreateWorkout(
+            workout_service_pb2.CreateWorkoutRequest(
+                workout=fitness_resources.Workout(
+                    title="Tempo run",
+                    date="2025-03-01",
+                    notes="from the Python SDK",
+                    workout_type=fitness_resources.WORKOUT_TYPE_CARDIO,
+                ),
+                request_id=str(uuid.uuid4()),
+            ),
+            metadata=bearer(login.tokens),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertTrue(created.id)
+        self.assertEqual(created.title, "Tempo run")
+        self.assertEqual(created.workout_type, fitness_resources.WORKOUT_TYPE_CARDIO)
+
+        log("CreateWorkout without a title: INVALID_ARGUMENT with rich details")
+        error = self.assert_rpc_fails(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            self.workouts.CreateWorkout,
+            workout_service_pb2.CreateWorkoutRequest(
+                workout=fitness_resources.Workout(
+                    title="", date="2025-03-01", workout_type=fitness_resources.WORKOUT_TYPE_CARDIO
+                )
+            ),
+            metadata=bearer(login.tokens),
+        )
+        self.assertEqual(error_info(error), ("INVALID_ARGUMENT", "stride.fitness"))
+        violations = []
+        for detail in rich_status(error).details:
+            bad_request = error_details_pb2.BadRequest()
+            if detail.Unpack(bad_request):
+                violations += [v.field for v in bad_request.field_violations]
+        self.assertTrue(any(f.endswith("title") for f in violations), violations)
+
+        log("ListWorkouts")
+        listed = self.workouts.ListWorkouts(
+            workout_service_pb2.ListWorkoutsRequest(
+                workout_type=fitness_resources.WORKOUT_TYPE_CARDIO
+            ),
+            metadata=bearer(login.tokens),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertEqual([w.id for w in listed.workouts], [created.id])
+
+        log("Refresh")
+        refreshed = self.auth.Refresh(
+            auth_service_pb2.RefreshRequest(refresh_token=registered.tokens.refresh_token),
+            timeout=RPC_TIMEOUT,
+        ).tokens
+        self.assertEqual(refreshed.session_id, registered.tokens.session_id)
+        self.assertNotEqual(refreshed.refresh_token, registered.tokens.refresh_token)
+        self.assertNotEqual(refreshed.access_token, registered.tokens.access_token)
+        mine = self.workouts.ListWorkouts(
+            workout_service_pb2.ListWorkoutsRequest(),
+            metadata=bearer(refreshed),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertEqual([w.id for w in mine.workouts], [created.id])
+
+        log("Refresh with the rotated token: UNAUTHENTICATED")
+        # Reuse of a rotated token also revokes its whole session (the register session); the
+        # login session used below is a different one.
+        self.assert_rpc_fails(
+            grpc.StatusCode.UNAUTHENTICATED,
+            self.auth.Refresh,
+            auth_service_pb2.RefreshRequest(refresh_token=registered.tokens.refresh_token),
+        )
+
+        log("RevokeSession (the login session, by its own access token)")
+        self.sessions.RevokeSession(
+            session_service_pb2.RevokeSessionRequest(session_id=login.tokens.session_id),
+            metadata=bearer(login.tokens),
+            timeout=RPC_TIMEOUT,
+        )
+
+        log("fitness rejects the revoked access token")
+        deadline = time.monotonic() + REVOCATION_DEADLINE
+        while True:
+            try:
+                self.workouts.ListWorkouts(
+                    workout_service_pb2.ListWorkoutsRequest(),
+                    metadata=bearer(login.tokens),
+                    timeout=RPC_TIMEOUT,
+                )
+            except grpc.RpcError as error:
+                self.assertEqual(
+                    error.code(), grpc.StatusCode.UNAUTHENTICATED, f"{error.details()}"
+                )
+                break
+            self.assertLess(
+                time.monotonic(), deadline, "the revoked token still works after the deadline"
+            )
+            time.sleep(0.05)
+        log("done")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
