@@ -15,14 +15,17 @@ use shared::pb::auth::v1::{
 };
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
 
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::feed::{self, FeedNotifier};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
 use crate::rpc;
+use crate::servicekey::ServiceKey;
 use crate::store::MIGRATIONS;
 use crate::tokens::Tokens;
 
@@ -41,6 +44,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// "Now" (injected in tests).
     pub clock: Clock,
+    /// The revocation feed's head and shutdown signal, followed by `WatchRevocations` streams.
+    pub feed: FeedNotifier,
 }
 
 impl AppState {
@@ -57,6 +62,7 @@ impl AppState {
             tokens,
             hasher,
             clock,
+            feed: FeedNotifier::new(),
         })
     }
 }
@@ -161,12 +167,17 @@ impl App {
                 AdminServiceServer::new(rpc::admin::AdminApi::new(state.clone()))
                     .max_decoding_message_size(max),
             )
-            .add_service(
-                TokenIntrospectionServiceServer::new(rpc::introspection::IntrospectionApi::new(
-                    state.clone(),
-                ))
-                .max_decoding_message_size(max),
-            );
+            .add_service({
+                // The whole internal API requires the service key.
+                let key = ServiceKey::new(state.config.service_key.expose());
+                InterceptedService::new(
+                    TokenIntrospectionServiceServer::new(
+                        rpc::introspection::IntrospectionApi::new(state.clone()),
+                    )
+                    .max_decoding_message_size(max),
+                    move |request| key.check(request),
+                )
+            });
         let incoming = server::incoming(self.listener);
         // Replicas sharing the database see each other's key rotations within this interval.
         let reload_keys = tokio::spawn({
@@ -182,11 +193,25 @@ impl App {
                 }
             }
         });
+        // The feed follows the head (this replica's commits and others') and prunes; at
+        // shutdown it ends every WatchRevocations stream so the drain is not held open.
+        let poll_feed = tokio::spawn(feed::poll_head(state.clone()));
+        let prune_feed = tokio::spawn(feed::prune(state.clone()));
+        let shutdown = {
+            let feed = state.feed.clone();
+            async move {
+                shutdown.await;
+                feed.close();
+            }
+        };
         let result =
             server::serve_with_drain(health, shutdown, state.config.shutdown_drain, |signal| {
                 router.serve_with_incoming_shutdown(incoming, signal)
             })
             .await;
+        state.feed.close();
+        poll_feed.abort();
+        prune_feed.abort();
         reload_keys.abort();
         state.db.close().await;
         tracing::info!("auth service stopped");

@@ -20,6 +20,8 @@ pub struct Config {
     pub shutdown_drain: Duration,
     /// Token issuance and verification (`STRIDE_ISSUER`, `STRIDE_AUDIENCE`, lifetimes, leeway).
     pub tokens: TokenConfig,
+    /// The revocation feed: heartbeat, cross-replica poll and pruning intervals.
+    pub feed: crate::feed::FeedConfig,
     /// `STRIDE_SERVICE_KEY`: the secret internal services present to the introspection API.
     pub service_key: Secret,
     /// `STRIDE_MASTER_KEY`: base64 of 32 bytes sealing private signing keys at rest. Without
@@ -262,6 +264,7 @@ impl Config {
             database_url: env.database_url("STRIDE_AUTH_DATABASE_URL", "sqlite://data/auth.db")?,
             shutdown_drain: env.duration("STRIDE_SHUTDOWN_DRAIN", Duration::from_secs(10))?,
             tokens,
+            feed: crate::feed::FeedConfig::from_env(env)?,
             service_key: Secret::new(
                 env.secret("STRIDE_SERVICE_KEY")
                     .unwrap_or_else(|| DEV_SERVICE_KEY.to_owned()),
@@ -292,6 +295,7 @@ impl Config {
                 refresh_reuse_grace: Duration::ZERO,
                 leeway: Duration::from_secs(60),
             },
+            feed: crate::feed::FeedConfig::for_tests(),
             service_key: Secret::new("test-service-key"),
             master_key: None,
             password: PasswordConfig {

@@ -7,8 +7,9 @@
 //! Map: `config` (STRIDE_* variables), `app` (startup and [`AppState`]), `rpc/` (one file per
 //! gRPC service), `domain/` (rules, one transaction per operation), `store/` (SQL, one query
 //! per function), `keys/` (signing keys), `tokens/` (mint and verify), `authn` (the auth layer
-//! of signed-in RPCs), `revocation` (revocation writes and the feed), `events` (security
-//! log), `password` (Argon2id pool), `clock` (injectable time), `bootstrap` (first admin, CLI
+//! of signed-in RPCs), `revocation` (revocation writes and the feed), `feed` (the
+//! `WatchRevocations` read side: head, streams, pruning), `servicekey` (the internal API's
+//! key check), `events` (security log), `password` (Argon2id pool), `clock` (injectable time), `bootstrap` (first admin, CLI
 //! entry points).
 #![forbid(unsafe_code)]
 
@@ -20,10 +21,12 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod feed;
 pub mod keys;
 pub mod password;
 pub mod revocation;
 pub mod rpc;
+pub mod servicekey;
 pub mod store;
 pub mod tokens;
 

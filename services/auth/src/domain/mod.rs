@@ -3,10 +3,14 @@
 
 pub mod account;
 pub mod admin;
+pub mod introspect;
 pub mod login;
+pub mod own_sessions;
 pub mod profile;
+pub mod refresh;
 pub mod register;
 pub mod sessions;
+pub mod token_tree;
 pub mod validate;
 
 /// A user's role. Ordered by privilege.

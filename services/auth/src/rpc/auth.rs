@@ -3,14 +3,15 @@
 use shared::error::Violations;
 use shared::pb::auth::v1::auth_service_server::AuthService;
 use shared::pb::auth::v1::{
-    GetJwksRequest, GetJwksResponse, LoginRequest, LoginResponse, RegisterRequest, RegisterResponse,
+    GetJwksRequest, GetJwksResponse, LoginRequest, LoginResponse, LogoutRequest, RefreshRequest,
+    RefreshResponse, RegisterRequest, RegisterResponse,
 };
 use tonic::{Request, Response, Status};
 use zeroize::Zeroizing;
 
 use crate::app::AppState;
-use crate::domain::login;
 use crate::domain::register::{self, NewAccount};
+use crate::domain::{login, refresh};
 use crate::error::Error;
 use crate::rpc::{client_info, convert};
 
@@ -105,6 +106,33 @@ impl AuthService for AuthApi {
             user: Some(convert::user(done.user)),
             tokens: Some(convert::token_pair(done.pair)),
         }))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "Refresh"))]
+    async fn refresh(
+        &self,
+        request: Request<RefreshRequest>,
+    ) -> Result<Response<RefreshResponse>, Status> {
+        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let token = Zeroizing::new(request.into_inner().refresh_token);
+        if token.is_empty() {
+            return Err(Error::invalid("refresh_token", "must not be empty").into());
+        }
+        let pair = refresh::refresh(&self.state, &token, &client).await?;
+        Ok(Response::new(RefreshResponse {
+            tokens: Some(convert::token_pair(pair)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "Logout"))]
+    async fn logout(&self, request: Request<LogoutRequest>) -> Result<Response<()>, Status> {
+        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let token = Zeroizing::new(request.into_inner().refresh_token);
+        if token.is_empty() {
+            return Err(Error::invalid("refresh_token", "must not be empty").into());
+        }
+        refresh::logout(&self.state, &token, &client).await?;
+        Ok(Response::new(()))
     }
 
     #[tracing::instrument(skip_all, fields(rpc = "GetJwks"))]

@@ -1,13 +1,27 @@
-//! `stride.auth.v1.SessionService`: the signed-in user's sessions and token trees.
+//! `stride.auth.v1.SessionService`: the signed-in user's own sessions and token trees.
 
+use shared::error::Violations;
+use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::session_service_server::SessionService;
+use shared::pb::auth::v1::{
+    GetTokenTreeRequest, GetTokenTreeResponse, ListSessionsRequest, ListSessionsResponse,
+    RevokeAllSessionsRequest, RevokeAllSessionsResponse, RevokeSessionRequest, RevokeTokenRequest,
+};
+use shared::time::{Micros, to_timestamp};
+use tonic::{Request, Response, Status};
 
 use crate::app::AppState;
+use crate::authn::authenticate;
+use crate::domain::admin::PageRequest;
+use crate::domain::own_sessions::{self, Status as SessionStatus};
+use crate::domain::token_tree::{self, TokenStatus};
+use crate::error::Error;
+use crate::rpc::client_info;
+use crate::store::lifecycle::OwnSessionRow;
 
 /// Handler of `SessionService`.
 #[derive(Debug, Clone)]
 pub struct SessionApi {
-    #[allow(dead_code)] // Used by the SessionService RPCs (token lifecycle issue).
     state: AppState,
 }
 
@@ -18,5 +32,157 @@ impl SessionApi {
     }
 }
 
+/// An id field that must be present (ids are UUIDs; anything long is not one).
+fn required_id(field: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        Err(Error::invalid(field, "must not be empty"))
+    } else if value.len() > 64 {
+        Err(Error::invalid(field, "is not an id"))
+    } else {
+        Ok(())
+    }
+}
+
+fn session(row: OwnSessionRow, now: Micros, current_session: &str) -> pb::Session {
+    let status = match own_sessions::status(&row, now) {
+        SessionStatus::Active => pb::SessionStatus::Active,
+        SessionStatus::Revoked => pb::SessionStatus::Revoked,
+        SessionStatus::Expired => pb::SessionStatus::Expired,
+    };
+    let s = row.session;
+    pb::Session {
+        current: s.id == current_session,
+        id: s.id,
+        device_label: s.device_label,
+        ip: s.ip,
+        user_agent: s.user_agent,
+        created_at: Some(to_timestamp(s.created_at)),
+        last_refreshed_at: s.last_refreshed_at.map(to_timestamp),
+        expires_at: Some(to_timestamp(s.expires_at)),
+        status: status as i32,
+    }
+}
+
+fn token_status(status: TokenStatus) -> i32 {
+    (match status {
+        TokenStatus::Active => pb::TokenStatus::Active,
+        TokenStatus::Rotated => pb::TokenStatus::Rotated,
+        TokenStatus::Revoked => pb::TokenStatus::Revoked,
+        TokenStatus::Expired => pb::TokenStatus::Expired,
+    }) as i32
+}
+
 #[tonic::async_trait]
-impl SessionService for SessionApi {}
+impl SessionService for SessionApi {
+    #[tracing::instrument(skip_all, fields(rpc = "ListSessions", user_id))]
+    async fn list_sessions(
+        &self,
+        request: Request<ListSessionsRequest>,
+    ) -> Result<Response<ListSessionsResponse>, Status> {
+        let caller = authenticate(&self.state, &request).await?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let page = PageRequest::parse(
+            req.page_size,
+            &req.page_token,
+            &["sessions", &caller.user_id],
+            &mut v,
+        );
+        v.into_result().map_err(Error::from)?;
+        let page = own_sessions::list(&self.state, &caller, &page).await?;
+        let now = self.state.clock.now();
+        Ok(Response::new(ListSessionsResponse {
+            sessions: page
+                .items
+                .into_iter()
+                .map(|row| session(row, now, &caller.session_id))
+                .collect(),
+            next_page_token: page.next_page_token,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "GetTokenTree", user_id))]
+    async fn get_token_tree(
+        &self,
+        request: Request<GetTokenTreeRequest>,
+    ) -> Result<Response<GetTokenTreeResponse>, Status> {
+        let caller = authenticate(&self.state, &request).await?;
+        let req = request.into_inner();
+        required_id("session_id", &req.session_id)?;
+        let tree = token_tree::tree(&self.state, &caller, &req.session_id).await?;
+        let now = self.state.clock.now();
+        let session_end = tree.session.session.expires_at;
+        let refresh_tokens = tree
+            .refresh_tokens
+            .into_iter()
+            .map(|(r, access)| pb::RefreshTokenNode {
+                status: token_status(token_tree::refresh_status(&r, session_end, now)),
+                access_tokens: access
+                    .into_iter()
+                    .map(|a| pb::AccessTokenNode {
+                        status: token_status(token_tree::access_status(&a, now)),
+                        jti: a.jti,
+                        issued_at: Some(to_timestamp(a.issued_at)),
+                        expires_at: Some(to_timestamp(a.expires_at)),
+                        revoked_at: a.revoked_at.map(to_timestamp),
+                    })
+                    .collect(),
+                jti: r.jti,
+                parent_jti: r.parent_jti.unwrap_or_default(),
+                issued_at: Some(to_timestamp(r.issued_at)),
+                expires_at: Some(to_timestamp(r.expires_at)),
+                rotated_at: r.rotated_at.map(to_timestamp),
+                revoked_at: r.revoked_at.map(to_timestamp),
+                ip: r.ip,
+                user_agent: r.user_agent,
+                device_label: r.device_label,
+            })
+            .collect();
+        Ok(Response::new(GetTokenTreeResponse {
+            tree: Some(pb::TokenTree {
+                session: Some(session(tree.session, now, &caller.session_id)),
+                refresh_tokens,
+            }),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "RevokeSession", user_id))]
+    async fn revoke_session(
+        &self,
+        request: Request<RevokeSessionRequest>,
+    ) -> Result<Response<()>, Status> {
+        let caller = authenticate(&self.state, &request).await?;
+        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let req = request.into_inner();
+        required_id("session_id", &req.session_id)?;
+        own_sessions::revoke_session(&self.state, &caller, &req.session_id, &client).await?;
+        Ok(Response::new(()))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "RevokeAllSessions", user_id))]
+    async fn revoke_all_sessions(
+        &self,
+        request: Request<RevokeAllSessionsRequest>,
+    ) -> Result<Response<RevokeAllSessionsResponse>, Status> {
+        let caller = authenticate(&self.state, &request).await?;
+        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let keep_current = request.into_inner().keep_current;
+        let revoked = own_sessions::revoke_all(&self.state, &caller, keep_current, &client).await?;
+        Ok(Response::new(RevokeAllSessionsResponse {
+            revoked_count: i32::try_from(revoked).unwrap_or(i32::MAX),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(rpc = "RevokeToken", user_id))]
+    async fn revoke_token(
+        &self,
+        request: Request<RevokeTokenRequest>,
+    ) -> Result<Response<()>, Status> {
+        let caller = authenticate(&self.state, &request).await?;
+        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let req = request.into_inner();
+        required_id("jti", &req.jti)?;
+        own_sessions::revoke_token(&self.state, &caller, &req.jti, &client).await?;
+        Ok(Response::new(()))
+    }
+}

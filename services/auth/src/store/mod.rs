@@ -3,7 +3,9 @@
 
 pub mod avatars;
 pub mod events;
+pub mod feed;
 pub mod keys;
+pub mod lifecycle;
 pub mod login_attempts;
 pub mod revocation;
 pub mod sessions;

@@ -1,0 +1,229 @@
+//! `Refresh` (rotation with reuse detection) and `Logout` (SPEC §4).
+//!
+//! # Rotation
+//! The presented refresh token is marked rotated by one conditional update (`… WHERE
+//! rotated_at IS NULL AND revoked_at IS NULL AND expires_at > now RETURNING …`) and a new
+//! pair is issued in the same session with the presented token as its parent, all in one
+//! transaction together with `sessions.last_refreshed_at` and a `TOKEN_REFRESHED` event. The
+//! new refresh token expires after `STRIDE_REFRESH_TOKEN_TTL` (idle lifetime) or at the
+//! session's absolute end, whichever is first, so no refresh extends a session past
+//! `STRIDE_SESSION_MAX_AGE`. The user must still be active.
+//!
+//! # Reuse
+//! A rotated refresh token presented again is reuse (RFC 9700 §4.14.2): the whole session is
+//! revoked (every refresh and access token, one SESSION feed event), one
+//! `REFRESH_TOKEN_REUSE` security event is recorded, both committed, and the caller gets
+//! UNAUTHENTICATED with reason `REFRESH_TOKEN_REUSED`.
+//!
+//! # Grace (`STRIDE_REFRESH_REUSE_GRACE`, default 0)
+//! A rotated token `P` presented again no later than `grace` after its own rotation is
+//! admitted only while `P` is the **immediate predecessor of the session's active refresh
+//! token**, i.e. while `P`'s child `C` is still unrotated, unrevoked and unexpired. Then `C`
+//! is rotated in turn and the new pair is issued as `C`'s child, so the chain stays linear
+//! (`P → C → new`) and a session never has two active refresh tokens; `C` will never be
+//! usable again. Anything older than the immediate predecessor, or presented after the
+//! window, is reuse. Each predecessor thus gets at most one grace retry, since that retry
+//! makes it two steps behind.
+//!
+//! # Concurrency
+//! N concurrent refreshes with one token: exactly one wins the conditional update. The others
+//! present a token that is by then rotated, and get exactly what a later presentation would:
+//! - grace 0: reuse. The session is revoked, the winner's fresh pair included; one
+//!   `REFRESH_TOKEN_REUSE` event is recorded (by whichever loser revoked it). A client that
+//!   refreshes one token twice at once is indistinguishable from a thief racing it.
+//! - inside a grace window: the first loser to reach the winner's still-active child takes the
+//!   grace path (a second success, rotating that child); every further loser finds the
+//!   presented token two steps behind, which is reuse. So at most two succeed, and with three
+//!   or more concurrent presentations the session ends revoked.
+//!
+//! In every case the session never holds two active refresh tokens and never forks.
+
+use shared::time::Micros;
+
+use crate::app::AppState;
+use crate::clock::micros;
+use crate::domain::sessions::{self, IssuedPair};
+use crate::domain::{Client, Role};
+use crate::error::{Error, Result};
+use crate::events::{self, EventType, SecurityEvent};
+use crate::revocation;
+use crate::store::lifecycle as store;
+use crate::tokens::RefreshClaims;
+
+/// `revoke_reason` of a session ended by reuse detection.
+pub const REUSE_REASON: &str = "refresh token reuse";
+
+/// Rotates `token` into a new pair in the same session (see the module docs).
+#[tracing::instrument(skip_all, fields(user_id, session_id))]
+pub async fn refresh(state: &AppState, token: &str, client: &Client) -> Result<IssuedPair> {
+    let claims = state.tokens.verify_refresh(token).await?;
+    let span = tracing::Span::current();
+    span.record("user_id", claims.sub.as_str());
+    span.record("session_id", claims.sid.as_str());
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    // Session first, token second: the lock order every revocation uses.
+    let session = store::lock_session(&mut tx, &claims.sid)
+        .await?
+        .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
+    if session.user_id != claims.sub {
+        return Err(Error::Unauthenticated("INVALID_TOKEN"));
+    }
+    let (parent, grace_of) = match store::rotate(&mut tx, &claims.jti, now).await? {
+        Some(session_id) if session_id == claims.sid => (claims.jti.clone(), None),
+        // A well-signed token whose row names another session was not minted here.
+        Some(_) => return Err(Error::Unauthenticated("INVALID_TOKEN")),
+        None => match not_rotated(state, &mut tx, &claims, now).await? {
+            Rejection::Grace(child) => (child, Some(claims.jti.clone())),
+            Rejection::Refused(err) => return Err(err),
+            Rejection::Reuse => {
+                let revoked =
+                    revocation::revoke_session(&mut tx, &claims.sid, REUSE_REASON, now).await?;
+                if let Some(revoked) = &revoked {
+                    events::record(
+                        &mut tx,
+                        &SecurityEvent {
+                            user_id: Some(claims.sub.clone()),
+                            session_id: Some(claims.sid.clone()),
+                            ip: client.ip.clone(),
+                            user_agent: client.user_agent.clone(),
+                            detail: format!(
+                                "rotated refresh token {} presented again; session revoked",
+                                claims.jti
+                            ),
+                            ..SecurityEvent::new(EventType::RefreshTokenReuse)
+                        },
+                        now,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    state.feed.published(revoked.sequence);
+                    tracing::warn!(jti = %claims.jti, "refresh token reuse: session revoked");
+                }
+                return Err(Error::Unauthenticated("REFRESH_TOKEN_REUSED"));
+            }
+        },
+    };
+    if session.revoked_at.is_some() {
+        return Err(Error::Unauthenticated("TOKEN_REVOKED"));
+    }
+    if session.expires_at <= now {
+        return Err(Error::Unauthenticated("SESSION_EXPIRED"));
+    }
+    let (role, active) = store::user_role(&mut tx, &session.user_id)
+        .await?
+        .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
+    if !active.0 {
+        return Err(Error::Unauthenticated("USER_INACTIVE"));
+    }
+    let role = Role::parse(&role).ok_or_else(|| Error::internal("stored role is unknown"))?;
+    let pair = sessions::issue_pair(
+        &mut tx,
+        &state.tokens,
+        &session,
+        role.claims(),
+        Some(&parent),
+        client,
+    )
+    .await?;
+    store::touch_session(&mut tx, &session.id, now).await?;
+    let detail = match &grace_of {
+        None => format!("refresh token {parent} rotated into {}", pair.refresh.jti),
+        Some(predecessor) => format!(
+            "grace retry of {predecessor}: its successor {parent} rotated into {}",
+            pair.refresh.jti
+        ),
+    };
+    events::record(
+        &mut tx,
+        &SecurityEvent {
+            user_id: Some(session.user_id.clone()),
+            session_id: Some(session.id.clone()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            detail,
+            ..SecurityEvent::new(EventType::TokenRefreshed)
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pair)
+}
+
+/// Why the conditional update did not rotate the presented token.
+enum Rejection {
+    /// Inside the grace window as the immediate predecessor: its child (now rotated) is the
+    /// parent of the new pair.
+    Grace(String),
+    /// Reuse: revoke the session.
+    Reuse,
+    /// Refused without side effects.
+    Refused(Error),
+}
+
+/// Classifies a presented token the conditional update did not rotate.
+async fn not_rotated(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    claims: &RefreshClaims,
+    now: Micros,
+) -> Result<Rejection> {
+    let Some(row) = store::refresh_token(tx, &claims.jti).await? else {
+        return Ok(Rejection::Refused(Error::Unauthenticated("INVALID_TOKEN")));
+    };
+    if row.session_id != claims.sid || row.user_id != claims.sub {
+        return Ok(Rejection::Refused(Error::Unauthenticated("INVALID_TOKEN")));
+    }
+    if row.revoked_at.is_some() {
+        return Ok(Rejection::Refused(Error::Unauthenticated("TOKEN_REVOKED")));
+    }
+    let Some(rotated_at) = row.rotated_at else {
+        // Neither rotated nor revoked, so past its expiry (inside the verifier's leeway,
+        // which covers clock skew between servers, not this server's own rows).
+        return Ok(Rejection::Refused(Error::Unauthenticated("TOKEN_EXPIRED")));
+    };
+    let grace = micros(state.config.tokens.refresh_reuse_grace);
+    if grace > 0
+        && now.saturating_sub(rotated_at) <= grace
+        && let Some(child) = store::rotate_child(tx, &claims.jti, now).await?
+    {
+        return Ok(Rejection::Grace(child));
+    }
+    Ok(Rejection::Reuse)
+}
+
+/// Ends the session of `token` (any verified refresh token of it, rotated or not), with a
+/// `LOGOUT` event. Idempotent: an already revoked session is success without a new event.
+#[tracing::instrument(skip_all, fields(user_id, session_id))]
+pub async fn logout(state: &AppState, token: &str, client: &Client) -> Result<()> {
+    let claims = state.tokens.verify_refresh(token).await?;
+    let span = tracing::Span::current();
+    span.record("user_id", claims.sub.as_str());
+    span.record("session_id", claims.sid.as_str());
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let row = store::refresh_token(&mut tx, &claims.jti)
+        .await?
+        .filter(|row| row.session_id == claims.sid && row.user_id == claims.sub)
+        .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
+    let Some(revoked) = revocation::revoke_session(&mut tx, &row.session_id, "logout", now).await?
+    else {
+        return Ok(());
+    };
+    events::record(
+        &mut tx,
+        &SecurityEvent {
+            user_id: Some(row.user_id.clone()),
+            session_id: Some(row.session_id.clone()),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            ..SecurityEvent::new(EventType::Logout)
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state.feed.published(revoked.sequence);
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! The token tree of a session (SPEC §4): its refresh tokens in rotation order, each with the
+//! access tokens issued with it, and each token's status.
+
+use std::collections::HashMap;
+
+use shared::time::Micros;
+
+use crate::app::AppState;
+use crate::authn::Caller;
+use crate::error::{Error, Result};
+use crate::store::lifecycle::{self as store, AccessRow, OwnSessionRow, RefreshRow};
+
+/// Lifecycle status of one token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    /// Usable.
+    Active,
+    /// Refresh tokens only: exchanged by Refresh.
+    Rotated,
+    /// Revoked explicitly, with its session, or by reuse detection.
+    Revoked,
+    /// Past its expiry (or its session's absolute end).
+    Expired,
+}
+
+/// A session's tree.
+#[derive(Debug)]
+pub struct Tree {
+    /// The session.
+    pub session: OwnSessionRow,
+    /// Refresh tokens in rotation order, each with its access tokens (oldest first).
+    pub refresh_tokens: Vec<(RefreshRow, Vec<AccessRow>)>,
+}
+
+/// The tree of one of the caller's sessions; NOT_FOUND if it is missing or someone else's.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub async fn tree(state: &AppState, caller: &Caller, session_id: &str) -> Result<Tree> {
+    let mut conn = state.db.pool().acquire().await?;
+    let session = store::own_session(&mut conn, &caller.user_id, session_id)
+        .await?
+        .ok_or(Error::NotFound("session"))?;
+    let refresh = store::session_refresh_tokens(&mut conn, session_id).await?;
+    let access = store::session_access_tokens(&mut conn, session_id).await?;
+    let mut by_refresh: HashMap<String, Vec<AccessRow>> = HashMap::new();
+    for a in access {
+        by_refresh.entry(a.refresh_jti.clone()).or_default().push(a);
+    }
+    let refresh_tokens = chain(refresh)
+        .into_iter()
+        .map(|r| {
+            let access = by_refresh.remove(&r.jti).unwrap_or_default();
+            (r, access)
+        })
+        .collect();
+    Ok(Tree {
+        session,
+        refresh_tokens,
+    })
+}
+
+/// Orders a session's refresh tokens (given oldest first) by rotation: the root, its child,
+/// that one's child… Issue times have one-second resolution, so several rotations within a
+/// second tie; the parent links do not. Rotation keeps chains linear; should a row ever fork,
+/// its branches follow depth first, oldest first, so nothing is hidden.
+pub fn chain(rows: Vec<RefreshRow>) -> Vec<RefreshRow> {
+    let known: std::collections::HashSet<String> = rows.iter().map(|r| r.jti.clone()).collect();
+    let mut children: HashMap<Option<String>, Vec<RefreshRow>> = HashMap::new();
+    for row in rows {
+        // A parent outside the session cannot happen; treat such a row as a root.
+        let parent = row.parent_jti.clone().filter(|p| known.contains(p));
+        children.entry(parent).or_default().push(row);
+    }
+    let mut ordered = Vec::with_capacity(known.len());
+    let mut stack: Vec<RefreshRow> = children.remove(&None).unwrap_or_default();
+    stack.reverse();
+    while let Some(row) = stack.pop() {
+        if let Some(mut next) = children.remove(&Some(row.jti.clone())) {
+            next.reverse();
+            stack.extend(next);
+        }
+        ordered.push(row);
+    }
+    ordered
+}
+
+/// A refresh token's status at `now`.
+pub fn refresh_status(row: &RefreshRow, session_expires_at: Micros, now: Micros) -> TokenStatus {
+    if row.revoked_at.is_some() {
+        TokenStatus::Revoked
+    } else if row.rotated_at.is_some() {
+        TokenStatus::Rotated
+    } else if row.expires_at <= now || session_expires_at <= now {
+        TokenStatus::Expired
+    } else {
+        TokenStatus::Active
+    }
+}
+
+/// An access token's status at `now`.
+pub fn access_status(row: &AccessRow, now: Micros) -> TokenStatus {
+    if row.revoked_at.is_some() {
+        TokenStatus::Revoked
+    } else if row.expires_at <= now {
+        TokenStatus::Expired
+    } else {
+        TokenStatus::Active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(jti: &str, parent: Option<&str>) -> RefreshRow {
+        RefreshRow {
+            jti: jti.into(),
+            session_id: "s".into(),
+            user_id: "u".into(),
+            parent_jti: parent.map(Into::into),
+            // All in one second, in an order unrelated to the chain.
+            issued_at: 1_000_000,
+            expires_at: 2_000_000,
+            rotated_at: None,
+            revoked_at: None,
+            ip: String::new(),
+            user_agent: String::new(),
+            device_label: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_chain_follows_parent_links_not_issue_times() {
+        let rows = vec![
+            row("c", Some("b")),
+            row("a", None),
+            row("d", Some("c")),
+            row("b", Some("a")),
+        ];
+        let order: Vec<String> = chain(rows).into_iter().map(|r| r.jti).collect();
+        assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+}

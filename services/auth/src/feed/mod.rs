@@ -1,0 +1,201 @@
+//! The read side of the revocation feed (SPEC §4): `WatchRevocations` streams, the head
+//! sequence every stream follows, and the pruning of events that no longer matter.
+//!
+//! Events are appended by [`crate::revocation`] inside the revoking transaction, numbered from
+//! the single-row `revocation_sequence` counter whose row lock makes commits happen in
+//! sequence order. So the committed counter value `H` means "every event up to `H` is
+//! committed" (or pruned), and a stream that has sent everything up to `H` can never be
+//! surprised by a smaller sequence later: resuming after the last sequence seen misses
+//! nothing and repeats nothing.
+//!
+//! How a stream learns that the head moved:
+//! - in-process, instantly: code that revokes calls [`FeedNotifier::published`] with the
+//!   sequence it committed;
+//! - from other replicas sharing the database (and revocations that did not call
+//!   `published`): a poller re-reads the counter every `STRIDE_REVOCATION_POLL_INTERVAL`.
+
+pub mod stream;
+
+use std::time::Duration;
+
+use shared::config::{ConfigError, Env};
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::clock::micros;
+use crate::store::feed as store;
+
+/// Feed settings.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// `STRIDE_REVOCATION_HEARTBEAT`: how often a stream sends a heartbeat.
+    pub heartbeat: Duration,
+    /// `STRIDE_REVOCATION_POLL_INTERVAL`: how often the head is re-read from the database, so
+    /// revocations committed by other replicas reach this replica's streams.
+    pub poll_interval: Duration,
+    /// `STRIDE_REVOCATION_PRUNE_INTERVAL`: how often events that can no longer matter are
+    /// deleted.
+    pub prune_interval: Duration,
+}
+
+impl FeedConfig {
+    /// Reads the `STRIDE_REVOCATION_*` variables of the auth service.
+    pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let config = Self {
+            heartbeat: env.duration("STRIDE_REVOCATION_HEARTBEAT", Duration::from_secs(1))?,
+            poll_interval: env.duration(
+                "STRIDE_REVOCATION_POLL_INTERVAL",
+                Duration::from_millis(100),
+            )?,
+            prune_interval: env
+                .duration("STRIDE_REVOCATION_PRUNE_INTERVAL", Duration::from_secs(60))?,
+        };
+        for (var, value) in [
+            ("STRIDE_REVOCATION_HEARTBEAT", config.heartbeat),
+            ("STRIDE_REVOCATION_POLL_INTERVAL", config.poll_interval),
+            ("STRIDE_REVOCATION_PRUNE_INTERVAL", config.prune_interval),
+        ] {
+            if value < Duration::from_millis(10) {
+                return Err(ConfigError::new(
+                    var,
+                    env.get(var).unwrap_or_default(),
+                    "at least 10ms",
+                ));
+            }
+        }
+        Ok(config)
+    }
+
+    /// The defaults (tests shorten what they need).
+    pub fn for_tests() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(1),
+            poll_interval: Duration::from_millis(100),
+            prune_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What every stream of this process watches: the highest committed feed sequence known here,
+/// and whether the server is shutting down. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct FeedNotifier {
+    head: watch::Sender<i64>,
+    closing: watch::Sender<bool>,
+}
+
+impl Default for FeedNotifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FeedNotifier {
+    /// A notifier at head 0; the poller reads the real head as soon as it starts, and every
+    /// stream reads it from the database when it opens.
+    pub fn new() -> Self {
+        Self {
+            head: watch::Sender::new(0),
+            closing: watch::Sender::new(false),
+        }
+    }
+
+    /// Records that a transaction appending events up to `sequence` has COMMITTED, waking
+    /// every stream. Call it after `commit()`, never before: a stream woken early would read
+    /// nothing, and only the poller would deliver the event.
+    pub fn published(&self, sequence: i64) {
+        self.head.send_if_modified(|head| {
+            if sequence > *head {
+                *head = sequence;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// [`published`](Self::published) for the largest of `sequences`, if any.
+    pub fn published_all(&self, sequences: impl IntoIterator<Item = i64>) {
+        if let Some(max) = sequences.into_iter().max() {
+            self.published(max);
+        }
+    }
+
+    /// The highest committed sequence known in this process.
+    pub fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    /// A receiver that changes whenever the head moves.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    /// Ends every open stream (the server is shutting down) and stops the background tasks.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`close`](Self::close) has been called.
+    pub async fn closed(&self) {
+        let mut rx = self.closing.subscribe();
+        // An error means the sender is gone, which only happens when `self` is: closed too.
+        let _ = rx.wait_for(|closing| *closing).await;
+    }
+}
+
+/// Re-reads the head from the database every poll interval until the feed closes, so events
+/// committed by other replicas (or by code that did not call `published`) reach the streams.
+pub async fn poll_head(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.feed.poll_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = state.feed.closed() => return,
+            _ = tick.tick() => {}
+        }
+        match read_head(&state).await {
+            Ok(head) => state.feed.published(head),
+            Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
+        }
+    }
+}
+
+async fn read_head(state: &AppState) -> sqlx::Result<i64> {
+    let mut conn = state.db.pool().acquire().await?;
+    store::head(&mut conn).await
+}
+
+/// The earliest `expires_at` an event may have and still matter at `now`: a token is accepted
+/// until `exp` plus the clock leeway, so its revocation must outlive that too.
+pub fn live_after(state: &AppState, now: shared::time::Micros) -> shared::time::Micros {
+    now.saturating_sub(micros(state.config.tokens.leeway))
+}
+
+/// Deletes events that can no longer matter every prune interval until the feed closes.
+/// Harmless when several replicas prune at once. A consumer resuming from an old sequence
+/// loses nothing by it: every deleted event concerned tokens that can no longer verify.
+pub async fn prune(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.feed.prune_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = state.feed.closed() => return,
+            _ = tick.tick() => {}
+        }
+        match prune_once(&state).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "pruned expired revocation events"),
+            Err(err) => tracing::warn!(error = %err, "cannot prune revocation events"),
+        }
+    }
+}
+
+/// One pruning pass; returns how many events it deleted.
+pub async fn prune_once(state: &AppState) -> crate::error::Result<u64> {
+    let before = live_after(state, state.clock.now());
+    let mut tx = state.db.begin().await?;
+    let deleted = store::delete_expired(&mut tx, before).await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
