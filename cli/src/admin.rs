@@ -1,10 +1,15 @@
 //! Administration straight on the auth database: `stride admin create` and `stride keys
-//! rotate`. Both work without a running server (they use the `STRIDE_AUTH_*` configuration).
+//! rotate`. Both work without a running server (they use the `STRIDE_AUTH_*` configuration,
+//! plus the dev secrets of `./data` when that file exists and the environment leaves the
+//! service key or master key unset, so keys are sealed as the dev stack expects).
+
+use std::path::Path;
 
 use clap::Subcommand;
-use shared::config::Env;
+use shared::config::{Env, EnvMap};
 
-use crate::serve::Failure;
+use crate::dev_secrets::{self, DATA_DIR};
+use crate::error::Failure;
 
 /// `stride admin …`
 #[derive(Debug, Subcommand)]
@@ -17,9 +22,10 @@ pub enum AdminCommand {
         /// Email address.
         #[arg(long)]
         email: String,
-        /// Password (or set STRIDE_ADMIN_PASSWORD to keep it out of the shell history).
+        /// Password (or set STRIDE_ADMIN_PASSWORD to keep it out of the shell history; in a
+        /// terminal it is prompted for when neither is given).
         #[arg(long, env = "STRIDE_ADMIN_PASSWORD", hide_env_values = true)]
-        password: String,
+        password: Option<String>,
     },
 }
 
@@ -31,14 +37,16 @@ pub enum KeysCommand {
 }
 
 /// Runs `stride admin …`.
-pub async fn admin(command: AdminCommand, env: Env<'_>) -> Result<(), Failure> {
-    let config = stride_auth::Config::from_env(env)?;
+pub async fn admin(command: AdminCommand, env_map: &EnvMap) -> Result<(), Failure> {
+    let env_map = with_dev_secrets(env_map)?;
+    let config = stride_auth::Config::from_env(Env::new(&env_map))?;
     match command {
         AdminCommand::Create {
             username,
             email,
             password,
         } => {
+            let password = crate::prompt::password(password, true)?;
             let id = stride_auth::bootstrap::create_admin(&config, &username, &email, &password)
                 .await
                 .map_err(describe)?;
@@ -49,8 +57,9 @@ pub async fn admin(command: AdminCommand, env: Env<'_>) -> Result<(), Failure> {
 }
 
 /// Runs `stride keys …`.
-pub async fn keys(command: KeysCommand, env: Env<'_>) -> Result<(), Failure> {
-    let config = stride_auth::Config::from_env(env)?;
+pub async fn keys(command: KeysCommand, env_map: &EnvMap) -> Result<(), Failure> {
+    let env_map = with_dev_secrets(env_map)?;
+    let config = stride_auth::Config::from_env(Env::new(&env_map))?;
     match command {
         KeysCommand::Rotate => {
             let kid = stride_auth::bootstrap::rotate_keys(&config)
@@ -60,6 +69,14 @@ pub async fn keys(command: KeysCommand, env: Env<'_>) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `env_map` plus the dev stack's secrets, when `./data/dev-secrets.json` exists.
+fn with_dev_secrets(env_map: &EnvMap) -> Result<EnvMap, Failure> {
+    Ok(match dev_secrets::load(Path::new(DATA_DIR))? {
+        Some(secrets) => secrets.overlay(env_map),
+        None => env_map.clone(),
+    })
 }
 
 /// One line a person can act on (validation details included; never a secret).

@@ -1,24 +1,14 @@
 //! Running services: the dev stack, one service, or migrations only.
 
-use shared::config::{ConfigError, Env};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::Path;
+
+use shared::config::{Env, EnvMap};
 use tokio::sync::watch;
 
 use crate::Service;
-
-/// Why a command failed.
-#[derive(Debug)]
-pub enum Failure {
-    /// Invalid configuration: one line, exit code 2.
-    Config(ConfigError),
-    /// Anything else: one line, exit code 1.
-    Other(String),
-}
-
-impl From<ConfigError> for Failure {
-    fn from(err: ConfigError) -> Self {
-        Failure::Config(err)
-    }
-}
+use crate::dev_secrets::{self, DATA_DIR};
+use crate::error::Failure;
 
 fn other(err: impl std::fmt::Display) -> Failure {
     Failure::Other(err.to_string())
@@ -39,25 +29,59 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
     }
 }
 
-/// Runs auth and fitness together until SIGINT/SIGTERM.
-pub async fn dev(env: Env<'_>) -> Result<(), Failure> {
-    let auth_config = stride_auth::Config::from_env(env)?;
-    let fitness_config = stride_fitness::Config::from_env(env)?;
+/// Runs auth and fitness together until SIGINT/SIGTERM, with the dev secrets of `./data`
+/// filling in an unset service key and master key. Fitness follows the auth address actually
+/// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0.
+pub async fn dev(env_map: &EnvMap) -> Result<(), Failure> {
+    let (secrets, created) = dev_secrets::load_or_create(Path::new(DATA_DIR))?;
+    let mut env_map = secrets.overlay(env_map);
+    let auth_config = stride_auth::Config::from_env(Env::new(&env_map))?;
+    let auth_database = format!("{:?}", auth_config.database_url);
     let auth = stride_auth::App::build(auth_config).await.map_err(other)?;
+    let auth_addr = auth.local_addr();
+    if Env::new(&env_map).get("STRIDE_AUTH_URL").is_none() {
+        env_map.insert(
+            "STRIDE_AUTH_URL".to_owned(),
+            format!("http://{}", reachable(auth_addr)),
+        );
+    }
+    let fitness_config = stride_fitness::Config::from_env(Env::new(&env_map))?;
+    let fitness_database = format!("{:?}", fitness_config.database_url);
     let fitness = stride_fitness::App::build(fitness_config)
         .await
         .map_err(other)?;
-    let (auth_addr, fitness_addr) = (auth.local_addr(), fitness.local_addr());
+    let fitness_addr = fitness.local_addr();
     tracing::info!(%auth_addr, %fitness_addr, "Stride is up");
-    print_welcome(auth_addr, fitness_addr);
+    print_welcome(&Welcome {
+        auth: reachable(auth_addr),
+        fitness: reachable(fitness_addr),
+        auth_database,
+        fitness_database,
+        secrets_created: created,
+    });
     let shutdown = shutdown_fanout();
     let (auth_result, fitness_result) = tokio::join!(auth.run(shutdown()), fitness.run(shutdown()));
     auth_result.map_err(other)?;
     fitness_result.map_err(other)
 }
 
+/// Where a client reaches a listener: a wildcard address (`0.0.0.0`, `::`) is reached on the
+/// loopback address of its family.
+pub fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
 /// Runs one service until SIGINT/SIGTERM.
-pub async fn one(service: Service, env: Env<'_>) -> Result<(), Failure> {
+pub async fn one(service: Service, env_map: &EnvMap) -> Result<(), Failure> {
+    let env = Env::new(env_map);
     let shutdown = shutdown_fanout();
     match service {
         Service::Auth => {
@@ -76,7 +100,8 @@ pub async fn one(service: Service, env: Env<'_>) -> Result<(), Failure> {
 }
 
 /// Applies migrations for one or both services.
-pub async fn migrate(service: Option<Service>, env: Env<'_>) -> Result<(), Failure> {
+pub async fn migrate(service: Option<Service>, env_map: &EnvMap) -> Result<(), Failure> {
+    let env = Env::new(env_map);
     let connect = shared::db::PoolConfig::default();
     if service != Some(Service::Fitness) {
         let config = stride_auth::Config::from_env(env)?;
@@ -101,11 +126,51 @@ pub async fn migrate(service: Option<Service>, env: Env<'_>) -> Result<(), Failu
     Ok(())
 }
 
+/// What the dev launcher tells the person who started it.
+struct Welcome {
+    auth: SocketAddr,
+    fitness: SocketAddr,
+    auth_database: String,
+    fitness_database: String,
+    secrets_created: bool,
+}
+
 #[allow(clippy::print_stdout)] // The launcher's whole job here is to tell a person where to go.
-fn print_welcome(auth: std::net::SocketAddr, fitness: std::net::SocketAddr) {
+fn print_welcome(w: &Welcome) {
+    let Welcome { auth, fitness, .. } = w;
+    let secrets = if w.secrets_created {
+        "generated"
+    } else {
+        "reused"
+    };
     println!(
-        "\nStride is running (SQLite under ./data; Ctrl-C stops it).\n\
-         \n  auth     grpc://{auth}\n  fitness  grpc://{fitness}\n\
-         \nTry it:\n  grpcurl -plaintext {auth} list\n  grpcurl -plaintext {fitness} list\n"
+        "\nStride is running (Ctrl-C stops it).\n\
+         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n  secrets  {}/dev-secrets.json ({secrets}; \
+         STRIDE_SERVICE_KEY / STRIDE_MASTER_KEY override it)\n\
+         \nTry it:\n  grpcurl -plaintext {auth} list\n  \
+         grpcurl -plaintext -d '{{\"login\": \"ada\", \"password\": \"…\"}}' {auth} \
+         stride.auth.v1.AuthService/Login\n  \
+         stride register --username ada --email ada@example.com   (the CLI; see stride --help)\n\
+         \nAn admin account (written to the auth database directly; password from --password, \
+         STRIDE_ADMIN_PASSWORD or a prompt):\n  \
+         stride admin create --username admin --email admin@example.com\n  \
+         (from a checkout: cargo run --release -- admin create …)\n\
+         \nlistening auth={auth} fitness={fitness}",
+        w.auth_database, w.fitness_database, DATA_DIR
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wildcard_listener_is_reached_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:50051".parse().unwrap();
+        assert_eq!(reachable(any), "127.0.0.1:50051".parse().unwrap());
+        let any6: SocketAddr = "[::]:1".parse().unwrap();
+        assert_eq!(reachable(any6), "[::1]:1".parse().unwrap());
+        let exact: SocketAddr = "10.0.0.2:9".parse().unwrap();
+        assert_eq!(reachable(exact), exact);
+    }
 }

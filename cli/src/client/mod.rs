@@ -1,0 +1,269 @@
+//! The client side of `stride`: talking to a running stack as a signed-in user.
+//!
+//! [`Client`] holds what every command shares (where the services are, where credentials
+//! live, how to print); [`Client::signed_in`] loads the stored credentials and refreshes them
+//! when the access token is expired or about to expire, so each command module only builds its
+//! request and shows the answer. One module per command group.
+
+pub mod account;
+pub mod exercises;
+pub mod sessions;
+pub mod stats;
+pub mod workouts;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use shared::pb::auth::v1::RefreshRequest;
+use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Request, Status};
+
+use crate::credentials::{self, Credentials, Freshness, Store};
+use crate::error::{Failure, chain};
+use crate::output::Output;
+
+/// Default auth service URL (the dev stack's).
+pub const DEFAULT_AUTH_URL: &str = "http://127.0.0.1:50051";
+/// Default fitness service URL (the dev stack's).
+pub const DEFAULT_FITNESS_URL: &str = "http://127.0.0.1:50052";
+
+/// What to tell a person whose tokens no longer work.
+const SIGN_IN_AGAIN: &str = "sign in again with `stride login`";
+
+/// Options of every client command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Auth service URL [default: the one used at login, else http://127.0.0.1:50051]
+    #[arg(
+        long = "auth",
+        global = true,
+        env = "STRIDE_AUTH_URL",
+        value_name = "URL"
+    )]
+    pub auth_url: Option<String>,
+    /// Fitness service URL [default: the one used at login, else http://127.0.0.1:50052]
+    #[arg(
+        long = "fitness",
+        global = true,
+        env = "STRIDE_FITNESS_URL",
+        value_name = "URL"
+    )]
+    pub fitness_url: Option<String>,
+    /// Print each response as JSON (the proto3 JSON mapping, as grpcurl prints it) instead of
+    /// a table
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Where credentials.json is kept [default: $XDG_CONFIG_HOME/stride or ~/.config/stride]
+    #[arg(long, global = true, env = "STRIDE_CONFIG_DIR", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+}
+
+/// What every client command shares.
+#[derive(Debug)]
+pub struct Client {
+    args: GlobalArgs,
+    store: Store,
+    /// How results are printed.
+    pub out: Output,
+}
+
+/// Sends `authorization: Bearer <access token>` with every call.
+#[derive(Debug, Clone)]
+pub struct Bearer(MetadataValue<Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A channel that authenticates every call.
+pub type Authed = InterceptedService<Channel, Bearer>;
+
+/// A signed-in user with a usable access token.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The stored (possibly just refreshed) credentials.
+    pub credentials: Credentials,
+    auth_url: String,
+    fitness_url: String,
+    bearer: Bearer,
+}
+
+impl Client {
+    /// Resolves the config directory and output mode.
+    pub fn new(args: GlobalArgs) -> Result<Self, Failure> {
+        let xdg = std::env::var("XDG_CONFIG_HOME").ok();
+        let home = std::env::var("HOME").ok();
+        let dir =
+            credentials::config_dir(args.config_dir.as_deref(), xdg.as_deref(), home.as_deref())
+                .ok_or_else(|| {
+                    Failure::Usage(
+                        "cannot tell where to keep credentials: set HOME, XDG_CONFIG_HOME or \
+                     STRIDE_CONFIG_DIR, or pass --config-dir"
+                            .to_owned(),
+                    )
+                })?;
+        Ok(Self {
+            out: Output { json: args.json },
+            store: Store::new(dir),
+            args,
+        })
+    }
+
+    /// The credentials store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The auth URL for a command without credentials (register, login).
+    pub fn auth_url(&self) -> String {
+        self.args
+            .auth_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_AUTH_URL.to_owned())
+    }
+
+    /// The fitness URL for a command without credentials.
+    pub fn fitness_url(&self) -> String {
+        self.args
+            .fitness_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_FITNESS_URL.to_owned())
+    }
+
+    /// The stored credentials with a fresh access token: refreshed (and stored again) through
+    /// `AuthService.Refresh` when it expires within [`credentials::REFRESH_MARGIN_SECS`].
+    pub async fn signed_in(&self) -> Result<SignedIn, Failure> {
+        let stored = self.load()?;
+        let auth_url = self
+            .args
+            .auth_url
+            .clone()
+            .unwrap_or(stored.auth_url.clone());
+        let credentials = match credentials::freshness(&stored, credentials::unix_now()) {
+            Freshness::Fresh => stored,
+            Freshness::Expired => return Err(session_over()),
+            Freshness::RefreshNeeded => self.refresh(&auth_url).await?,
+        };
+        let fitness_url = self
+            .args
+            .fitness_url
+            .clone()
+            .unwrap_or(credentials.fitness_url.clone());
+        let bearer = format!("Bearer {}", credentials.access_token)
+            .parse()
+            .map(Bearer)
+            .map_err(|_| {
+                Failure::Other(format!(
+                    "the stored access token is malformed; {SIGN_IN_AGAIN}"
+                ))
+            })?;
+        Ok(SignedIn {
+            credentials,
+            auth_url,
+            fitness_url,
+            bearer,
+        })
+    }
+
+    fn load(&self) -> Result<Credentials, Failure> {
+        self.store.load()?.ok_or_else(|| {
+            Failure::Other(format!(
+                "not signed in: run `stride login` (credentials are kept in {})",
+                self.store.path().display()
+            ))
+        })
+    }
+
+    /// Rotates the stored refresh token, under the refresh lock so that two commands running
+    /// at once do not both present it (which the server would treat as token theft).
+    async fn refresh(&self, auth_url: &str) -> Result<Credentials, Failure> {
+        let _lock = self.store.lock().await?;
+        // Another command may have refreshed while this one waited for the lock.
+        let mut credentials = self.load()?;
+        match credentials::freshness(&credentials, credentials::unix_now()) {
+            Freshness::Fresh => return Ok(credentials),
+            Freshness::Expired => return Err(session_over()),
+            Freshness::RefreshNeeded => {}
+        }
+        let mut auth = AuthServiceClient::new(connect("auth", auth_url).await?);
+        let response = auth
+            .refresh(RefreshRequest {
+                refresh_token: credentials.refresh_token.clone(),
+            })
+            .await
+            .map_err(|status| match status.code() {
+                Code::Unauthenticated => Failure::status_with_hint(status, SIGN_IN_AGAIN),
+                _ => Failure::from(status),
+            })?
+            .into_inner();
+        let tokens = response
+            .tokens
+            .ok_or_else(|| Failure::Other("Refresh answered without tokens".to_owned()))?;
+        credentials.set_tokens(&tokens);
+        self.store.save(&credentials)?;
+        Ok(credentials)
+    }
+}
+
+impl SignedIn {
+    /// An authenticated channel to the auth service.
+    pub async fn auth(&self) -> Result<Authed, Failure> {
+        Ok(InterceptedService::new(
+            connect("auth", &self.auth_url).await?,
+            self.bearer.clone(),
+        ))
+    }
+
+    /// An authenticated channel to the fitness service.
+    pub async fn fitness(&self) -> Result<Authed, Failure> {
+        Ok(InterceptedService::new(
+            connect("fitness", &self.fitness_url).await?,
+            self.bearer.clone(),
+        ))
+    }
+
+    /// The auth URL in use.
+    pub fn auth_url(&self) -> &str {
+        &self.auth_url
+    }
+}
+
+/// The message of a call made with stored credentials; UNAUTHENTICATED comes with the advice
+/// to sign in again (the session was revoked, or the user deactivated).
+pub fn answer<T>(result: Result<tonic::Response<T>, Status>) -> Result<T, Failure> {
+    result
+        .map(tonic::Response::into_inner)
+        .map_err(|status| match status.code() {
+            Code::Unauthenticated => Failure::status_with_hint(status, SIGN_IN_AGAIN),
+            _ => Failure::from(status),
+        })
+}
+
+fn session_over() -> Failure {
+    Failure::Other(format!("the stored session has expired; {SIGN_IN_AGAIN}"))
+}
+
+/// Connects to one service, so an unreachable server is one clear line naming it.
+pub async fn connect(service: &str, url: &str) -> Result<Channel, Failure> {
+    let endpoint = Endpoint::from_shared(url.to_owned())
+        .map_err(|e| Failure::Usage(format!("invalid {service} URL {url:?}: {}", chain(&e))))?
+        .user_agent(concat!("stride-cli/", env!("CARGO_PKG_VERSION")))
+        .map_err(|e| Failure::Other(chain(&e)))?
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30));
+    endpoint.connect().await.map_err(|e| {
+        Failure::Other(format!(
+            "cannot reach the {service} service at {url}: {}",
+            chain(&e)
+        ))
+    })
+}

@@ -1,0 +1,233 @@
+//! `stride`: run the Stride stack, administer it, and use it as a client.
+//!
+//! With no subcommand it runs `stride dev`: auth and fitness together on SQLite under `./data`.
+//! Server-side commands (`dev`, `serve`, `migrate`, `admin`, `keys`, `descriptor`) log through
+//! the shared telemetry; client commands (`register`, `login`, `workouts`, …) print only their
+//! result, as a table or, with `--json`, as proto3 JSON.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use shared::config::{Env, EnvMap, process_env};
+use shared::telemetry::{self, TelemetryConfig};
+
+pub mod admin;
+pub mod client;
+pub mod credentials;
+pub mod dev_secrets;
+pub mod error;
+pub mod output;
+pub mod prompt;
+pub mod serve;
+pub mod tree;
+
+use client::Client;
+use error::Failure;
+
+/// Stride: an auth + fitness gRPC backend, and its command-line client.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stride",
+    version,
+    about,
+    long_about = "Stride: an auth + fitness gRPC backend, and its command-line client.\n\n\
+                  Without a command, runs `stride dev`: both services on SQLite under ./data.",
+    after_help = "Client quick start (against `stride dev`):\n  \
+                  stride register --username ada --email ada@example.com\n  \
+                  stride workouts create --title 'Leg day' --date 2025-06-01 --type strength\n  \
+                  stride workouts list\n\n\
+                  Exit status: 0 on success, 1 when the command failed (e.g. a gRPC error), \
+                  2 for usage or configuration errors."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    global: client::GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run auth (127.0.0.1:50051) and fitness (127.0.0.1:50052) together; the default
+    Dev,
+    /// Run one service
+    Serve {
+        /// Which service
+        service: Service,
+    },
+    /// Apply pending database migrations and exit
+    Migrate {
+        /// Which service's database (both when omitted)
+        service: Option<Service>,
+    },
+    /// Administer accounts directly in the auth database
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Manage token signing keys directly in the auth database
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// Write the encoded protobuf descriptor set (what Envoy's transcoder reads)
+    Descriptor {
+        /// Output file
+        #[arg(long, default_value = "stride.pb")]
+        out: std::path::PathBuf,
+    },
+    /// Create an account and sign in as it
+    Register(client::account::RegisterArgs),
+    /// Sign in; the tokens are kept in the config directory and refreshed automatically
+    Login(client::account::LoginArgs),
+    /// End the session on the server and forget its tokens
+    Logout,
+    /// Show the signed-in user
+    Me,
+    /// List your sessions, or revoke them
+    Sessions(client::sessions::SessionsArgs),
+    /// Show a session's token tree (this CLI's session by default)
+    Tree {
+        /// Session id (see `stride sessions`)
+        session_id: Option<String>,
+    },
+    /// Your workouts
+    #[command(subcommand)]
+    Workouts(client::workouts::WorkoutsCommand),
+    /// Your exercises
+    #[command(subcommand)]
+    Exercises(client::exercises::ExercisesCommand),
+    /// Your training statistics
+    Stats,
+    /// Everyone's statistics ranked by evaluation (staff and admins)
+    Leaderboard(client::sessions::Page),
+    /// Set a user's evaluation, 0–100 (staff and admins)
+    Evaluate {
+        /// The user's id
+        user_id: String,
+        /// Evaluation, 0–100
+        score: i32,
+    },
+}
+
+/// One of the two services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Service {
+    /// The auth service.
+    Auth,
+    /// The fitness service.
+    Fitness,
+}
+
+/// Runs a parsed command line and returns the process exit status; failures are printed on
+/// stderr first.
+pub async fn run(cli: Cli) -> ExitCode {
+    let command = cli.command.unwrap_or(Command::Dev);
+    let result = if is_server_side(&command) {
+        server_side(command).await
+    } else {
+        match Client::new(cli.global) {
+            Ok(client) => client_side(&client, command).await,
+            Err(failure) => Err(failure),
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.render());
+            failure.exit_code()
+        }
+    }
+}
+
+fn is_server_side(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Dev
+            | Command::Serve { .. }
+            | Command::Migrate { .. }
+            | Command::Admin(_)
+            | Command::Keys(_)
+            | Command::Descriptor { .. }
+    )
+}
+
+async fn server_side(command: Command) -> Result<(), Failure> {
+    let env_map: EnvMap = process_env();
+    let telemetry_config = TelemetryConfig::from_env(Env::new(&env_map))?;
+    let _guard = telemetry::init("stride", &telemetry_config)
+        .map_err(|err| Failure::Usage(err.to_string()))?;
+    match command {
+        Command::Serve { service } => serve::one(service, &env_map).await,
+        Command::Migrate { service } => serve::migrate(service, &env_map).await,
+        Command::Admin(command) => admin::admin(command, &env_map).await,
+        Command::Keys(command) => admin::keys(command, &env_map).await,
+        Command::Descriptor { out } => std::fs::write(&out, shared::FILE_DESCRIPTOR_SET)
+            .map_err(|e| Failure::Other(format!("cannot write {}: {e}", out.display()))),
+        _ => serve::dev(&env_map).await,
+    }
+}
+
+async fn client_side(client: &Client, command: Command) -> Result<(), Failure> {
+    use client::{account, exercises, sessions, stats, workouts};
+    match command {
+        Command::Register(args) => account::register(client, args).await,
+        Command::Login(args) => account::login(client, args).await,
+        Command::Logout => account::logout(client).await,
+        Command::Me => account::me(client).await,
+        Command::Sessions(args) => sessions::sessions(client, args).await,
+        Command::Tree { session_id } => sessions::tree(client, session_id).await,
+        Command::Workouts(command) => workouts::workouts(client, command).await,
+        Command::Exercises(command) => exercises::exercises(client, command).await,
+        Command::Stats => stats::stats(client).await,
+        Command::Leaderboard(page) => stats::leaderboard(client, page).await,
+        Command::Evaluate { user_id, score } => stats::evaluate(client, user_id, score).await,
+        // Server-side commands never reach here (see `is_server_side`).
+        _ => Err(Failure::Usage("not a client command".to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_arguments_means_the_dev_stack() {
+        let cli = Cli::try_parse_from(["stride"]).unwrap();
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn global_flags_go_anywhere_on_the_line() {
+        let cli = Cli::try_parse_from(["stride", "workouts", "list", "--json", "--type", "cardio"])
+            .unwrap();
+        assert!(cli.global.json);
+        assert!(matches!(cli.command, Some(Command::Workouts(_))));
+    }
+
+    #[test]
+    fn exercises_take_repeated_workouts() {
+        let cli = Cli::try_parse_from([
+            "stride",
+            "exercises",
+            "create",
+            "--name",
+            "Squat",
+            "--workout",
+            "w1",
+            "--workout",
+            "w2",
+        ])
+        .unwrap();
+        let Some(Command::Exercises(client::exercises::ExercisesCommand::Create(args))) =
+            cli.command
+        else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(args.workouts, ["w1", "w2"]);
+    }
+}

