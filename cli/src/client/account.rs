@@ -29,10 +29,10 @@ pub struct RegisterArgs {
     #[arg(long, env = "STRIDE_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Given name
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub first_name: String,
     /// Family name
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub last_name: String,
     /// Label of this device in the session list
     #[arg(long, default_value = DEFAULT_DEVICE)]

@@ -37,10 +37,20 @@ pub enum ExercisesCommand {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only exercises linked to this workout
-    #[arg(long, value_name = "WORKOUT_ID", default_value = "")]
+    #[arg(
+        long,
+        value_name = "WORKOUT_ID",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub workout: String,
     /// Only exercises whose name contains this text (case-insensitive)
-    #[arg(long, value_name = "TEXT", default_value = "")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub name_contains: String,
     /// Only exercises of at least this many minutes
     #[arg(long, value_name = "MINUTES")]
@@ -59,7 +69,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: String,
     /// Free-text description
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub description: String,
     /// Duration in minutes (0–1440)
     #[arg(long, value_name = "MINUTES")]
@@ -68,7 +78,7 @@ pub struct CreateArgs {
     #[arg(long = "workout", value_name = "WORKOUT_ID")]
     pub workouts: Vec<String>,
     /// Idempotency key: retrying with the same key creates nothing new
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub request_id: String,
     /// Print only the new exercise's id
     #[arg(long, short)]

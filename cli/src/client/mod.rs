@@ -41,6 +41,7 @@ pub struct GlobalArgs {
     #[arg(
         long = "auth",
         global = true,
+        help_heading = "Global options",
         env = "STRIDE_AUTH_URL",
         value_name = "URL"
     )]
@@ -49,16 +50,23 @@ pub struct GlobalArgs {
     #[arg(
         long = "fitness",
         global = true,
+        help_heading = "Global options",
         env = "STRIDE_FITNESS_URL",
         value_name = "URL"
     )]
     pub fitness_url: Option<String>,
     /// Print each response as JSON (the proto3 JSON mapping, as grpcurl prints it) instead of
     /// a table
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Where credentials.json is kept [default: $XDG_CONFIG_HOME/stride or ~/.config/stride]
-    #[arg(long, global = true, env = "STRIDE_CONFIG_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "STRIDE_CONFIG_DIR",
+        value_name = "DIR"
+    )]
     pub config_dir: Option<PathBuf>,
 }
 

@@ -50,7 +50,7 @@ pub struct Page {
     #[arg(long, default_value_t = 0)]
     pub page_size: i32,
     /// `next page` token printed by the previous page
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub page_token: String,
 }
 

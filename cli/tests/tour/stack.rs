@@ -48,9 +48,15 @@ pub fn clean_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
 impl Stack {
     /// Starts `stride dev` with both services on port 0 and waits for its `listening` line.
     pub fn start() -> Stack {
+        Self::start_with(&[])
+    }
+
+    /// [`Stack::start`] with extra settings for the services.
+    pub fn start_with(settings: &[(&str, &str)]) -> Stack {
         let dir = tempfile::tempdir().unwrap();
         let child = clean_command(STRIDE)
             .arg("dev")
+            .envs(settings.iter().copied())
             .current_dir(dir.path())
             .env("STRIDE_AUTH_ADDR", "127.0.0.1:0")
             .env("STRIDE_FITNESS_ADDR", "127.0.0.1:0")
