@@ -53,7 +53,7 @@ async fn admin(stack: &Stack, user: &User) -> User {
 }
 
 async fn missing_malformed_and_forged_tokens_are_unauthenticated(backend: Backend) {
-    let stack = Stack::spawn_authenticated(backend, |_| {}).await;
+    let stack = Stack::spawn(backend).await;
     let ada = stack.user("ada").await;
     let fitness = &stack.fitness;
     let mut tampered = ada.access_token.clone();
@@ -154,7 +154,7 @@ async fn with_auth_unreachable_from_the_start_requests_fail_closed(backend: Back
 }
 
 async fn a_valid_token_is_accepted_and_scopes_every_call_to_its_subject(backend: Backend) {
-    let stack = Stack::spawn_authenticated(backend, |_| {}).await;
+    let stack = Stack::spawn(backend).await;
     let mut ada = stack.user("ada").await;
     until_accepted(&stack.fitness, &ada.access_token).await;
     let created = ada.create_workout("Legs", "2026-11-24").await;
@@ -169,7 +169,7 @@ async fn a_valid_token_is_accepted_and_scopes_every_call_to_its_subject(backend:
 }
 
 async fn a_revoked_session_is_refused_by_fitness_within_100_ms(backend: Backend) {
-    let stack = Stack::spawn_authenticated(backend, |_| {}).await;
+    let stack = Stack::spawn(backend).await;
     let ada = stack.user("ada").await;
     let other_session = stack.login("ada").await;
     until_accepted(&stack.fitness, &ada.access_token).await;
@@ -204,7 +204,7 @@ async fn a_revoked_session_is_refused_by_fitness_within_100_ms(backend: Backend)
 }
 
 async fn a_deactivated_user_can_no_longer_call_fitness(backend: Backend) {
-    let stack = Stack::spawn_authenticated(backend, |_| {}).await;
+    let stack = Stack::spawn(backend).await;
     let ada = stack.user("ada").await;
     let root = stack.user("root").await;
     let root = admin(&stack, &root).await;
@@ -232,7 +232,7 @@ async fn a_deactivated_user_can_no_longer_call_fitness(backend: Backend) {
 }
 
 async fn after_a_key_rotation_tokens_of_both_keys_are_accepted(backend: Backend) {
-    let stack = Stack::spawn_authenticated(backend, |_| {}).await;
+    let stack = Stack::spawn(backend).await;
     let root = stack.user("root").await;
     let root = admin(&stack, &root).await;
     until_accepted(&stack.fitness, &root.access_token).await;
@@ -342,12 +342,6 @@ backend_tests!(
     expired_and_wrong_audience_tokens_are_unauthenticated,
     with_auth_unreachable_from_the_start_requests_fail_closed,
     with_auth_disabled_for_benchmarks_the_metadata_names_the_caller,
-);
-
-// Accepting any token needs the auth service's revocation feed or CheckRevocation (the token
-// lifecycle issue): until those RPCs exist, fitness rightly fails closed on every valid token.
-crate::helpers::backend_tests_ignored!(
-    "needs WatchRevocations and CheckRevocation (issue 4)",
     a_valid_token_is_accepted_and_scopes_every_call_to_its_subject,
     a_revoked_session_is_refused_by_fitness_within_100_ms,
     a_deactivated_user_can_no_longer_call_fitness,

@@ -23,18 +23,10 @@ use tonic_types::StatusExt;
 /// A password the auth service rates strong.
 pub const PASSWORD: &str = "violet-kettle-orbit-9172";
 
-/// Until the auth service serves `WatchRevocations`/`CheckRevocation` (the token lifecycle
-/// issue), the real auth layer fails closed on every request. While this is true the data
-/// tests run fitness with `auth_disabled` and send the registered user's id and roles as
-/// benchmark metadata; the auth layer tests always use real tokens.
-pub const DATA_TESTS_BYPASS_AUTH: bool = true;
-
 /// Real auth and fitness services for one test, fitness pointed at auth.
 pub struct Stack {
     pub auth: TestAuth,
     pub fitness: TestFitness,
-    /// Fitness runs with authentication disabled (see [`DATA_TESTS_BYPASS_AUTH`]).
-    pub bypass: bool,
 }
 
 impl Stack {
@@ -49,49 +41,18 @@ impl Stack {
         adjust: impl FnOnce(&mut stride_fitness::Config),
     ) -> Self {
         let auth = TestAuth::spawn(backend).await;
-        let bypass = DATA_TESTS_BYPASS_AUTH;
-        let fitness = TestFitness::spawn_with(backend, auth.url(), |config| {
-            config.auth.disabled = bypass;
-            adjust(config);
-        })
-        .await;
-        Self {
-            auth,
-            fitness,
-            bypass,
-        }
-    }
-
-    /// Both services with the real auth layer, whatever [`DATA_TESTS_BYPASS_AUTH`] says.
-    pub async fn spawn_authenticated(
-        backend: Backend,
-        adjust: impl FnOnce(&mut stride_fitness::Config),
-    ) -> Self {
-        let auth = TestAuth::spawn(backend).await;
         let fitness = TestFitness::spawn_with(backend, auth.url(), adjust).await;
-        Self {
-            auth,
-            fitness,
-            bypass: false,
-        }
+        Self { auth, fitness }
     }
 
     /// Registers `username` at the auth service and returns its fitness clients.
     pub async fn user(&self, username: &str) -> User {
-        let mut user = User::register(&self.auth, &self.fitness, username).await;
-        if self.bypass {
-            user.bypass_auth(&self.fitness).await;
-        }
-        user
+        User::register(&self.auth, &self.fitness, username).await
     }
 
     /// Logs `username` in again (e.g. after a role change) and returns fresh clients.
     pub async fn login(&self, username: &str) -> User {
-        let mut user = User::login(&self.auth, &self.fitness, username).await;
-        if self.bypass {
-            user.bypass_auth(&self.fitness).await;
-        }
-        user
+        User::login(&self.auth, &self.fitness, username).await
     }
 
     /// Stops both services.
@@ -170,48 +131,10 @@ impl User {
     }
 }
 
-impl User {
-    /// Switches the clients to benchmark metadata (user id and the token's roles), for a
-    /// fitness service running with authentication disabled.
-    async fn bypass_auth(&mut self, fitness: &TestFitness) {
-        let roles = roles_of(&self.access_token).join(",");
-        let mut bearer = Bearer::new(&self.access_token);
-        bearer.bench = Some((
-            self.id.parse().expect("ASCII id"),
-            roles.parse().expect("ASCII roles"),
-        ));
-        let channel = fitness.channel().await;
-        self.workouts = WorkoutServiceClient::with_interceptor(channel.clone(), bearer.clone());
-        self.exercises = ExerciseServiceClient::with_interceptor(channel.clone(), bearer.clone());
-        self.stats = StatsServiceClient::with_interceptor(channel, bearer);
-    }
-}
-
-/// The `roles` claim of a JWT, read without verification (test bookkeeping only).
-pub fn roles_of(token: &str) -> Vec<String> {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).expect("a JWT");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64url");
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON claims");
-    claims["roles"]
-        .as_array()
-        .map(|roles| {
-            roles
-                .iter()
-                .filter_map(|r| r.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Adds `authorization: Bearer <token>` to every request (and, for a fitness service with
-/// authentication disabled, the benchmark identity metadata).
+/// Adds `authorization: Bearer <token>` to every request.
 #[derive(Clone)]
 pub struct Bearer {
     authorization: Option<AsciiMetadataValue>,
-    bench: Option<(AsciiMetadataValue, AsciiMetadataValue)>,
 }
 
 impl Bearer {
@@ -219,7 +142,6 @@ impl Bearer {
     pub fn new(token: &str) -> Self {
         Self {
             authorization: Some(format!("Bearer {token}").parse().expect("ASCII token")),
-            bench: None,
         }
     }
 
@@ -227,7 +149,6 @@ impl Bearer {
     pub fn raw(value: &str) -> Self {
         Self {
             authorization: Some(value.parse().expect("ASCII header")),
-            bench: None,
         }
     }
 
@@ -235,7 +156,6 @@ impl Bearer {
     pub fn none() -> Self {
         Self {
             authorization: None,
-            bench: None,
         }
     }
 }
@@ -246,14 +166,6 @@ impl Interceptor for Bearer {
             request
                 .metadata_mut()
                 .insert("authorization", value.clone());
-        }
-        if let Some((user, roles)) = &self.bench {
-            request
-                .metadata_mut()
-                .insert("x-stride-user-id", user.clone());
-            request
-                .metadata_mut()
-                .insert("x-stride-roles", roles.clone());
         }
         Ok(request)
     }
@@ -528,31 +440,3 @@ pub async fn register_at(channel: Channel, username: &str) -> (String, authpb::T
         response.tokens.expect("a token pair"),
     )
 }
-
-/// `testkit::backend_tests!`, but every generated test is `#[ignore = $reason]`: for tests
-/// written against RPCs another issue has not delivered yet.
-macro_rules! backend_tests_ignored {
-    ($reason:literal, $($name:ident),* $(,)?) => {
-        mod sqlite_pending {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[ignore = $reason]
-                async fn $name() {
-                    super::$name(testkit::Backend::Sqlite).await
-                }
-            )*
-        }
-        mod postgres_pending {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                #[ignore = $reason]
-                async fn $name() {
-                    if testkit::postgres_available() {
-                        super::$name(testkit::Backend::Postgres).await
-                    }
-                }
-            )*
-        }
-    };
-}
-pub(crate) use backend_tests_ignored;
