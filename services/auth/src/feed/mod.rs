@@ -199,3 +199,68 @@ pub async fn prune_once(state: &AppState) -> crate::error::Result<u64> {
     tx.commit().await?;
     Ok(deleted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::config::EnvMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<FeedConfig, ConfigError> {
+        let map: EnvMap = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        FeedConfig::from_env(Env::new(&map))
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let d = parse(&[]).unwrap();
+        assert_eq!(
+            (d.heartbeat, d.poll_interval, d.prune_interval),
+            (
+                Duration::from_secs(1),
+                Duration::from_millis(100),
+                Duration::from_secs(60)
+            )
+        );
+        let c = parse(&[
+            ("STRIDE_REVOCATION_HEARTBEAT", "250ms"),
+            ("STRIDE_REVOCATION_POLL_INTERVAL", "20ms"),
+            ("STRIDE_REVOCATION_PRUNE_INTERVAL", "5m"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.heartbeat, c.poll_interval, c.prune_interval),
+            (
+                Duration::from_millis(250),
+                Duration::from_millis(20),
+                Duration::from_secs(300)
+            )
+        );
+    }
+
+    #[test]
+    fn intervals_below_ten_milliseconds_name_their_variable() {
+        for var in [
+            "STRIDE_REVOCATION_HEARTBEAT",
+            "STRIDE_REVOCATION_POLL_INTERVAL",
+            "STRIDE_REVOCATION_PRUNE_INTERVAL",
+        ] {
+            assert_eq!(parse(&[(var, "0")]).unwrap_err().var, var);
+            assert_eq!(parse(&[(var, "soon")]).unwrap_err().var, var);
+        }
+    }
+
+    #[test]
+    fn the_head_only_moves_forward_and_close_is_observed() {
+        let feed = FeedNotifier::new();
+        feed.published(5);
+        feed.published(3);
+        feed.published_all([4, 9, 7]);
+        assert_eq!(feed.head(), 9);
+        feed.close();
+        let closed = futures::FutureExt::now_or_never(feed.closed());
+        assert!(closed.is_some());
+    }
+}
