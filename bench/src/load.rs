@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 
+use crate::machine::CpuTime;
 use crate::stats::{Latency, Samples, throughput};
 
 /// One client of a scenario: owns its state (tokens, a refresh chain) and makes one call.
@@ -38,12 +39,21 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Latency of the successful requests.
     pub latency: Option<Latency>,
+    /// CPU time this process and the PostgreSQL server used during the phase.
+    pub cpu: Duration,
 }
 
 impl Outcome {
     /// Successful requests per second.
     pub fn throughput(&self) -> f64 {
         throughput(self.ok, self.elapsed)
+    }
+
+    /// CPU microseconds per request (successful or not), all processes of the stack together.
+    pub fn cpu_per_request(&self) -> Option<f64> {
+        let requests = self.ok + self.errors;
+        (requests > 0 && !self.cpu.is_zero())
+            .then(|| self.cpu.as_secs_f64() * 1e6 / requests as f64)
     }
 }
 
@@ -60,6 +70,7 @@ pub async fn drive<W: Worker>(workers: Vec<W>, limits: Limits) -> Result<Outcome
         return Err(anyhow!("no workers"));
     }
     let issued = Arc::new(AtomicU64::new(0));
+    let cpu_before = CpuTime::now();
     let start = Instant::now();
     let deadline = start + limits.duration;
     // A first guess for each worker's sample vector; it grows if the guess is short.
@@ -110,6 +121,7 @@ pub async fn drive<W: Worker>(workers: Vec<W>, limits: Limits) -> Result<Outcome
         }
     }
     let elapsed = start.elapsed();
+    let cpu = CpuTime::now().since(cpu_before);
     let ok = samples.len() as u64;
     Ok(Outcome {
         ok,
@@ -117,6 +129,7 @@ pub async fn drive<W: Worker>(workers: Vec<W>, limits: Limits) -> Result<Outcome
         error_examples,
         elapsed,
         latency: samples.summary(),
+        cpu,
     })
 }
 

@@ -1,6 +1,7 @@
 //! What the figures were measured on: CPUs, memory, load, and resident memory of processes.
 
 use std::fmt;
+use std::time::Duration;
 
 /// The machine, as `/proc` describes it.
 #[derive(Debug, Clone)]
@@ -74,6 +75,69 @@ fn count_processes(name: &str) -> usize {
         .count()
 }
 
+/// Linux reports process CPU time in ticks of `USER_HZ`, which is 100 on every mainstream
+/// architecture (the kernel ABI fixes it regardless of the internal tick rate).
+const USER_HZ: u64 = 100;
+
+/// CPU time (user + system) used so far by this process and by every `postgres` process: the
+/// cost of a load phase that survives a noisy machine better than wall-clock throughput, since
+/// time stolen by other processes is not counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// This process: the load generator and the in-process services.
+    pub this_process: Duration,
+    /// Every process named `postgres` (the database server's backends).
+    pub postgres: Duration,
+}
+
+impl CpuTime {
+    /// Reads `/proc/self/stat` and `/proc/<pid>/stat` of the `postgres` processes.
+    pub fn now() -> Self {
+        let this_process = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|stat| stat_ticks(&stat))
+            .unwrap_or(0);
+        let mut postgres = 0;
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres")
+                    && let Some(ticks) = std::fs::read_to_string(path.join("stat"))
+                        .ok()
+                        .and_then(|stat| stat_ticks(&stat))
+                {
+                    postgres += ticks;
+                }
+            }
+        }
+        Self {
+            this_process: ticks_to_duration(this_process),
+            postgres: ticks_to_duration(postgres),
+        }
+    }
+
+    /// CPU used between `earlier` and `self`, in all.
+    pub fn since(self, earlier: CpuTime) -> Duration {
+        self.this_process.saturating_sub(earlier.this_process)
+            + self.postgres.saturating_sub(earlier.postgres)
+    }
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_millis(ticks.saturating_mul(1000 / USER_HZ))
+}
+
+/// `utime + stime` (fields 14 and 15) of a `/proc/<pid>/stat` line. The command name (field 2)
+/// may contain spaces, so fields are counted after its closing parenthesis.
+pub fn stat_ticks(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // after_name starts at field 3 (state): utime is field 14, stime field 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// Resident memory of a process from `/proc/<pid>/status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rss {
@@ -136,6 +200,14 @@ mod tests {
         );
         assert_eq!(rss.now_mib(), 20.0);
         assert!(Rss::parse("Name:\tx\n").is_none());
+    }
+
+    #[test]
+    fn cpu_ticks_are_user_plus_system_time_even_with_spaces_in_the_name() {
+        let stat = "1234 (tokio rt) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 9 0 5 0";
+        assert_eq!(stat_ticks(stat), Some(300));
+        assert_eq!(stat_ticks("garbage"), None);
+        assert_eq!(ticks_to_duration(300), Duration::from_secs(3));
     }
 
     #[test]

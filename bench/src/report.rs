@@ -51,6 +51,8 @@ pub struct Row {
     pub ok: u64,
     /// Failed requests.
     pub errors: u64,
+    /// CPU microseconds per request, this process and PostgreSQL together.
+    pub cpu_us: Option<f64>,
     /// Examples of the errors.
     pub error_examples: Vec<String>,
     /// Resident memory, as text (what was measured differs per scenario).
@@ -72,6 +74,7 @@ impl Row {
             latency: outcome.latency,
             ok: outcome.ok,
             errors: outcome.errors,
+            cpu_us: outcome.cpu_per_request(),
             error_examples: outcome.error_examples.clone(),
             rss: String::new(),
             target: String::new(),
@@ -88,6 +91,7 @@ impl Row {
             latency: None,
             ok: 0,
             errors: 0,
+            cpu_us: None,
             error_examples: Vec::new(),
             rss: String::new(),
             target: String::new(),
@@ -155,6 +159,11 @@ fn rps(row: &Row) -> String {
         .map_or_else(|| "-".into(), |t| format!("{t:.0}"))
 }
 
+fn cpu(row: &Row) -> String {
+    row.cpu_us
+        .map_or_else(|| "-".into(), |us| format!("{us:.0}"))
+}
+
 fn lat(row: &Row, pick: fn(&Latency) -> u64) -> String {
     row.latency
         .as_ref()
@@ -164,9 +173,10 @@ fn lat(row: &Row, pick: fn(&Latency) -> u64) -> String {
 /// The fixed-width line printed as each row is measured.
 pub fn line(row: &Row) -> String {
     let mut out = format!(
-        "{:<34} {:>9} req/s  p50 {:>8}  p90 {:>8}  p99 {:>8}  max {:>9} ms  err {:<4} {}",
+        "{:<34} {:>9} req/s {:>6} cpu-µs/req  p50 {:>8}  p90 {:>8}  p99 {:>8}  max {:>9} ms  err {:<4} {}",
         row.name,
         rps(row),
+        cpu(row),
         lat(row, |l| l.p50),
         lat(row, |l| l.p90),
         lat(row, |l| l.p99),
@@ -190,15 +200,16 @@ pub fn line(row: &Row) -> String {
 /// The results as a Markdown table (what docs/BENCHMARKS.md quotes).
 pub fn markdown(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| scenario | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
-         |---|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
+        "| scenario | req/s | CPU µs/req | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.name,
             rps(row),
+            cpu(row),
             lat(row, |l| l.p50),
             lat(row, |l| l.p90),
             lat(row, |l| l.p99),
@@ -229,6 +240,7 @@ mod tests {
             },
             elapsed: Duration::from_secs(1),
             latency: None,
+            cpu: Duration::from_millis(500),
         }
     }
 
@@ -251,7 +263,7 @@ mod tests {
         ];
         let table = markdown(&rows);
         assert_eq!(table.lines().count(), 4);
-        assert!(table.contains("| health | 1000 |"));
+        assert!(table.contains("| health | 1000 | 500 |"));
         assert!(table.contains("MISSED: 50 %"));
     }
 }

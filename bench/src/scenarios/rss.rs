@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
-use super::Ctx;
+use super::{Ctx, setup};
 use crate::machine::Rss;
 use crate::report::{Row, Verdict};
 use crate::stack::{self, BenchDb, SERVICE_KEY};
@@ -150,6 +150,24 @@ async fn wait_serving(addr: SocketAddr, child: &mut ChildService) -> Result<()> 
     bail!("the service at {addr} did not become SERVING within 30 s")
 }
 
+/// Registers a user and logs it in 16 times, 4 at a time; returns the number of logins.
+async fn login_burst(auth: SocketAddr) -> Result<usize> {
+    let channel = stack::channels(auth, 1).await?.remove(0);
+    let user = setup::register(&channel, &format!("rss{}", setup::run_tag())).await?;
+    let rounds = futures::future::try_join_all((0..4).map(|_| {
+        let channel = channel.clone();
+        let name = user.username.clone();
+        async move {
+            for _ in 0..4 {
+                setup::login(&channel, &name).await?;
+            }
+            anyhow::Ok(4)
+        }
+    }))
+    .await?;
+    Ok(rounds.into_iter().sum())
+}
+
 /// Starts auth then fitness as child processes, waits until both serve and fitness has had time
 /// to follow auth's feed and fetch its keys, then reads both processes' resident memory.
 pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
@@ -206,6 +224,23 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         row.rss = format!("{:.1} MiB", rss.now_mib());
         rows.push(row);
     }
+    // Idle again after a little real work: logins hash with production Argon2 (19 MiB each).
+    let logins = login_burst(auth_addr).await?;
+    tokio::time::sleep(idle).await;
+    let rss = auth.rss()?;
+    let mut row = Row::empty(format!("idle-rss: auth after {logins} logins"))
+        .judged(
+            "≤ 30 MiB",
+            Verdict::check(rss.now_kib <= TARGET_KIB, || {
+                format!("{:.1} MiB over", (rss.now_kib - TARGET_KIB) as f64 / 1024.0)
+            }),
+        )
+        .noted(format!(
+            "peak (VmHWM) {:.1} MiB; Register + {logins} Logins 4 at a time, then {idle:?} idle",
+            rss.peak_kib as f64 / 1024.0
+        ));
+    row.rss = format!("{:.1} MiB", rss.now_mib());
+    rows.push(row);
     drop(fitness);
     drop(auth);
     fitness_db.drop_now().await?;
