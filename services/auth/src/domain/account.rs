@@ -82,5 +82,7 @@ pub async fn change_password(
     )
     .await?;
     tx.commit().await?;
+    // Wake WatchRevocations streams now rather than at the next poll of the head.
+    state.feed.published_all(revoked.iter().map(|r| r.sequence));
     Ok(revoked.len())
 }

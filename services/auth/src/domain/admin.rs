@@ -132,6 +132,8 @@ pub async fn update_user(
         ..SecurityEvent::new(EventType::RoleChanged)
     };
     let mut tx = state.db.begin().await?;
+    // Feed sequences appended by this transaction, announced once it commits.
+    let mut published = Vec::new();
     let (stored_role, stored_active) = users::role_and_active_for_update(&mut tx, user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
@@ -146,6 +148,7 @@ pub async fn update_user(
             let revoked =
                 revocation::revoke_user_sessions(&mut tx, user_id, None, "user deactivated", now)
                     .await?;
+            published.extend(revoked.iter().map(|r| r.sequence));
             (
                 EventType::UserDeactivated,
                 format!(
@@ -173,6 +176,7 @@ pub async fn update_user(
         // lingering until the tokens expire.
         let revoked =
             revocation::revoke_user_sessions(&mut tx, user_id, None, "role changed", now).await?;
+        published.extend(revoked.iter().map(|r| r.sequence));
         events::record(
             &mut tx,
             &SecurityEvent {
@@ -192,6 +196,7 @@ pub async fn update_user(
         .await?
         .ok_or(Error::NotFound("user"))?;
     tx.commit().await?;
+    state.feed.published_all(published);
     Ok(user)
 }
 
@@ -248,6 +253,7 @@ pub async fn revoke_user_sessions(
     )
     .await?;
     tx.commit().await?;
+    state.feed.published_all(revoked.iter().map(|r| r.sequence));
     Ok(revoked.len())
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use shared::pb::auth::v1::watch_revocations_response::Payload;
 use shared::pb::auth::v1::{
-    LogoutRequest, RevocationKind, RevokeTokenRequest, WatchRevocationsRequest,
+    ChangePasswordRequest, LogoutRequest, RevocationKind, RevokeTokenRequest,
+    RevokeUserSessionsRequest, Role, UpdateUserRequest, WatchRevocationsRequest,
     WatchRevocationsResponse,
 };
 use stride_auth::clock::ManualClock;
@@ -202,9 +203,88 @@ async fn a_position_the_feed_never_reached_is_refused(backend: Backend) {
     auth.stop().await;
 }
 
+/// Every revocation path wakes streams on commit: with the head poll slowed to a minute, only
+/// the in-process notification can deliver these events within the 5 s of `next_events`.
+async fn every_revocation_path_wakes_streams_without_waiting_for_the_poll(backend: Backend) {
+    let auth = TestAuth::spawn_with(backend, |config| {
+        config.feed.poll_interval = Duration::from_secs(60);
+    })
+    .await;
+    let admin = register(&auth, "root").await;
+    sqlx::query("UPDATE users SET role = 'ADMIN' WHERE id = $1")
+        .bind(admin.user.unwrap().id)
+        .execute(auth.db.pool())
+        .await
+        .unwrap();
+    let admin_token = login(&auth, "root", "admin console").await.access_token;
+    let mut users = Vec::new();
+    for name in ["pass", "bulk", "role", "gone"] {
+        let id = register(&auth, name).await.user.unwrap().id;
+        users.push(id);
+    }
+    let mut feed = watch(auth.addr, 0).await;
+
+    // ChangePassword from a second session revokes the registration session.
+    let current = login(&auth, "pass", "second device").await;
+    user_client(&auth)
+        .await
+        .change_password(bearer(
+            ChangePasswordRequest {
+                current_password: PASSWORD.to_owned(),
+                new_password: "amber-lantern-quiet-4410".to_owned(),
+            },
+            &current.access_token,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_events(&mut feed, 1).await[0].user_id, users[0]);
+
+    let mut admin_client = shared::pb::auth::v1::admin_service_client::AdminServiceClient::new(
+        testkit::channel(auth.addr).await,
+    );
+    admin_client
+        .revoke_user_sessions(bearer(
+            RevokeUserSessionsRequest {
+                user_id: users[1].clone(),
+            },
+            &admin_token,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_events(&mut feed, 1).await[0].user_id, users[1]);
+
+    admin_client
+        .update_user(bearer(
+            UpdateUserRequest {
+                user_id: users[2].clone(),
+                role: Role::Staff as i32,
+                ..UpdateUserRequest::default()
+            },
+            &admin_token,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_events(&mut feed, 1).await[0].user_id, users[2]);
+
+    admin_client
+        .update_user(bearer(
+            UpdateUserRequest {
+                user_id: users[3].clone(),
+                active: Some(false),
+                ..UpdateUserRequest::default()
+            },
+            &admin_token,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next_events(&mut feed, 1).await[0].user_id, users[3]);
+    auth.stop().await;
+}
+
 backend_tests!(
     a_consumer_resuming_from_its_last_sequence_receives_every_event_exactly_once,
     a_revocation_on_one_instance_reaches_a_consumer_of_another,
     expired_events_are_never_sent_and_are_pruned,
     a_position_the_feed_never_reached_is_refused,
+    every_revocation_path_wakes_streams_without_waiting_for_the_poll,
 );
