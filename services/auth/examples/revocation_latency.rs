@@ -72,7 +72,7 @@ async fn main() {
         sessions.push(pair.session_id);
     }
 
-    let mut watch = Request::new(WatchRevocationsRequest { after_sequence: 0 });
+    let mut watch = Request::new(WatchRevocationsRequest::default());
     watch
         .metadata_mut()
         .insert("x-stride-service-key", "test-service-key".parse().unwrap());

@@ -55,6 +55,11 @@ impl AppState {
         let keys = KeyRing::open(db.clone(), config.master_key.clone(), clock.clone()).await?;
         let tokens = Tokens::new(config.tokens.clone(), keys.clone(), clock.clone());
         let hasher = Hasher::new(&config.password).await?;
+        let feed = FeedNotifier::new();
+        let mut conn = db.pool().acquire().await?;
+        let candidate = uuid::Uuid::now_v7().to_string();
+        feed.set_id(crate::store::feed::identity(&mut conn, &candidate).await?);
+        drop(conn);
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -62,7 +67,7 @@ impl AppState {
             tokens,
             hasher,
             clock,
-            feed: FeedNotifier::new(),
+            feed,
         })
     }
 }

@@ -82,6 +82,8 @@ impl FeedConfig {
 pub struct FeedNotifier {
     head: watch::Sender<i64>,
     closing: watch::Sender<bool>,
+    /// Identity of the feed in this database (see migration 0003); set once at start.
+    id: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Default for FeedNotifier {
@@ -97,7 +99,18 @@ impl FeedNotifier {
         Self {
             head: watch::Sender::new(0),
             closing: watch::Sender::new(false),
+            id: std::sync::Arc::default(),
         }
+    }
+
+    /// Sets the feed identity read from the database (first call wins).
+    pub fn set_id(&self, id: String) {
+        let _ = self.id.set(id);
+    }
+
+    /// The feed identity ("" before `set_id`).
+    pub fn id(&self) -> &str {
+        self.id.get().map_or("", String::as_str)
     }
 
     /// Records that a transaction appending events up to `sequence` has COMMITTED, waking

@@ -100,6 +100,7 @@ impl Watcher {
                     return Some(Ok(message(Payload::Heartbeat(pb::Heartbeat {
                         head_sequence: self.cursor,
                         server_time: Some(to_timestamp(self.state.clock.now())),
+                        feed_id: self.state.feed.id().to_owned(),
                     }))));
                 }
                 changed = self.head_rx.changed() => {

@@ -78,10 +78,20 @@ impl TokenIntrospectionService for IntrospectionApi {
         &self,
         request: Request<WatchRevocationsRequest>,
     ) -> Result<Response<BoxStream<shared::pb::auth::v1::WatchRevocationsResponse>>, Status> {
-        let after = request.into_inner().after_sequence;
+        let request = request.into_inner();
+        let mut after = request.after_sequence;
         tracing::Span::current().record("after_sequence", after);
         if after < 0 {
             return Err(Error::invalid("after_sequence", "must not be negative").into());
+        }
+        // A position in another feed (the database was replaced) means nothing here: start
+        // over, so the consumer misses none of this feed's events.
+        if !request.feed_id.is_empty() && request.feed_id != self.state.feed.id() {
+            tracing::info!(
+                consumer_feed = %request.feed_id,
+                "a consumer resumes from another feed; streaming from the start"
+            );
+            after = 0;
         }
         let events = stream::open(self.state.clone(), after).await?;
         Ok(Response::new(events))

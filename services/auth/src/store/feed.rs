@@ -13,6 +13,18 @@ pub async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
         .await
 }
 
+/// The feed's identity, created on first call (`candidate`, a fresh UUID) and stable after.
+#[tracing::instrument(skip_all)]
+pub async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result<String> {
+    sqlx::query("UPDATE revocation_sequence SET feed_id = $1 WHERE id = 1 AND feed_id = ''")
+        .bind(candidate)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_scalar("SELECT feed_id FROM revocation_sequence WHERE id = 1")
+        .fetch_one(conn)
+        .await
+}
+
 /// A stored feed event.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {

@@ -25,10 +25,37 @@ async fn watch(addr: std::net::SocketAddr, after: i64) -> Feed {
     )
     .watch_revocations(with_key(WatchRevocationsRequest {
         after_sequence: after,
+        ..WatchRevocationsRequest::default()
     }))
     .await
     .unwrap()
     .into_inner()
+}
+
+/// Like [`watch`], resuming a position in the feed named `feed_id`.
+async fn watch_in(addr: std::net::SocketAddr, feed_id: &str, after: i64) -> Feed {
+    shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient::new(
+        testkit::channel(addr).await,
+    )
+    .watch_revocations(with_key(WatchRevocationsRequest {
+        after_sequence: after,
+        feed_id: feed_id.to_owned(),
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+/// The next heartbeat's feed id, skipping nothing: fails on an event.
+async fn heartbeat_feed(feed: &mut Feed) -> String {
+    tokio::time::timeout(Duration::from_secs(5), async {
+        match feed.message().await.unwrap().unwrap().payload.unwrap() {
+            Payload::Heartbeat(h) => h.feed_id,
+            Payload::Event(e) => panic!("unexpected event {e:?}"),
+        }
+    })
+    .await
+    .expect("a heartbeat arrives")
 }
 
 /// The next `n` events, skipping heartbeats, within 5 s.
@@ -190,13 +217,19 @@ async fn a_position_the_feed_never_reached_is_refused(backend: Backend) {
     let auth = TestAuth::spawn(backend).await;
     let mut client = introspection_client(&auth).await;
     let ahead = client
-        .watch_revocations(with_key(WatchRevocationsRequest { after_sequence: 5 }))
+        .watch_revocations(with_key(WatchRevocationsRequest {
+            after_sequence: 5,
+            ..WatchRevocationsRequest::default()
+        }))
         .await
         .unwrap_err();
     assert_eq!(ahead.code(), Code::FailedPrecondition);
     assert_eq!(reason(&ahead), "SEQUENCE_AHEAD_OF_FEED");
     let negative = client
-        .watch_revocations(with_key(WatchRevocationsRequest { after_sequence: -1 }))
+        .watch_revocations(with_key(WatchRevocationsRequest {
+            after_sequence: -1,
+            ..WatchRevocationsRequest::default()
+        }))
         .await
         .unwrap_err();
     assert_eq!(negative.code(), Code::InvalidArgument);
@@ -281,10 +314,41 @@ async fn every_revocation_path_wakes_streams_without_waiting_for_the_poll(backen
     auth.stop().await;
 }
 
+/// Sequences only mean something within one feed: heartbeats name the feed, and a position
+/// from another feed (a replaced database) replays this one from its start.
+async fn a_position_in_another_feed_replays_this_feed_from_the_start(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    for name in ["ada", "bob"] {
+        let pair = signed_up(&auth, name).await;
+        logout(&auth, &pair.refresh_token).await;
+    }
+    let mut fresh = watch(auth.addr, 2).await;
+    let feed_id = heartbeat_feed(&mut fresh).await;
+    assert!(!feed_id.is_empty(), "heartbeats name the feed");
+
+    let mut same = watch_in(auth.addr, &feed_id, 2).await;
+    assert_eq!(
+        heartbeat_feed(&mut same).await,
+        feed_id,
+        "nothing after 2 in this feed"
+    );
+
+    let mut other = watch_in(auth.addr, "a-feed-that-was-replaced", 2).await;
+    let replayed: Vec<i64> = next_events(&mut other, 2)
+        .await
+        .iter()
+        .map(|e| e.sequence)
+        .collect();
+    assert_eq!(replayed, [1, 2]);
+    assert_eq!(heartbeat_feed(&mut other).await, feed_id);
+    auth.stop().await;
+}
+
 backend_tests!(
     a_consumer_resuming_from_its_last_sequence_receives_every_event_exactly_once,
     a_revocation_on_one_instance_reaches_a_consumer_of_another,
     expired_events_are_never_sent_and_are_pruned,
     a_position_the_feed_never_reached_is_refused,
     every_revocation_path_wakes_streams_without_waiting_for_the_poll,
+    a_position_in_another_feed_replays_this_feed_from_the_start,
 );

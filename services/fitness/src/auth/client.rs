@@ -120,9 +120,16 @@ impl AuthClient {
     pub async fn watch_revocations(
         &self,
         after_sequence: i64,
+        feed_id: String,
     ) -> Result<Streaming<pb::WatchRevocationsResponse>, Status> {
         let mut client = TokenIntrospectionServiceClient::new(self.channel.clone());
-        let request = self.request(pb::WatchRevocationsRequest { after_sequence }, false);
+        let request = self.request(
+            pb::WatchRevocationsRequest {
+                after_sequence,
+                feed_id,
+            },
+            false,
+        );
         self.bounded(client.watch_revocations(request)).await
     }
 }

@@ -19,13 +19,23 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// How often expired entries are dropped.
 const PRUNE_EVERY: Duration = Duration::from_secs(30);
 
+/// True for the auth service's answer to a position beyond its feed's head.
+fn is_ahead_of_feed(status: &tonic::Status) -> bool {
+    use tonic_types::StatusExt as _;
+    status.code() == tonic::Code::FailedPrecondition
+        && status
+            .get_error_details()
+            .error_info()
+            .is_some_and(|info| info.reason == "SEQUENCE_AHEAD_OF_FEED")
+}
+
 /// Follows the feed forever (the task is aborted at shutdown). `idle_timeout` is how long a
 /// connected stream may stay silent before it is presumed dead and reopened.
 pub async fn follow(client: AuthClient, revocations: Arc<Revocations>, idle_timeout: Duration) {
     let mut backoff = MIN_BACKOFF;
     loop {
         let after = revocations.last_sequence();
-        match client.watch_revocations(after).await {
+        match client.watch_revocations(after, revocations.feed_id()).await {
             Ok(mut stream) => {
                 tracing::info!(after_sequence = after, "following the revocation feed");
                 loop {
@@ -51,6 +61,14 @@ pub async fn follow(client: AuthClient, revocations: Arc<Revocations>, idle_time
                         }
                     }
                 }
+            }
+            Err(status) if is_ahead_of_feed(&status) => {
+                tracing::warn!(
+                    after_sequence = after,
+                    "the revocation feed is behind our position (auth database replaced?); following it from the start"
+                );
+                revocations.restart_position();
+                continue;
             }
             Err(status) => {
                 tracing::warn!(code = ?status.code(), message = status.message(), "cannot open the revocation feed");
@@ -98,7 +116,10 @@ pub fn apply(revocations: &Revocations, message: pb::WatchRevocationsResponse) {
             revocations.advance(event.sequence);
             revocations.heard();
         }
-        Some(Payload::Heartbeat(_)) => revocations.heard(),
+        Some(Payload::Heartbeat(heartbeat)) => {
+            revocations.note_feed(&heartbeat.feed_id, heartbeat.head_sequence);
+            revocations.heard();
+        }
         None => {}
     }
 }
@@ -152,11 +173,36 @@ mod tests {
                 payload: Some(Payload::Heartbeat(pb::Heartbeat {
                     head_sequence: 9,
                     server_time: None,
+                    feed_id: String::new(),
                 })),
             },
         );
         assert!(r.is_fresh(Duration::from_secs(1)));
         assert_eq!(r.last_sequence(), 0);
         assert!(r.is_empty());
+    }
+
+    fn heartbeat(feed_id: &str, head_sequence: i64) -> pb::WatchRevocationsResponse {
+        pb::WatchRevocationsResponse {
+            payload: Some(Payload::Heartbeat(pb::Heartbeat {
+                head_sequence,
+                server_time: None,
+                feed_id: feed_id.to_owned(),
+            })),
+        }
+    }
+
+    #[test]
+    fn a_heartbeat_of_another_feed_moves_the_position_to_that_feed() {
+        let r = Revocations::new();
+        apply(&r, heartbeat("feed-a", 0));
+        apply(&r, event(12, pb::RevocationKind::Session, "", "s1"));
+        apply(&r, heartbeat("feed-a", 12));
+        assert_eq!((r.feed_id().as_str(), r.last_sequence()), ("feed-a", 12));
+        // The server replayed feed B from its start, and is caught up at 3.
+        apply(&r, event(2, pb::RevocationKind::Session, "", "s2"));
+        apply(&r, heartbeat("feed-b", 3));
+        assert_eq!((r.feed_id().as_str(), r.last_sequence()), ("feed-b", 3));
+        assert!(r.is_revoked("any", "s1") && r.is_revoked("any", "s2"));
     }
 }

@@ -22,6 +22,8 @@ pub struct Revocations {
     entries: RwLock<Entries>,
     /// Highest feed sequence applied: where a reconnect resumes.
     last_sequence: AtomicI64,
+    /// The feed `last_sequence` belongs to ("" until the first heartbeat names it).
+    feed_id: std::sync::Mutex<String>,
     /// Milliseconds after `origin` when the feed last spoke, plus one (0: never).
     last_heard: AtomicU64,
     origin: Instant,
@@ -39,6 +41,7 @@ impl Revocations {
         Self {
             entries: RwLock::new(Entries::default()),
             last_sequence: AtomicI64::new(0),
+            feed_id: std::sync::Mutex::new(String::new()),
             last_heard: AtomicU64::new(0),
             origin: Instant::now(),
         }
@@ -96,6 +99,41 @@ impl Revocations {
     /// The last feed sequence applied.
     pub fn last_sequence(&self) -> i64 {
         self.last_sequence.load(Ordering::Acquire)
+    }
+
+    /// The feed the position belongs to.
+    pub fn feed_id(&self) -> String {
+        self.feed_id
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Notes which feed a heartbeat came from. When it is another feed than the one the
+    /// position belongs to, the server streamed it from its start, and a heartbeat means
+    /// every event up to `head` was sent: that is the position in the new feed.
+    pub fn note_feed(&self, feed_id: &str, head: i64) {
+        let mut current = self.feed_id.lock().unwrap_or_else(|p| p.into_inner());
+        if feed_id.is_empty() || *current == feed_id {
+            return;
+        }
+        if !current.is_empty() {
+            tracing::warn!(
+                from = %current,
+                to = feed_id,
+                head,
+                "the revocation feed was replaced; following the new one"
+            );
+        }
+        *current = feed_id.to_owned();
+        self.last_sequence.store(head, Ordering::Release);
+    }
+
+    /// Forgets the feed position, to follow a feed from its start: the auth service's feed
+    /// no longer reaches our position (its database was replaced). Revocations already
+    /// known stay until they expire.
+    pub fn restart_position(&self) {
+        self.last_sequence.store(0, Ordering::Release);
     }
 
     /// Notes that the feed delivered `sequence` (never moves backwards).

@@ -406,6 +406,20 @@ impl RestartableAuth {
         self.serve(app);
     }
 
+    /// Starts auth again on the same port with a fresh, empty database (as after a restore
+    /// or a recreated volume): its revocation feed starts again from sequence 0.
+    pub async fn restart_on_a_fresh_database(&mut self, backend: Backend) {
+        let test_db = testkit::TestDb::create("auth", backend).await;
+        self.config.database_url = test_db.url().clone();
+        // The old server is stopped, so its database can go.
+        self._test_db = test_db;
+        let app = stride_auth::App::build(self.config.clone())
+            .await
+            .expect("auth restarts on its port");
+        self.db = app.db().clone();
+        self.serve(app);
+    }
+
     /// A channel to auth.
     pub async fn channel(&self) -> Channel {
         testkit::channel(self.addr).await
