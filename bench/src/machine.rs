@@ -44,20 +44,20 @@ impl fmt::Display for Machine {
     }
 }
 
-/// The 1, 5 and 15 minute load averages and the number of running `rustc` processes (other
-/// engineers compile on this machine), as one line to print beside each figure.
+/// The 1, 5 and 15 minute load averages and the number of compilers running (other engineers
+/// compile on this machine), as one line to print beside each figure.
 pub fn load() -> String {
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let averages: Vec<&str> = loadavg.split_whitespace().take(3).collect();
     format!(
-        "load average {} · rustc running: {}",
+        "load average {} · rustc/clippy running: {}",
         averages.join(" "),
-        count_processes("rustc")
+        count_processes(&["rustc", "clippy-driver"])
     )
 }
 
-/// Processes whose command name is exactly `name` (read from `/proc/<pid>/comm`).
-fn count_processes(name: &str) -> usize {
+/// Processes whose command name (from `/proc/<pid>/comm`) is one of `names`.
+fn count_processes(names: &[&str]) -> usize {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
@@ -70,7 +70,8 @@ fn count_processes(name: &str) -> usize {
                 .all(|b| b.is_ascii_digit())
         })
         .filter(|e| {
-            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+            std::fs::read_to_string(e.path().join("comm"))
+                .is_ok_and(|comm| names.contains(&comm.trim()))
         })
         .count()
 }

@@ -152,7 +152,7 @@ async fn bench(args: Args) -> ExitCode {
         started.elapsed().as_secs_f64(),
         machine::load()
     );
-    println!("{}", report::markdown(&rows));
+    println!("{}", report::markdown(&rows, machine.cpus));
     let problems: Vec<String> = rows.iter().filter_map(Row::problem).collect();
     for failure in &failures {
         println!("FAILED {failure}");
@@ -175,30 +175,33 @@ async fn bench(args: Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The auth layer's cost, when both `get-workout` rows were measured in this run.
+/// The auth layer's cost, when both `get-workout` rows were measured in this run. Judged on
+/// CPU per request (1 − CPU without auth / CPU with auth), which is what throughput tends to on
+/// a quiet machine where both are CPU-bound, but which time stolen by other processes does not
+/// distort; the throughput ratio is shown beside it.
 fn auth_cost(rows: &[Row]) -> Option<Row> {
-    let find = |name: &str| {
-        rows.iter()
-            .find(|r| r.name == name && r.measured())
-            .and_then(|r| r.throughput)
-    };
+    let find = |name: &str| rows.iter().find(|r| r.name == name && r.measured());
     let with = find("get-workout")?;
     let without = find("get-workout-noauth")?;
-    if without <= 0.0 {
+    let (with_rps, without_rps) = (with.throughput?, without.throughput?);
+    let (with_cpu, without_cpu) = (with.cpu_us?, without.cpu_us?);
+    if without_rps <= 0.0 || with_cpu <= 0.0 {
         return None;
     }
-    let cost = 1.0 - with / without;
+    let cpu_cost = 1.0 - without_cpu / with_cpu;
+    let rps_cost = 1.0 - with_rps / without_rps;
     Some(
         Row::empty("get-workout: auth layer cost")
             .judged(
-                "≤ 15 % of noauth throughput",
-                Verdict::check(cost <= scenarios::workout::AUTH_COST_TARGET, || {
-                    format!("{:.1} % (target 15 %)", cost * 100.0)
+                "≤ 15 % vs auth off",
+                Verdict::check(cpu_cost <= scenarios::workout::AUTH_COST_TARGET, || {
+                    format!("{:.1} % (target 15 %)", cpu_cost * 100.0)
                 }),
             )
             .noted(format!(
-                "1 − {with:.0} / {without:.0} = {:.1} %",
-                cost * 100.0
+                "CPU: 1 − {without_cpu:.0} / {with_cpu:.0} µs = {:.1} %; throughput: 1 − {with_rps:.0} / {without_rps:.0} = {:.1} %",
+                cpu_cost * 100.0,
+                rps_cost * 100.0
             )),
     )
 }

@@ -197,19 +197,24 @@ pub fn line(row: &Row) -> String {
     out
 }
 
-/// The results as a Markdown table (what docs/BENCHMARKS.md quotes).
-pub fn markdown(rows: &[Row]) -> String {
+/// The results as a Markdown table (what docs/BENCHMARKS.md quotes). "CPU ceiling" is
+/// `cpus` seconds of CPU per second over the CPU one request costs: the throughput this stack
+/// would reach on this machine with nothing else running, a figure noise hardly moves.
+pub fn markdown(rows: &[Row], cpus: usize) -> String {
     let mut out = String::from(
-        "| scenario | req/s | CPU µs/req | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
+        "| scenario | req/s | CPU µs/req | CPU ceiling req/s | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.name,
             rps(row),
             cpu(row),
+            row.cpu_us
+                .filter(|us| *us > 0.0)
+                .map_or_else(|| "-".into(), |us| format!("{:.0}", cpus as f64 * 1e6 / us)),
             lat(row, |l| l.p50),
             lat(row, |l| l.p90),
             lat(row, |l| l.p99),
@@ -261,9 +266,9 @@ mod tests {
             Row::from_outcome("get-workout", &outcome(5000, 0))
                 .judged("≥ 10,000 req/s", Verdict::check(false, || "50 %".into())),
         ];
-        let table = markdown(&rows);
+        let table = markdown(&rows, 2);
         assert_eq!(table.lines().count(), 4);
-        assert!(table.contains("| health | 1000 | 500 |"));
+        assert!(table.contains("| health | 1000 | 500 | 4000 |"));
         assert!(table.contains("MISSED: 50 %"));
     }
 }
