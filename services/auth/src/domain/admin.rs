@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::events::{self, EventType, SecurityEvent};
 use crate::revocation;
 use crate::store::events::{self as event_store, EventFilter, EventRow};
-use crate::store::sessions::{self as session_store, SessionListRow};
+use crate::store::lifecycle::{self as session_store, OwnSessionRow};
 use crate::store::users::{self, UserFilter, UserRow};
 
 /// A keyset position: `(created_at, id)` of the last row served.
@@ -205,7 +205,7 @@ pub async fn list_user_sessions(
     state: &AppState,
     user_id: &str,
     page: &PageRequest,
-) -> Result<Page<SessionListRow>> {
+) -> Result<Page<OwnSessionRow>> {
     let mut conn = state.db.pool().acquire().await?;
     if users::credentials_by_id(&mut conn, user_id)
         .await?
@@ -214,7 +214,7 @@ pub async fn list_user_sessions(
         return Err(Error::NotFound("user"));
     }
     let rows =
-        session_store::list_for_user(&mut conn, user_id, page.after(), page.size + 1).await?;
+        session_store::list_sessions(&mut conn, user_id, page.after(), page.size + 1).await?;
     Ok(page.page(rows, |s| {
         Position(s.session.created_at, s.session.id.clone())
     }))

@@ -92,25 +92,3 @@ pub async fn issue_pair(
         session_id: session.id.clone(),
     })
 }
-
-/// Lifecycle status of a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionStatus {
-    /// Can still be refreshed.
-    Active,
-    /// Revoked for whatever reason.
-    Revoked,
-    /// Idle-expired (its newest refresh token expired) or past its absolute end.
-    Expired,
-}
-
-/// The status of `session` at `now`, given the expiry of its newest refresh token.
-pub fn status(session: &SessionRow, idle_expires_at: Option<Micros>, now: Micros) -> SessionStatus {
-    if session.revoked_at.is_some() {
-        SessionStatus::Revoked
-    } else if session.expires_at <= now || idle_expires_at.is_some_and(|at| at <= now) {
-        SessionStatus::Expired
-    } else {
-        SessionStatus::Active
-    }
-}

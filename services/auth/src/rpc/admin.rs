@@ -181,7 +181,7 @@ impl AdminService for AdminApi {
             sessions: page
                 .items
                 .into_iter()
-                .map(|s| convert::session(s, now, false))
+                .map(|s| convert::session(s, now, ""))
                 .collect(),
             next_page_token: page.next_page_token,
         }))

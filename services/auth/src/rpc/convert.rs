@@ -68,16 +68,21 @@ pub fn jwk(key: &PublicKey) -> pb::Jwk {
     }
 }
 
-/// A session as listed (`current` is set by the caller where it applies).
+/// A session as listed to its owner or an admin; `current_session` marks the caller's own.
 pub fn session(
-    row: crate::store::sessions::SessionListRow,
+    row: crate::store::lifecycle::OwnSessionRow,
     now: shared::time::Micros,
-    current: bool,
+    current_session: &str,
 ) -> pb::Session {
-    use crate::domain::sessions::{SessionStatus, status};
-    let state = status(&row.session, row.idle_expires_at, now);
+    use crate::domain::own_sessions::{self, Status};
+    let status = match own_sessions::status(&row, now) {
+        Status::Active => pb::SessionStatus::Active,
+        Status::Revoked => pb::SessionStatus::Revoked,
+        Status::Expired => pb::SessionStatus::Expired,
+    };
     let s = row.session;
     pb::Session {
+        current: s.id == current_session,
         id: s.id,
         device_label: s.device_label,
         ip: s.ip,
@@ -85,12 +90,7 @@ pub fn session(
         created_at: Some(to_timestamp(s.created_at)),
         last_refreshed_at: s.last_refreshed_at.map(to_timestamp),
         expires_at: Some(to_timestamp(s.expires_at)),
-        status: match state {
-            SessionStatus::Active => pb::SessionStatus::Active,
-            SessionStatus::Revoked => pb::SessionStatus::Revoked,
-            SessionStatus::Expired => pb::SessionStatus::Expired,
-        } as i32,
-        current,
+        status: status as i32,
     }
 }
 

@@ -7,17 +7,16 @@ use shared::pb::auth::v1::{
     GetTokenTreeRequest, GetTokenTreeResponse, ListSessionsRequest, ListSessionsResponse,
     RevokeAllSessionsRequest, RevokeAllSessionsResponse, RevokeSessionRequest, RevokeTokenRequest,
 };
-use shared::time::{Micros, to_timestamp};
+use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 
 use crate::app::AppState;
 use crate::authn::authenticate;
 use crate::domain::admin::PageRequest;
-use crate::domain::own_sessions::{self, Status as SessionStatus};
+use crate::domain::own_sessions;
 use crate::domain::token_tree::{self, TokenStatus};
 use crate::error::Error;
-use crate::rpc::client_info;
-use crate::store::lifecycle::OwnSessionRow;
+use crate::rpc::{client_info, convert};
 
 /// Handler of `SessionService`.
 #[derive(Debug, Clone)]
@@ -40,26 +39,6 @@ fn required_id(field: &str, value: &str) -> Result<(), Error> {
         Err(Error::invalid(field, "is not an id"))
     } else {
         Ok(())
-    }
-}
-
-fn session(row: OwnSessionRow, now: Micros, current_session: &str) -> pb::Session {
-    let status = match own_sessions::status(&row, now) {
-        SessionStatus::Active => pb::SessionStatus::Active,
-        SessionStatus::Revoked => pb::SessionStatus::Revoked,
-        SessionStatus::Expired => pb::SessionStatus::Expired,
-    };
-    let s = row.session;
-    pb::Session {
-        current: s.id == current_session,
-        id: s.id,
-        device_label: s.device_label,
-        ip: s.ip,
-        user_agent: s.user_agent,
-        created_at: Some(to_timestamp(s.created_at)),
-        last_refreshed_at: s.last_refreshed_at.map(to_timestamp),
-        expires_at: Some(to_timestamp(s.expires_at)),
-        status: status as i32,
     }
 }
 
@@ -95,7 +74,7 @@ impl SessionService for SessionApi {
             sessions: page
                 .items
                 .into_iter()
-                .map(|row| session(row, now, &caller.session_id))
+                .map(|row| convert::session(row, now, &caller.session_id))
                 .collect(),
             next_page_token: page.next_page_token,
         }))
@@ -140,7 +119,7 @@ impl SessionService for SessionApi {
             .collect();
         Ok(Response::new(GetTokenTreeResponse {
             tree: Some(pb::TokenTree {
-                session: Some(session(tree.session, now, &caller.session_id)),
+                session: Some(convert::session(tree.session, now, &caller.session_id)),
                 refresh_tokens,
             }),
         }))

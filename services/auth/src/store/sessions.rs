@@ -60,43 +60,6 @@ pub async fn get(conn: &mut AnyConnection, session_id: &str) -> sqlx::Result<Opt
     .await
 }
 
-/// A session with the expiry of its newest refresh token (its idle end).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionListRow {
-    /// The session.
-    #[sqlx(flatten)]
-    pub session: SessionRow,
-    /// Expiry of its newest refresh token; past it the session is idle-expired.
-    pub idle_expires_at: Option<Micros>,
-}
-
-/// A page of a user's sessions, newest first, after the keyset `(created_at, id)` if given.
-#[tracing::instrument(skip_all, fields(user_id))]
-pub async fn list_for_user(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    after: Option<(Micros, &str)>,
-    limit: i64,
-) -> sqlx::Result<Vec<SessionListRow>> {
-    // Without a position the keyset starts above every row.
-    let (created_at, id) = after.unwrap_or((i64::MAX, ""));
-    sqlx::query_as(
-        "SELECT s.id, s.user_id, s.device_label, s.ip, s.user_agent, s.created_at, \
-         s.last_refreshed_at, s.expires_at, s.revoked_at, s.revoke_reason, \
-         (SELECT MAX(r.expires_at) FROM refresh_tokens r WHERE r.session_id = s.id) \
-         AS idle_expires_at \
-         FROM sessions s WHERE s.user_id = $1 \
-         AND (s.created_at < $2 OR (s.created_at = $2 AND s.id < $3)) \
-         ORDER BY s.created_at DESC, s.id DESC LIMIT $4",
-    )
-    .bind(user_id)
-    .bind(created_at)
-    .bind(id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
 /// A refresh token's row.
 #[derive(Debug, Clone)]
 pub struct NewRefreshToken<'a> {

@@ -1,8 +1,8 @@
 //! SessionService: listing, token trees, revoking sessions and tokens, ownership.
 
 use shared::pb::auth::v1::{
-    GetMeRequest, GetTokenTreeRequest, ListSessionsRequest, RevokeAllSessionsRequest,
-    RevokeSessionRequest, RevokeTokenRequest, SessionStatus, TokenStatus,
+    GetMeRequest, GetTokenTreeRequest, ListSessionsRequest, ListUserSessionsRequest,
+    RevokeAllSessionsRequest, RevokeSessionRequest, RevokeTokenRequest, SessionStatus, TokenStatus,
 };
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
@@ -258,6 +258,40 @@ async fn revoking_a_refresh_token_revokes_what_came_after_it_in_the_session(back
         SessionStatus::Revoked as i32,
         "it can never be refreshed again"
     );
+    // An admin sees the same status as the owner.
+    let root = signed_up(&auth, "root").await;
+    sqlx::query("UPDATE users SET role = 'ADMIN' WHERE id = $1")
+        .bind(claims_of(&root.access_token)["sub"].as_str().unwrap())
+        .execute(auth.db.pool())
+        .await
+        .unwrap();
+    let admin = login(&auth, "root", "admin console").await;
+    let listed = shared::pb::auth::v1::admin_service_client::AdminServiceClient::new(
+        testkit::channel(auth.addr).await,
+    )
+    .list_user_sessions(bearer(
+        ListUserSessionsRequest {
+            user_id: claims_of(&p0.access_token)["sub"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            ..ListUserSessionsRequest::default()
+        },
+        &admin.access_token,
+    ))
+    .await
+    .unwrap()
+    .into_inner();
+    let status_of = |id: &str| {
+        listed
+            .sessions
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.status)
+            .unwrap()
+    };
+    assert_eq!(status_of(&p0.session_id), SessionStatus::Revoked as i32);
+    assert_eq!(status_of(&viewer.session_id), SessionStatus::Active as i32);
     assert!(
         works(&auth, &p0.access_token).await,
         "earlier tokens stay valid"
