@@ -234,6 +234,7 @@ impl Db {
         Ok(Tx {
             inner,
             _permit: permit,
+            after_commit: Vec::new(),
         })
     }
 
@@ -244,17 +245,37 @@ impl Db {
 }
 
 /// A write transaction; dereferences to the connection that store functions take.
-#[derive(Debug)]
 pub struct Tx {
     inner: Transaction<'static, Any>,
     /// Held until commit or rollback so SQLite writers do not overlap.
     _permit: Option<OwnedSemaphorePermit>,
+    /// Run once the transaction has committed, never after a rollback.
+    after_commit: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx")
+            .field("after_commit", &self.after_commit.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Tx {
-    /// Commits; dropping a `Tx` without committing rolls it back.
+    /// Runs `hook` after a successful commit: for effects that must describe only what was
+    /// really written (log lines of recorded events, wake-ups of readers).
+    pub fn after_commit(&mut self, hook: impl FnOnce() + Send + 'static) {
+        self.after_commit.push(Box::new(hook));
+    }
+
+    /// Commits, then runs the after-commit hooks; dropping a `Tx` without committing rolls it
+    /// back and runs none.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        self.inner.commit().await?;
+        for hook in self.after_commit {
+            hook();
+        }
+        Ok(())
     }
 }
 
@@ -280,6 +301,33 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn after_commit_hooks_run_on_commit_and_never_on_rollback() {
+        let dir = std::env::temp_dir().join(format!("stride-db-{}", uuid::Uuid::now_v7()));
+        let url: DatabaseUrl = format!("sqlite://{}/t.db", dir.display()).parse().unwrap();
+        let db = Db::connect(&url, &PoolConfig::default()).await.unwrap();
+        let runs = Arc::new(AtomicUsize::new(0));
+
+        let mut dropped = db.begin().await.unwrap();
+        let counter = Arc::clone(&runs);
+        dropped.after_commit(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        drop(dropped);
+        assert_eq!(runs.load(Ordering::SeqCst), 0, "a rollback runs no hook");
+
+        let mut committed = db.begin().await.unwrap();
+        let counter = Arc::clone(&runs);
+        committed.after_commit(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        committed.commit().await.unwrap();
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn urls_choose_the_backend() {

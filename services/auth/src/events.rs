@@ -1,9 +1,9 @@
 //! The security event log (SPEC §9): one row per security-relevant event, written in the same
-//! transaction as the change it records, and mirrored as a `tracing` event with target
+//! transaction as the change it records, and mirrored (after commit) as a `tracing` event with target
 //! `security`. Never a password, token, key or hash: only ids, addresses and plain detail.
 
+use shared::db::Tx;
 use shared::time::Micros;
-use sqlx::AnyConnection;
 
 use crate::store;
 
@@ -143,22 +143,23 @@ impl SecurityEvent {
     }
 }
 
-/// Appends `event` in the caller's transaction and mirrors it to the `security` log target.
-pub async fn record(
-    conn: &mut AnyConnection,
-    event: &SecurityEvent,
-    now: Micros,
-) -> sqlx::Result<()> {
-    store::events::insert(conn, event, now).await?;
-    tracing::info!(
-        target: "security",
-        event = event.kind.as_str(),
-        user_id = event.user_id.as_deref().unwrap_or(""),
-        session_id = event.session_id.as_deref().unwrap_or(""),
-        ip = %event.ip,
-        detail = %event.detail,
-        "security event"
-    );
+/// Appends `event` in the caller's transaction and, once it commits, mirrors it to the
+/// `security` log target.
+pub async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> sqlx::Result<()> {
+    store::events::insert(tx, event, now).await?;
+    // Logged once committed, so the log never shows an event the database does not hold.
+    let event = event.clone();
+    tx.after_commit(move || {
+        tracing::info!(
+            target: "security",
+            event = event.kind.as_str(),
+            user_id = event.user_id.as_deref().unwrap_or(""),
+            session_id = event.session_id.as_deref().unwrap_or(""),
+            ip = %event.ip,
+            detail = %event.detail,
+            "security event"
+        );
+    });
     Ok(())
 }
 

@@ -170,7 +170,7 @@ pub async fn set_avatar(
 }
 
 async fn record(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut shared::db::Tx,
     kind: EventType,
     user_id: &str,
     client: &Client,
@@ -178,7 +178,7 @@ async fn record(
     now: Micros,
 ) -> Result<()> {
     events::record(
-        conn,
+        tx,
         &SecurityEvent {
             user_id: Some(user_id.to_owned()),
             ip: client.ip.clone(),
