@@ -21,6 +21,7 @@ use tonic::transport::Server;
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domain;
 use crate::feed::{self, FeedNotifier};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
@@ -202,6 +203,20 @@ impl App {
         // shutdown it ends every WatchRevocations stream so the drain is not held open.
         let poll_feed = tokio::spawn(feed::poll_head(state.clone()));
         let prune_feed = tokio::spawn(feed::prune(state.clone()));
+        let sweep_logins = tokio::spawn({
+            let state = state.clone();
+            async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    match domain::login::sweep_ip_windows(&state.db, state.clock.now()).await {
+                        Ok(0) => {}
+                        Ok(deleted) => tracing::debug!(deleted, "swept old login windows"),
+                        Err(err) => tracing::warn!(error = %err, "cannot sweep login windows"),
+                    }
+                }
+            }
+        });
         let shutdown = {
             let feed = state.feed.clone();
             async move {
@@ -217,6 +232,7 @@ impl App {
         state.feed.close();
         poll_feed.abort();
         prune_feed.abort();
+        sweep_logins.abort();
         reload_keys.abort();
         state.db.close().await;
         tracing::info!("auth service stopped");

@@ -131,6 +131,17 @@ pub async fn login(state: &AppState, attempt: Attempt, client: &Client) -> Resul
     Ok(LoggedIn { user, pair })
 }
 
+/// Deletes per-IP windows that ended before the current one: a client that never returns
+/// would otherwise leave its rows forever. Run periodically by the app.
+pub async fn sweep_ip_windows(db: &shared::db::Db, now: Micros) -> Result<u64> {
+    let window = micros(IP_WINDOW);
+    let start = now - now.rem_euclid(window);
+    let mut tx = db.begin().await?;
+    let deleted = login_attempts::forget_all_before(&mut tx, start).await?;
+    tx.commit().await?;
+    Ok(deleted)
+}
+
 /// Counts one attempt for the client IP in the current one-minute window; over the limit is
 /// RESOURCE_EXHAUSTED until the window ends.
 async fn throttle_ip(state: &AppState, client: &Client) -> Result<()> {

@@ -33,3 +33,17 @@ pub async fn forget_before(
         .await
         .map(|_| ())
 }
+
+/// Forgets every client's windows older than `window_start` (clients that never came back);
+/// returns how many rows went.
+#[tracing::instrument(skip_all)]
+pub async fn forget_all_before(
+    conn: &mut AnyConnection,
+    window_start: Micros,
+) -> sqlx::Result<u64> {
+    sqlx::query("DELETE FROM login_attempts WHERE window_start < $1")
+        .bind(window_start)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected())
+}
