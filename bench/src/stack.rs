@@ -18,6 +18,9 @@ use tonic::transport::{Channel, Endpoint};
 /// Where PostgreSQL databases are created when `STRIDE_BENCH_POSTGRES_URL` is unset.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// Deadline of every call the benchmark makes.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The shared secret between fitness and auth in the benchmark stack.
 pub const SERVICE_KEY: &str = "bench-service-key";
 
@@ -254,6 +257,8 @@ pub async fn channels(addr: SocketAddr, n: usize) -> Result<Vec<Channel>> {
         let channel = Endpoint::from_shared(format!("http://{addr}"))?
             .tcp_nodelay(true)
             .connect_timeout(Duration::from_secs(5))
+            // Every call is bounded, so a stuck server ends a phase instead of hanging it.
+            .timeout(CALL_TIMEOUT)
             .connect()
             .await
             .with_context(|| format!("connect to {addr}"))?;
