@@ -179,6 +179,10 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections)
             .acquire_timeout(config.acquire_timeout)
+            // sqlx pings every connection on acquire by default: one extra round trip per RPC
+            // (19 % of CPU per GetWorkout on PostgreSQL, docs/BENCHMARKS.md). A connection that
+            // died meanwhile fails its query instead, and the pool replaces it.
+            .test_before_acquire(false)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -258,9 +258,14 @@ async fn after_a_key_rotation_tokens_of_both_keys_are_accepted(backend: Backend)
     };
     assert_eq!(kid(&fresh.access_token), rotated.kid);
     assert_ne!(kid(&fresh.access_token), kid(&root.access_token));
-    call(&stack.fitness, Bearer::new(&fresh.access_token))
-        .await
-        .expect("new key accepted");
+    // Fitness learns the new key by refetching the JWKS on its unknown kid, at most once per
+    // STRIDE_JWKS_REFETCH_COOLDOWN (5 s): a refetch just before the rotation delays it.
+    poll_until(Duration::from_secs(15), || async {
+        call(&stack.fitness, Bearer::new(&fresh.access_token))
+            .await
+            .ok()
+    })
+    .await;
     call(&stack.fitness, Bearer::new(&root.access_token))
         .await
         .expect("old key still accepted");
