@@ -248,18 +248,12 @@ pub async fn revoked_access_tokens(
     conn: &mut AnyConnection,
     jtis: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    if jtis.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT jti FROM access_tokens WHERE revoked_at IS NOT NULL AND jti IN ({})",
-        placeholders(jtis.len())
-    );
-    let mut query = sqlx::query_scalar(&sql);
-    for jti in jtis {
-        query = query.bind(jti);
-    }
-    query.fetch_all(conn).await
+    revoked_among(
+        conn,
+        "SELECT jti FROM access_tokens WHERE revoked_at IS NOT NULL AND jti IN",
+        jtis,
+    )
+    .await
 }
 
 /// The revoked refresh tokens among `jtis`.
@@ -268,18 +262,12 @@ pub async fn revoked_refresh_tokens(
     conn: &mut AnyConnection,
     jtis: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    if jtis.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT jti FROM refresh_tokens WHERE revoked_at IS NOT NULL AND jti IN ({})",
-        placeholders(jtis.len())
-    );
-    let mut query = sqlx::query_scalar(&sql);
-    for jti in jtis {
-        query = query.bind(jti);
-    }
-    query.fetch_all(conn).await
+    revoked_among(
+        conn,
+        "SELECT jti FROM refresh_tokens WHERE revoked_at IS NOT NULL AND jti IN",
+        jtis,
+    )
+    .await
 }
 
 /// The revoked sessions among `sids`.
@@ -288,16 +276,27 @@ pub async fn revoked_sessions(
     conn: &mut AnyConnection,
     sids: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    if sids.is_empty() {
+    revoked_among(
+        conn,
+        "SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND id IN",
+        sids,
+    )
+    .await
+}
+
+/// Runs `select_in` (a fixed query ending in `IN`) over `ids`, each bound as a parameter.
+async fn revoked_among(
+    conn: &mut AnyConnection,
+    select_in: &'static str,
+    ids: &[String],
+) -> sqlx::Result<Vec<String>> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND id IN ({})",
-        placeholders(sids.len())
-    );
+    let sql = format!("{select_in} ({})", placeholders(ids.len()));
     let mut query = sqlx::query_scalar(&sql);
-    for sid in sids {
-        query = query.bind(sid);
+    for id in ids {
+        query = query.bind(id);
     }
     query.fetch_all(conn).await
 }
