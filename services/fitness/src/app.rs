@@ -74,11 +74,6 @@ impl App {
         &self.db
     }
 
-    /// The auth layer's state (tests inspect the revocation set through it).
-    pub fn authenticator(&self) -> &Arc<Authenticator> {
-        &self.auth
-    }
-
     /// Serves until `shutdown` resolves, then drains for at most the configured time.
     pub async fn run(
         self,
