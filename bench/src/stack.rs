@@ -229,7 +229,7 @@ pub async fn start_fitness(
 ) -> Result<Running> {
     let database = BenchDb::create("fitness", backend).await?;
     let mut config = stride_fitness::Config::for_tests(database.url().clone(), auth_url);
-    config.auth.service_key = stride_fitness::config::ServiceKey::new(SERVICE_KEY);
+    config.auth.service_key = shared::secret::Secret::new(SERVICE_KEY);
     config.auth.disabled = auth_disabled;
     let app = stride_fitness::App::build(config)
         .await

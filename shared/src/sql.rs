@@ -18,6 +18,24 @@ pub fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Runs `select_in`, a fixed statement selecting one text column and ending in `IN`, over
+/// `ids` (each bound to its own placeholder); no ids, no query.
+pub async fn select_ids_in(
+    conn: &mut sqlx::AnyConnection,
+    select_in: &'static str,
+    ids: &[String],
+) -> sqlx::Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{select_in} ({})", placeholders(1, ids.len()));
+    let mut query = sqlx::query_scalar(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(conn).await
+}
+
 /// A `LIKE` pattern matching `needle` anywhere, with `%`, `_` and `\` escaped so user text
 /// matches literally (queries say `ESCAPE '\'`). Compare with `lower(..)` on both sides for a
 /// case-insensitive match.

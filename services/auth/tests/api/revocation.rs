@@ -1,13 +1,14 @@
 //! The revocation write side the token-lifecycle RPCs build on: one token, one session, all
 //! sessions of a user, each with a sequenced feed event in the same transaction.
 
-use shared::pb::auth::v1::GetMeRequest;
+use shared::pb::auth::v1::session_service_client::SessionServiceClient;
+use shared::pb::auth::v1::{GetMeRequest, RevokeAllSessionsRequest, RevokeTokenRequest};
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
 
 use crate::helpers::*;
 
-async fn revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_events(
+async fn revoking_a_token_or_sessions_flags_rows_and_appends_sequenced_feed_events(
     backend: Backend,
 ) {
     let auth = TestAuth::spawn(backend).await;
@@ -15,26 +16,20 @@ async fn revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_eve
     let token = access(&registered);
     let claims = claims_of(&token);
     let jti = claims["jti"].as_str().unwrap().to_owned();
-    let sid = claims["sid"].as_str().unwrap().to_owned();
-    let other = login(&auth, "ada", PASSWORD).await.unwrap().tokens.unwrap();
+    let first = claims["sid"].as_str().unwrap().to_owned();
+    let second = login(&auth, "ada", PASSWORD).await.unwrap().tokens.unwrap();
+    let mut sessions = SessionServiceClient::new(auth.channel().await);
 
-    let mut tx = auth.db.begin().await.unwrap();
-    let revoked = stride_auth::revocation::revoke_token(&mut tx, &jti, 1)
-        .await
-        .unwrap()
-        .expect("an active token is revoked");
-    assert_eq!(
-        (revoked.session_id.as_str(), revoked.sequence),
-        (sid.as_str(), 1)
-    );
-    assert!(
-        stride_auth::revocation::revoke_token(&mut tx, &jti, 2)
+    // One token, twice: the second revocation is a no-op and appends nothing.
+    for _ in 0..2 {
+        sessions
+            .revoke_token(bearer(
+                RevokeTokenRequest { jti: jti.clone() },
+                &second.access_token,
+            ))
             .await
-            .unwrap()
-            .is_none(),
-        "revoking twice is a no-op"
-    );
-    tx.commit().await.unwrap();
+            .unwrap();
+    }
     let status = user_client(&auth)
         .await
         .get_me(bearer(GetMeRequest {}, &token))
@@ -45,19 +40,17 @@ async fn revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_eve
         (Code::Unauthenticated, "TOKEN_REVOKED")
     );
 
-    let mut tx = auth.db.begin().await.unwrap();
-    let sessions = stride_auth::revocation::revoke_user_sessions(
-        &mut tx,
-        claims["sub"].as_str().unwrap(),
-        Some(&sid),
-        "test",
-        3,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(sessions.len(), 1);
-    assert_eq!(sessions[0].session_id, other.session_id);
+    // Every session but the current one.
+    let third = login(&auth, "ada", PASSWORD).await.unwrap().tokens.unwrap();
+    let revoked = sessions
+        .revoke_all_sessions(bearer(
+            RevokeAllSessionsRequest { keep_current: true },
+            &third.access_token,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revoked.revoked_count, 2);
 
     let feed: Vec<(i64, String, Option<String>, String, i64)> = sqlx::query_as(
         "SELECT sequence, kind, jti, session_id, expires_at FROM revocation_events \
@@ -67,28 +60,38 @@ async fn revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_eve
     .await
     .unwrap();
     let access_exp = claims["exp"].as_i64().unwrap() * 1_000_000;
-    let session_exp: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id = $1")
-        .bind(&other.session_id)
-        .fetch_one(auth.db.pool())
-        .await
-        .unwrap();
+    let session_exp = |id: String| async {
+        let exp: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id = $1")
+            .bind(id)
+            .fetch_one(auth.db.pool())
+            .await
+            .unwrap();
+        exp
+    };
     assert_eq!(
         feed,
         [
-            (1, "TOKEN".into(), Some(jti), sid, access_exp),
+            (1, "TOKEN".into(), Some(jti), first.clone(), access_exp),
             (
                 2,
                 "SESSION".into(),
                 None,
-                other.session_id.clone(),
-                session_exp
+                first.clone(),
+                session_exp(first.clone()).await
+            ),
+            (
+                3,
+                "SESSION".into(),
+                None,
+                second.session_id.clone(),
+                session_exp(second.session_id.clone()).await
             ),
         ]
     );
     let unrevoked: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM refresh_tokens WHERE session_id = $1 AND revoked_at IS NULL",
     )
-    .bind(&other.session_id)
+    .bind(&second.session_id)
     .fetch_one(auth.db.pool())
     .await
     .unwrap();
@@ -99,4 +102,4 @@ async fn revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_eve
     auth.stop().await;
 }
 
-backend_tests!(revoking_a_token_or_a_session_flags_rows_and_appends_sequenced_feed_events);
+backend_tests!(revoking_a_token_or_sessions_flags_rows_and_appends_sequenced_feed_events);
