@@ -72,7 +72,7 @@ pub fn base_router(
 /// Builds the reflection services (v1, and v1alpha for grpcurl 1.8) listing exactly `services`
 /// plus health and reflection itself. The descriptor set holds both packages; each server
 /// lists only what it serves.
-pub fn reflection(
+fn reflection(
     services: &[&'static str],
 ) -> Result<
     (
