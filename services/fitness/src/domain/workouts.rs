@@ -43,6 +43,22 @@ pub struct GetWorkout {
     pub include_exercises: bool,
 }
 
+/// Most exercises `GetWorkout` includes: one answer stays bounded however many a workout
+/// has (the same bound as a batch and as an exercise's links). The rest are reached through
+/// `ListExercises` with `workout_id`, which pages.
+pub const MAX_INCLUDED_EXERCISES: usize = 100;
+
+/// A workout as `GetWorkout` answers it.
+#[derive(Debug, Clone)]
+pub struct WorkoutDetail {
+    /// The workout.
+    pub workout: Workout,
+    /// Its oldest exercises, at most [`MAX_INCLUDED_EXERCISES`]; empty unless asked for.
+    pub exercises: Vec<Exercise>,
+    /// True when it has more exercises than `exercises` holds.
+    pub exercises_truncated: bool,
+}
+
 /// A validated partial update: `None` fields are left as they are.
 #[derive(Debug, Clone)]
 pub struct WorkoutPatch {
@@ -162,21 +178,34 @@ pub async fn batch_create(
     Ok(created)
 }
 
-/// One of the user's workouts, with its exercises (oldest first) when asked: three queries
-/// however many exercises there are.
+/// One of the user's workouts, with its oldest exercises when asked: three queries, and at
+/// most [`MAX_INCLUDED_EXERCISES`] exercises, however many it has.
 #[tracing::instrument(skip_all, fields(include_exercises = input.include_exercises))]
-pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<(Workout, Vec<Exercise>)> {
+pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<WorkoutDetail> {
     let id = &input.id;
     let mut conn = db.pool().acquire().await?;
     let workout = workouts::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
     if !input.include_exercises {
-        return Ok((workout, Vec::new()));
+        return Ok(WorkoutDetail {
+            workout,
+            exercises: Vec::new(),
+            exercises_truncated: false,
+        });
     }
-    let rows = exercise_store::of_workout(&mut conn, user_id, id.as_str()).await?;
-    let links = links::of_workout_exercises(&mut conn, user_id, id.as_str()).await?;
-    Ok((workout, with_links(rows, links)))
+    // One row more than the cap tells whether there are more.
+    let limit = i64::try_from(MAX_INCLUDED_EXERCISES + 1).unwrap_or(i64::MAX);
+    let mut rows = exercise_store::of_workout(&mut conn, user_id, id.as_str(), limit).await?;
+    let exercises_truncated = rows.len() > MAX_INCLUDED_EXERCISES;
+    rows.truncate(MAX_INCLUDED_EXERCISES);
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let links = links::of_exercises(&mut conn, user_id, &ids).await?;
+    Ok(WorkoutDetail {
+        workout,
+        exercises: with_links(rows, links),
+        exercises_truncated,
+    })
 }
 
 /// One page of the user's workouts, with the token of the next.

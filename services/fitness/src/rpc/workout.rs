@@ -97,9 +97,10 @@ impl WorkoutService for WorkoutApi {
         let input = GetWorkout::try_from(request.into_inner())?;
         reply(
             workouts::get(&self.db, &caller.user_id, input).await,
-            |(workout, exercises)| pb::GetWorkoutResponse {
-                workout: Some(workout_to_pb(workout)),
-                exercises: exercises.into_iter().map(exercise_to_pb).collect(),
+            |detail| pb::GetWorkoutResponse {
+                workout: Some(workout_to_pb(detail.workout)),
+                exercises: detail.exercises.into_iter().map(exercise_to_pb).collect(),
+                exercises_truncated: detail.exercises_truncated,
             },
         )
     }

@@ -157,21 +157,23 @@ pub async fn list(
     query.fetch_all(conn).await
 }
 
-/// The exercises linked to one of the user's workouts, oldest first.
-#[tracing::instrument(skip_all)]
+/// The oldest `limit` exercises linked to one of the user's workouts, oldest first.
+#[tracing::instrument(skip_all, fields(limit))]
 pub async fn of_workout(
     conn: &mut AnyConnection,
     user_id: &str,
     workout_id: &str,
+    limit: i64,
 ) -> sqlx::Result<Vec<ExerciseRow>> {
     sqlx::query_as(
         "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
          FROM workout_exercises we JOIN exercises e ON e.id = we.exercise_id \
          WHERE we.workout_id = $1 AND we.user_id = $2 AND e.user_id = $2 \
-         ORDER BY e.created_at, e.id",
+         ORDER BY e.created_at, e.id LIMIT $3",
     )
     .bind(workout_id)
     .bind(user_id)
+    .bind(limit)
     .fetch_all(conn)
     .await
 }

@@ -93,23 +93,3 @@ pub async fn of_exercises(
     }
     query.fetch_all(conn).await
 }
-
-/// `(exercise_id, workout_id)` links of every exercise linked to `workout_id`: with
-/// `exercises::of_workout`, a workout and its exercises in a constant number of queries.
-#[tracing::instrument(skip_all)]
-pub async fn of_workout_exercises(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    workout_id: &str,
-) -> sqlx::Result<Vec<(String, String)>> {
-    sqlx::query_as(
-        "SELECT l.exercise_id, l.workout_id FROM workout_exercises mine \
-         JOIN workout_exercises l ON l.exercise_id = mine.exercise_id \
-         WHERE mine.workout_id = $1 AND mine.user_id = $2 AND l.user_id = $2 \
-         ORDER BY l.exercise_id, l.workout_id",
-    )
-    .bind(workout_id)
-    .bind(user_id)
-    .fetch_all(conn)
-    .await
-}

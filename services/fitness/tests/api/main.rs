@@ -7,6 +7,7 @@ mod config;
 mod exercises;
 mod helpers;
 mod idempotency;
+mod included_exercises;
 mod isolation;
 mod serving;
 mod stats;
