@@ -51,6 +51,7 @@ mod tests {
             jti: "j".into(),
             exp,
             iat: 0,
+            nbf: None,
             roles: vec!["user".into()],
         }
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::watch_revocations_response::Payload;
-use shared::time::{from_timestamp, now_micros};
+use shared::time::from_timestamp;
 
 use super::client::AuthClient;
 use super::revocation::Revocations;
@@ -16,8 +16,6 @@ use super::revocation::Revocations;
 const MIN_BACKOFF: Duration = Duration::from_millis(50);
 /// Longest wait between reconnects, short so recovery after an auth restart is quick.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
-/// How often expired entries are dropped.
-const PRUNE_EVERY: Duration = Duration::from_secs(30);
 
 /// True for the auth service's answer to a position beyond its feed's head.
 fn is_ahead_of_feed(status: &tonic::Status) -> bool {
@@ -79,27 +77,11 @@ pub async fn follow(client: AuthClient, revocations: Arc<Revocations>, idle_time
     }
 }
 
-/// Drops expired entries every so often, forever (the task is aborted at shutdown).
-pub async fn prune(revocations: Arc<Revocations>) {
-    let mut every = tokio::time::interval(PRUNE_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        let dropped = revocations.prune(now_micros());
-        tracing::debug!(dropped, "pruned expired revocations");
-    }
-}
-
 /// Applies one message of the stream.
 pub fn apply(revocations: &Revocations, message: pb::WatchRevocationsResponse) {
     match message.payload {
         Some(Payload::Event(event)) => {
-            let expires_at = event
-                .expires_at
-                .as_ref()
-                .map(from_timestamp)
-                // Without an expiry, keep it for a day: longer than any access token lives.
-                .unwrap_or_else(|| now_micros() + 86_400_000_000);
+            let expires_at = event.expires_at.as_ref().map(from_timestamp);
             match pb::RevocationKind::try_from(event.kind) {
                 Ok(pb::RevocationKind::Token) if !event.jti.is_empty() => {
                     revocations.revoke_token(event.jti, expires_at);
@@ -127,6 +109,11 @@ pub fn apply(revocations: &Revocations, message: pb::WatchRevocationsResponse) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::clock::Clock;
+
+    fn revocations() -> Revocations {
+        Revocations::new(Duration::from_secs(60), Clock::system())
+    }
 
     fn event(
         sequence: i64,
@@ -142,14 +129,16 @@ mod tests {
                 sid: sid.into(),
                 user_id: "u".into(),
                 revoked_at: None,
-                expires_at: Some(shared::time::to_timestamp(now_micros() + 60_000_000)),
+                expires_at: Some(shared::time::to_timestamp(
+                    shared::time::now_micros() + 60_000_000,
+                )),
             })),
         }
     }
 
     #[test]
     fn a_token_event_revokes_the_token_not_its_session() {
-        let r = Revocations::new();
+        let r = revocations();
         apply(&r, event(7, pb::RevocationKind::Token, "j1", "s1"));
         assert!(r.is_revoked("j1", "s-other"));
         assert!(!r.is_revoked("j2", "s1"));
@@ -158,7 +147,7 @@ mod tests {
 
     #[test]
     fn a_session_event_revokes_every_token_of_the_session() {
-        let r = Revocations::new();
+        let r = revocations();
         apply(&r, event(3, pb::RevocationKind::Session, "", "s1"));
         assert!(r.is_revoked("any", "s1"));
         assert_eq!(r.last_sequence(), 3);
@@ -166,7 +155,7 @@ mod tests {
 
     #[test]
     fn heartbeats_only_refresh_liveness() {
-        let r = Revocations::new();
+        let r = revocations();
         apply(
             &r,
             pb::WatchRevocationsResponse {
@@ -179,7 +168,7 @@ mod tests {
         );
         assert!(r.is_fresh(Duration::from_secs(1)));
         assert_eq!(r.last_sequence(), 0);
-        assert_eq!(r.prune(i64::MAX), 0, "a heartbeat revokes nothing");
+        assert!(!r.is_revoked("", ""), "a heartbeat revokes nothing");
     }
 
     fn heartbeat(feed_id: &str, head_sequence: i64) -> pb::WatchRevocationsResponse {
@@ -194,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_heartbeat_of_another_feed_moves_the_position_to_that_feed() {
-        let r = Revocations::new();
+        let r = revocations();
         apply(&r, heartbeat("feed-a", 0));
         apply(&r, event(12, pb::RevocationKind::Session, "", "s1"));
         apply(&r, heartbeat("feed-a", 12));

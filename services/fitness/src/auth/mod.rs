@@ -37,7 +37,7 @@ use crate::config::AuthConfig;
 use crate::domain::ids::UserId;
 use crate::error::{Error, Result};
 
-/// Metadata naming the caller when authentication is disabled (benchmarks only).
+/// Metadata naming the caller when authentication is disabled (benchmarks only, set in code).
 pub const BENCH_USER_HEADER: &str = "x-stride-user-id";
 /// Metadata listing the caller's roles (comma-separated) when authentication is disabled.
 pub const BENCH_ROLES_HEADER: &str = "x-stride-roles";
@@ -50,31 +50,37 @@ pub struct Authenticator {
     verifier: Verifier,
     jwks: Jwks,
     revocations: Arc<Revocations>,
-    checker: Arc<Checker>,
+    checker: Checker,
 }
 
 impl Authenticator {
     /// An authenticator talking to the auth service through `client`. Nothing is fetched
     /// until [`start`](Self::start) runs the background tasks (or a request needs a key).
     pub fn new(config: AuthConfig, client: AuthClient) -> Self {
+        if config.disabled {
+            warn_disabled();
+        }
+        let clock = config.clock.clone();
         Self {
-            verifier: Verifier::new(&config.issuer, &config.audience, config.leeway),
+            verifier: Verifier::new(
+                &config.issuer,
+                &config.audience,
+                config.leeway,
+                clock.clone(),
+            ),
             jwks: Jwks::new(client.clone(), config.jwks_refetch_cooldown),
-            revocations: Arc::new(Revocations::new()),
-            checker: Arc::new(Checker::new(client.clone())),
+            revocations: Arc::new(Revocations::new(config.leeway, clock)),
+            checker: Checker::new(client.clone()),
             client,
             config,
         }
     }
 
-    /// Starts the feed consumer, the pruner and the periodic JWKS refresh. The returned
-    /// tasks are aborted when dropped.
+    /// Starts the feed consumer and the periodic JWKS refresh. The returned tasks are aborted
+    /// when dropped.
     pub fn start(self: &Arc<Self>) -> BackgroundTasks {
         if self.config.disabled {
-            tracing::warn!(
-                "AUTHENTICATION IS DISABLED (STRIDE_FITNESS_AUTH_DISABLED): callers are whoever \
-                 {BENCH_USER_HEADER} says. Benchmarks only; never expose this server."
-            );
+            warn_disabled();
             return BackgroundTasks(Vec::new());
         }
         // A silent stream is reopened after twice the staleness bound (at least 3 s), so
@@ -85,10 +91,9 @@ impl Authenticator {
             Arc::clone(&self.revocations),
             idle,
         ));
-        let prune = tokio::spawn(feed::prune(Arc::clone(&self.revocations)));
         let this = Arc::clone(self);
         let keys = tokio::spawn(async move { this.refresh_keys_forever().await });
-        BackgroundTasks(vec![feed, prune, keys])
+        BackgroundTasks(vec![feed, keys])
     }
 
     async fn refresh_keys_forever(&self) {
@@ -126,7 +131,7 @@ impl Authenticator {
             return Err(Error::Unauthenticated("TOKEN_REVOKED"));
         }
         if !self.revocations.is_fresh(self.config.max_staleness) {
-            let expires_at = claims.exp.saturating_mul(1_000_000);
+            let expires_at = Some(claims.exp.saturating_mul(1_000_000));
             match self.checker.check(&claims.jti, &claims.sid).await {
                 Verdict::Clear => {}
                 Verdict::TokenRevoked => {
@@ -147,6 +152,14 @@ impl Authenticator {
             roles: claims.roles,
         })
     }
+}
+
+/// Says, as loudly as a log can, that anyone may claim to be anyone.
+fn warn_disabled() {
+    tracing::error!(
+        "AUTHENTICATION IS DISABLED (config.auth.disabled): callers are whoever \
+         {BENCH_USER_HEADER} says. Benchmarks only; never expose this server."
+    );
 }
 
 /// The caller named by benchmark metadata; without a user id, UNAUTHENTICATED.

@@ -1,25 +1,45 @@
 //! The in-memory revocation set, checked on every request after the token verifies: revoked
-//! token ids and session ids, each kept until every token it concerns has expired, plus when the feed was last heard from.
+//! token ids and session ids, plus when the feed was last heard from.
+//!
+//! An entry is kept until no token it concerns can verify anywhere any more: the tokens'
+//! expiry plus the verifier's leeway. Dropping it at the bare expiry would let a revoked
+//! token through again for the length of the leeway. The set only grows when an entry is
+//! added, so that is where it is pruned, at most once per [`PRUNE_EVERY`].
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use shared::time::Micros;
 use tokio::time::Instant;
 
-#[derive(Debug, Default)]
+use crate::domain::clock::Clock;
+
+/// Least time between two prunes of the set.
+const PRUNE_EVERY: Duration = Duration::from_secs(30);
+/// How long an entry whose expiry the feed did not say is kept: longer than any access token
+/// lives.
+const UNKNOWN_EXPIRY_KEPT: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug)]
 struct Entries {
-    /// Revoked `jti` → when it stops mattering (Unix microseconds).
-    jtis: HashMap<String, i64>,
-    /// Revoked `sid` → when it stops mattering (Unix microseconds).
-    sids: HashMap<String, i64>,
+    /// Revoked `jti` → until when it must be refused (Unix microseconds).
+    jtis: HashMap<String, Micros>,
+    /// Revoked `sid` → until when its tokens must be refused (Unix microseconds).
+    sids: HashMap<String, Micros>,
+    /// When expired entries were last dropped.
+    pruned_at: Micros,
 }
 
 /// Revoked tokens and sessions, and the feed's freshness.
 #[derive(Debug)]
 pub struct Revocations {
     entries: RwLock<Entries>,
+    /// The verifier's leeway on `exp`: how long after its expiry a token still verifies.
+    leeway: Micros,
+    /// "Now", for pruning.
+    clock: Clock,
     /// Highest feed sequence applied: where a reconnect resumes.
     last_sequence: AtomicI64,
     /// The feed `last_sequence` belongs to ("" until the first heartbeat names it).
@@ -29,17 +49,18 @@ pub struct Revocations {
     origin: Instant,
 }
 
-impl Default for Revocations {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Revocations {
-    /// An empty set that has never heard from the feed.
-    pub fn new() -> Self {
+    /// An empty set that has never heard from the feed, for a verifier accepting tokens up to
+    /// `leeway` after their expiry.
+    pub fn new(leeway: Duration, clock: Clock) -> Self {
         Self {
-            entries: RwLock::new(Entries::default()),
+            entries: RwLock::new(Entries {
+                jtis: HashMap::new(),
+                sids: HashMap::new(),
+                pruned_at: clock.now(),
+            }),
+            leeway: micros(leeway),
+            clock,
             last_sequence: AtomicI64::new(0),
             feed_id: std::sync::Mutex::new(String::new()),
             last_heard: AtomicU64::new(0),
@@ -62,27 +83,34 @@ impl Revocations {
         entries.jtis.contains_key(jti) || entries.sids.contains_key(sid)
     }
 
-    /// Records a revoked token.
-    pub fn revoke_token(&self, jti: String, expires_at: i64) {
-        let mut entries = self.write();
-        let slot = entries.jtis.entry(jti).or_insert(expires_at);
-        *slot = (*slot).max(expires_at);
+    /// Records a revoked token whose expiry is `expires_at` (Unix microseconds; `None`:
+    /// unknown).
+    pub fn revoke_token(&self, jti: String, expires_at: Option<Micros>) {
+        self.insert(|entries| &mut entries.jtis, jti, expires_at);
     }
 
-    /// Records a revoked session.
-    pub fn revoke_session(&self, sid: String, expires_at: i64) {
-        let mut entries = self.write();
-        let slot = entries.sids.entry(sid).or_insert(expires_at);
-        *slot = (*slot).max(expires_at);
+    /// Records a revoked session whose tokens all expire by `expires_at`.
+    pub fn revoke_session(&self, sid: String, expires_at: Option<Micros>) {
+        self.insert(|entries| &mut entries.sids, sid, expires_at);
     }
 
-    /// Forgets entries whose tokens have all expired by `now` (Unix microseconds).
-    pub fn prune(&self, now: i64) -> usize {
+    fn insert(
+        &self,
+        map: impl FnOnce(&mut Entries) -> &mut HashMap<String, Micros>,
+        id: String,
+        expires_at: Option<Micros>,
+    ) {
+        let now = self.clock.now();
+        let refused_until = expires_at
+            .unwrap_or_else(|| now.saturating_add(micros(UNKNOWN_EXPIRY_KEPT)))
+            .saturating_add(self.leeway);
         let mut entries = self.write();
-        let before = entries.jtis.len() + entries.sids.len();
-        entries.jtis.retain(|_, exp| *exp > now);
-        entries.sids.retain(|_, exp| *exp > now);
-        before - entries.jtis.len() - entries.sids.len()
+        if now.saturating_sub(entries.pruned_at) >= micros(PRUNE_EVERY) {
+            let dropped = prune(&mut entries, now);
+            tracing::debug!(dropped, "pruned revocations no token can outlive");
+        }
+        let slot = map(&mut entries).entry(id).or_insert(refused_until);
+        *slot = (*slot).max(refused_until);
     }
 
     /// The last feed sequence applied.
@@ -149,26 +177,68 @@ impl Revocations {
     }
 }
 
+/// Forgets the entries no token can verify against any more at `now`; how many went.
+fn prune(entries: &mut Entries, now: Micros) -> usize {
+    let before = entries.jtis.len() + entries.sids.len();
+    // The verifier accepts a token while `now <= exp + leeway`, so the bound itself is kept.
+    entries.jtis.retain(|_, until| *until >= now);
+    entries.sids.retain(|_, until| *until >= now);
+    entries.pruned_at = now;
+    before - entries.jtis.len() - entries.sids.len()
+}
+
+/// A duration in microseconds, saturating (configured durations are far below the limit).
+fn micros(d: Duration) -> Micros {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
+    const SECOND: Micros = 1_000_000;
+    const LEEWAY: Duration = Duration::from_secs(60);
+
+    /// A set on a clock the test moves, starting at 1000 s.
+    fn at_hand() -> (Revocations, Arc<AtomicI64>) {
+        let now = Arc::new(AtomicI64::new(1_000 * SECOND));
+        let read = Arc::clone(&now);
+        let clock = Clock::from_fn(move || read.load(Ordering::SeqCst));
+        (Revocations::new(LEEWAY, clock), now)
+    }
+
     #[test]
-    fn a_revoked_token_or_session_is_found_until_pruned() {
-        let r = Revocations::new();
-        r.revoke_token("j1".into(), 100);
-        r.revoke_session("s1".into(), 200);
+    fn a_revoked_token_or_session_is_refused_until_it_can_no_longer_verify() {
+        let (r, now) = at_hand();
+        let exp = 1_010 * SECOND;
+        r.revoke_token("j1".into(), Some(exp));
+        r.revoke_session("s1".into(), Some(exp + 100 * SECOND));
         assert!(r.is_revoked("j1", "other"));
         assert!(r.is_revoked("other", "s1"));
         assert!(!r.is_revoked("j2", "s2"));
-        assert_eq!(r.prune(150), 1);
+        // Past the expiry, inside the leeway, and long enough after the last prune for the
+        // next revocation to prune: the token still verifies, so it must stay refused.
+        now.store(exp + 59 * SECOND, Ordering::SeqCst);
+        r.revoke_token("j-later".into(), Some(exp + 600 * SECOND));
+        assert!(r.is_revoked("j1", "other"), "kept through the leeway");
+        // Past expiry plus leeway it can verify nowhere: forgotten at the next prune.
+        now.store(
+            exp + 60 * SECOND + micros(PRUNE_EVERY) + 1,
+            Ordering::SeqCst,
+        );
+        r.revoke_token("j-latest".into(), None);
         assert!(!r.is_revoked("j1", "other"));
-        assert!(r.is_revoked("other", "s1"));
+        assert!(
+            r.is_revoked("other", "s1"),
+            "the session's tokens live longer"
+        );
     }
 
     #[test]
     fn the_sequence_never_moves_backwards() {
-        let r = Revocations::new();
+        let (r, _) = at_hand();
         r.advance(5);
         r.advance(3);
         assert_eq!(r.last_sequence(), 5);
@@ -176,7 +246,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn freshness_follows_the_last_time_the_feed_spoke() {
-        let r = Revocations::new();
+        let (r, _) = at_hand();
         let bound = Duration::from_millis(300);
         assert!(!r.is_fresh(bound), "never heard is stale");
         r.heard();

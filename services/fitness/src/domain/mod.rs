@@ -2,6 +2,7 @@
 //! operation per use case that begins a transaction, calls the store, keeps stats and
 //! counters in step, and commits once.
 
+pub(crate) mod clock;
 pub(crate) mod exercises;
 pub(crate) mod idempotency;
 pub(crate) mod ids;

@@ -3,12 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth_layer;
+mod auth_switch;
 mod config;
 mod exercises;
 mod helpers;
 mod idempotency;
 mod included_exercises;
 mod isolation;
+mod revocation_expiry;
 mod serving;
 mod stats;
 mod storage;
