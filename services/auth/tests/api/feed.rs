@@ -249,7 +249,7 @@ async fn every_revocation_path_wakes_streams_without_waiting_for_the_poll(backen
         .execute(auth.db.pool())
         .await
         .unwrap();
-    let admin_token = login(&auth, "root", "admin console").await.access_token;
+    let admin_token = sign_in(&auth, "root", "admin console").await.access_token;
     let mut users = Vec::new();
     for name in ["pass", "bulk", "role", "gone"] {
         let id = register(&auth, name).await.user.unwrap().id;
@@ -258,7 +258,7 @@ async fn every_revocation_path_wakes_streams_without_waiting_for_the_poll(backen
     let mut feed = watch(auth.addr, 0).await;
 
     // ChangePassword from a second session revokes the registration session.
-    let current = login(&auth, "pass", "second device").await;
+    let current = sign_in(&auth, "pass", "second device").await;
     user_client(&auth)
         .await
         .change_password(bearer(

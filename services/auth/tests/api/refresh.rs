@@ -126,7 +126,7 @@ async fn rotation_retires_the_presented_token_and_the_tree_shows_the_chain(backe
 async fn reuse_of_a_rotated_token_revokes_every_token_of_the_session(backend: Backend) {
     let auth = TestAuth::spawn(backend).await;
     let p0 = signed_up(&auth, "ada").await;
-    let other = login(&auth, "ada", "phone").await;
+    let other = sign_in(&auth, "ada", "phone").await;
     let p1 = refresh(&auth, &p0.refresh_token).await.unwrap();
     let p2 = refresh(&auth, &p1.refresh_token).await.unwrap();
 

@@ -1,92 +1,35 @@
-//! AdminService: role check, user management, sessions, security events, key rotation, and
-//! the first admin (bootstrap variables and the library behind `stride admin create`).
+//! `AdminService.UpdateUser` and `RevokeUserSessions`: deactivation, reactivation, role
+//! changes and the updates that are refused.
 
 use prost_types::FieldMask;
 use shared::pb::auth::v1::{
-    GetJwksRequest, GetMeRequest, GetUserRequest, ListSecurityEventsRequest,
-    ListUserSessionsRequest, ListUsersRequest, RevokeUserSessionsRequest, Role,
-    RotateSigningKeyRequest, SecurityEventType, SessionStatus, UpdateUserRequest,
+    GetMeRequest, GetUserRequest, ListUserSessionsRequest, RevokeUserSessionsRequest, Role,
+    SessionStatus, UpdateUserRequest, admin_service_client::AdminServiceClient,
 };
-use stride_auth::config::{BootstrapAdmin, Secret};
 use testkit::{Backend, TestAuth, backend_tests};
-use tonic::Code;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
 
 use crate::helpers::*;
 
-async fn a_user_calling_admin_service_is_permission_denied(backend: Backend) {
-    let auth = TestAuth::spawn(backend).await;
-    let user = register(&auth, "ada").await;
-    let token = access(&user);
-    let id = user.user.unwrap().id;
-    let mut admin = admin_client(&auth).await;
-    let statuses = [
-        admin
-            .list_users(bearer(ListUsersRequest::default(), &token))
-            .await
-            .unwrap_err(),
-        admin
-            .get_user(bearer(
-                GetUserRequest {
-                    user_id: id.clone(),
-                },
-                &token,
-            ))
-            .await
-            .unwrap_err(),
-        admin
-            .update_user(bearer(
-                UpdateUserRequest {
-                    user_id: id.clone(),
-                    role: Role::Admin as i32,
-                    ..UpdateUserRequest::default()
-                },
-                &token,
-            ))
-            .await
-            .unwrap_err(),
-        admin
-            .list_user_sessions(bearer(
-                ListUserSessionsRequest {
-                    user_id: id.clone(),
-                    ..ListUserSessionsRequest::default()
-                },
-                &token,
-            ))
-            .await
-            .unwrap_err(),
-        admin
-            .revoke_user_sessions(bearer(RevokeUserSessionsRequest { user_id: id }, &token))
-            .await
-            .unwrap_err(),
-        admin
-            .list_security_events(bearer(ListSecurityEventsRequest::default(), &token))
-            .await
-            .unwrap_err(),
-        admin
-            .rotate_signing_key(bearer(RotateSigningKeyRequest {}, &token))
-            .await
-            .unwrap_err(),
-    ];
-    for status in statuses {
-        assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
-        assert_eq!(reason(&status), "PERMISSION_DENIED");
-    }
-    let anonymous = admin
-        .list_users(ListUsersRequest::default())
-        .await
-        .unwrap_err();
-    assert_eq!(anonymous.code(), Code::Unauthenticated);
-    auth.stop().await;
+/// A service with an admin, and `ada` signed up and logged in a second time.
+struct Deactivated {
+    auth: TestAuth,
+    admin: AdminServiceClient<Channel>,
+    admin_token: String,
+    user_id: String,
+    /// The access tokens of Ada's two sessions.
+    tokens: [String; 2],
 }
 
-async fn deactivation_revokes_every_session_and_blocks_login_until_reactivated(backend: Backend) {
+/// Ada with two sessions, deactivated by an admin.
+async fn deactivated(backend: Backend) -> Deactivated {
     let auth = TestAuth::spawn(backend).await;
     let admin_token = admin_token(&auth).await;
     let user = register(&auth, "ada").await;
     let user_id = user.user.as_ref().unwrap().id.clone();
     let second = login(&auth, "ada", PASSWORD).await.unwrap().tokens.unwrap();
     let mut admin = admin_client(&auth).await;
-
     let updated = admin
         .update_user(bearer(
             UpdateUserRequest {
@@ -100,28 +43,51 @@ async fn deactivation_revokes_every_session_and_blocks_login_until_reactivated(b
         .unwrap()
         .into_inner();
     assert!(!updated.active);
-    let mut users = user_client(&auth).await;
-    for token in [access(&user), second.access_token] {
+    Deactivated {
+        auth,
+        admin,
+        admin_token,
+        user_id,
+        tokens: [access(&user), second.access_token],
+    }
+}
+
+async fn deactivation_makes_every_access_token_of_the_user_unauthenticated(backend: Backend) {
+    let d = deactivated(backend).await;
+    let mut users = user_client(&d.auth).await;
+    for token in &d.tokens {
         let status = users
-            .get_me(bearer(GetMeRequest {}, &token))
+            .get_me(bearer(GetMeRequest {}, token))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::Unauthenticated);
     }
-    let refused = login(&auth, "ada", PASSWORD).await.unwrap_err();
-    let wrong = login(&auth, "ada", OTHER_PASSWORD).await.unwrap_err();
+    assert_eq!(event_count(&d.auth, "USER_DEACTIVATED").await, 1);
+    d.auth.stop().await;
+}
+
+async fn a_deactivated_user_logging_in_looks_like_wrong_credentials(backend: Backend) {
+    let d = deactivated(backend).await;
+    let refused = login(&d.auth, "ada", PASSWORD).await.unwrap_err();
+    let wrong = login(&d.auth, "ada", OTHER_PASSWORD).await.unwrap_err();
     assert_eq!(
         (refused.code(), refused.message(), reason(&refused)),
         (wrong.code(), wrong.message(), reason(&wrong)),
         "an inactive account looks like wrong credentials"
     );
-    let sessions = admin
+    d.auth.stop().await;
+}
+
+async fn deactivation_revokes_every_session_listed_newest_first(backend: Backend) {
+    let mut d = deactivated(backend).await;
+    let sessions = d
+        .admin
         .list_user_sessions(bearer(
             ListUserSessionsRequest {
-                user_id: user_id.clone(),
+                user_id: d.user_id.clone(),
                 ..ListUserSessionsRequest::default()
             },
-            &admin_token,
+            &d.admin_token,
         ))
         .await
         .unwrap()
@@ -137,43 +103,43 @@ async fn deactivation_revokes_every_session_and_blocks_login_until_reactivated(b
         shared::time::from_timestamp(s.created_at.as_ref().unwrap())
     };
     assert!(micros(&sessions[0]) > micros(&sessions[1]), "newest first");
-    assert_eq!(event_count(&auth, "USER_DEACTIVATED").await, 1);
+    d.auth.stop().await;
+}
 
-    admin
+async fn a_reactivated_user_logs_in_again(backend: Backend) {
+    let mut d = deactivated(backend).await;
+    d.admin
         .update_user(bearer(
             UpdateUserRequest {
-                user_id,
+                user_id: d.user_id.clone(),
                 active: Some(true),
                 update_mask: Some(FieldMask {
                     paths: vec!["active".into()],
                 }),
                 ..UpdateUserRequest::default()
             },
-            &admin_token,
+            &d.admin_token,
         ))
         .await
         .unwrap();
-    login(&auth, "ada", PASSWORD)
+    login(&d.auth, "ada", PASSWORD)
         .await
         .expect("a reactivated user logs in");
-    assert_eq!(event_count(&auth, "USER_ACTIVATED").await, 1);
-    auth.stop().await;
+    assert_eq!(event_count(&d.auth, "USER_ACTIVATED").await, 1);
+    d.auth.stop().await;
 }
 
-async fn a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_rejected(
-    backend: Backend,
-) {
+async fn a_role_change_revokes_old_tokens_and_shows_in_new_ones(backend: Backend) {
     let auth = TestAuth::spawn(backend).await;
     let admin_token = admin_token(&auth).await;
-    let admin_id = claims_of(&admin_token)["sub"].as_str().unwrap().to_owned();
     let registered = register(&auth, "ada").await;
     let old_token = access(&registered);
     let user_id = registered.user.unwrap().id;
-    let mut admin = admin_client(&auth).await;
-    let staff = admin
+    let staff = admin_client(&auth)
+        .await
         .update_user(bearer(
             UpdateUserRequest {
-                user_id: user_id.clone(),
+                user_id,
                 role: Role::Staff as i32,
                 ..UpdateUserRequest::default()
             },
@@ -198,36 +164,60 @@ async fn a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_
         .access_token;
     assert_eq!(claims_of(&token)["roles"], serde_json::json!(["staff"]));
     assert_eq!(event_count(&auth, "ROLE_CHANGED").await, 1);
+    auth.stop().await;
+}
 
-    let unspecified = admin
-        .update_user(bearer(
-            UpdateUserRequest {
-                user_id: user_id.clone(),
-                update_mask: Some(FieldMask {
-                    paths: vec!["role".into()],
-                }),
-                ..UpdateUserRequest::default()
-            },
-            &admin_token,
-        ))
+/// What `UpdateUser` answers an admin for `request` about Ada (whose id fills `user_id` when
+/// it is empty).
+async fn update_ada(backend: Backend, mut request: UpdateUserRequest) -> Status {
+    let auth = TestAuth::spawn(backend).await;
+    let admin_token = admin_token(&auth).await;
+    let user_id = register(&auth, "ada").await.user.unwrap().id;
+    if request.user_id.is_empty() {
+        request.user_id = user_id;
+    }
+    let status = admin_client(&auth)
+        .await
+        .update_user(bearer(request, &admin_token))
         .await
         .unwrap_err();
+    auth.stop().await;
+    status
+}
+
+async fn updating_the_role_to_unspecified_names_the_role(backend: Backend) {
+    let unspecified = update_ada(
+        backend,
+        UpdateUserRequest {
+            update_mask: Some(FieldMask {
+                paths: vec!["role".into()],
+            }),
+            ..UpdateUserRequest::default()
+        },
+    )
+    .await;
     assert_eq!(bad_fields(&unspecified), ["role"]);
-    let bad_path = admin
-        .update_user(bearer(
-            UpdateUserRequest {
-                user_id: user_id.clone(),
-                update_mask: Some(FieldMask {
-                    paths: vec!["email".into()],
-                }),
-                ..UpdateUserRequest::default()
-            },
-            &admin_token,
-        ))
-        .await
-        .unwrap_err();
+}
+
+async fn an_update_mask_naming_a_field_admins_cannot_set_is_rejected(backend: Backend) {
+    let bad_path = update_ada(
+        backend,
+        UpdateUserRequest {
+            update_mask: Some(FieldMask {
+                paths: vec!["email".into()],
+            }),
+            ..UpdateUserRequest::default()
+        },
+    )
+    .await;
     assert_eq!(bad_fields(&bad_path), ["update_mask"]);
-    let missing = admin
+}
+
+async fn getting_an_unknown_user_is_not_found(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    let admin_token = admin_token(&auth).await;
+    let missing = admin_client(&auth)
+        .await
         .get_user(bearer(
             GetUserRequest {
                 user_id: stride_auth::new_id(),
@@ -237,7 +227,15 @@ async fn a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
-    let myself = admin
+    auth.stop().await;
+}
+
+async fn an_admin_cannot_deactivate_themselves(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    let admin_token = admin_token(&auth).await;
+    let admin_id = claims_of(&admin_token)["sub"].as_str().unwrap().to_owned();
+    let myself = admin_client(&auth)
+        .await
         .update_user(bearer(
             UpdateUserRequest {
                 user_id: admin_id,
@@ -249,125 +247,6 @@ async fn a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_
         .await
         .unwrap_err();
     assert_eq!(myself.code(), Code::FailedPrecondition);
-    auth.stop().await;
-}
-
-async fn list_users_searches_filters_and_pages_with_tokens_bound_to_filters(backend: Backend) {
-    let auth = TestAuth::spawn(backend).await;
-    let admin_token = admin_token(&auth).await;
-    for name in ["alice", "bob", "carol", "dave", "erin_50"] {
-        register(&auth, name).await;
-    }
-    let mut admin = admin_client(&auth).await;
-    let list = |request: ListUsersRequest| bearer(request, &admin_token);
-
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = admin
-            .list_users(list(ListUsersRequest {
-                page_size: 2,
-                page_token: token.clone(),
-                role: Role::User as i32,
-                ..ListUsersRequest::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        assert!(page.users.len() <= 2);
-        seen.extend(page.users.into_iter().map(|u| u.username));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
-    assert_eq!(
-        seen,
-        ["alice", "bob", "carol", "dave", "erin_50"],
-        "oldest first"
-    );
-
-    let first = admin
-        .list_users(list(ListUsersRequest {
-            page_size: 1,
-            ..ListUsersRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    let reused = admin
-        .list_users(list(ListUsersRequest {
-            page_size: 1,
-            page_token: first.next_page_token,
-            query: "a".into(),
-            ..ListUsersRequest::default()
-        }))
-        .await
-        .unwrap_err();
-    assert_eq!(bad_fields(&reused), ["page_token"]);
-    let negative = admin
-        .list_users(list(ListUsersRequest {
-            page_size: -1,
-            ..ListUsersRequest::default()
-        }))
-        .await
-        .unwrap_err();
-    assert_eq!(bad_fields(&negative), ["page_size"]);
-
-    let search = |query: &str| ListUsersRequest {
-        query: query.into(),
-        ..ListUsersRequest::default()
-    };
-    let found = admin
-        .list_users(list(search("CAR")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        found
-            .users
-            .iter()
-            .map(|u| u.username.as_str())
-            .collect::<Vec<_>>(),
-        ["carol"]
-    );
-    let literal = admin
-        .list_users(list(search("n_5")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(literal.users.len(), 1, "'_' matches literally");
-    let percent = admin
-        .list_users(list(search("%")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(percent.users.is_empty(), "'%' matches literally");
-    let by_name = admin
-        .list_users(list(search("lovelace")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(by_name.users.len(), 6, "full names match too");
-
-    let admins = admin
-        .list_users(list(ListUsersRequest {
-            role: Role::Admin as i32,
-            ..ListUsersRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(admins.users.len(), 1);
-    let inactive = admin
-        .list_users(list(ListUsersRequest {
-            active: Some(false),
-            ..ListUsersRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(inactive.users.is_empty());
     auth.stop().await;
 }
 
@@ -408,219 +287,15 @@ async fn revoke_user_sessions_counts_and_revokes_every_active_session(backend: B
     auth.stop().await;
 }
 
-async fn security_events_filter_by_user_type_and_time_newest_first(backend: Backend) {
-    let auth = TestAuth::spawn(backend).await;
-    let admin_token = admin_token(&auth).await;
-    let ada = register(&auth, "ada").await.user.unwrap().id;
-    login(&auth, "ada", PASSWORD).await.unwrap();
-    login(&auth, "ada", OTHER_PASSWORD).await.unwrap_err();
-    login(&auth, "ada", PASSWORD).await.unwrap();
-    let mut admin = admin_client(&auth).await;
-    let list = |request: ListSecurityEventsRequest| bearer(request, &admin_token);
-
-    let all = admin
-        .list_security_events(list(ListSecurityEventsRequest {
-            user_id: ada.clone(),
-            ..ListSecurityEventsRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
-    let types: Vec<i32> = all.iter().map(|e| e.r#type).collect();
-    assert_eq!(
-        types,
-        [
-            SecurityEventType::LoginSucceeded as i32,
-            SecurityEventType::LoginFailed as i32,
-            SecurityEventType::LoginSucceeded as i32,
-            SecurityEventType::Register as i32,
-        ],
-        "newest first"
-    );
-    assert!(all.iter().all(|e| e.user_id == ada && e.ip == "127.0.0.1"));
-
-    let mut pages = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = admin
-            .list_security_events(list(ListSecurityEventsRequest {
-                r#type: SecurityEventType::LoginSucceeded as i32,
-                page_size: 1,
-                page_token: token.clone(),
-                ..ListSecurityEventsRequest::default()
-            }))
-            .await
-            .unwrap()
-            .into_inner();
-        pages.extend(page.events.into_iter().map(|e| e.id));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
-    assert_eq!(pages, [all[0].id.clone(), all[2].id.clone()]);
-
-    let cut = all[1].created_at;
-    let before = admin
-        .list_security_events(list(ListSecurityEventsRequest {
-            user_id: ada.clone(),
-            end_time: cut,
-            ..ListSecurityEventsRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
-    assert_eq!(before.len(), 2, "end_time is exclusive");
-    let after = admin
-        .list_security_events(list(ListSecurityEventsRequest {
-            user_id: ada.clone(),
-            start_time: cut,
-            ..ListSecurityEventsRequest::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner()
-        .events;
-    assert_eq!(after.len(), 2, "start_time is inclusive");
-    let backwards = admin
-        .list_security_events(list(ListSecurityEventsRequest {
-            start_time: all[0].created_at,
-            end_time: all[3].created_at,
-            ..ListSecurityEventsRequest::default()
-        }))
-        .await
-        .unwrap_err();
-    assert_eq!(bad_fields(&backwards), ["end_time"]);
-    auth.stop().await;
-}
-
-async fn key_rotation_signs_new_tokens_with_the_new_kid_and_old_tokens_keep_verifying(
-    backend: Backend,
-) {
-    let auth = TestAuth::spawn(backend).await;
-    let admin_token = admin_token(&auth).await;
-    let old_kid = header_of(&admin_token)["kid"].as_str().unwrap().to_owned();
-    // A replica sharing the database, loaded before the rotation.
-    let mut config = stride_auth::Config::for_tests(auth.test_db().url().clone());
-    config.tokens.issuer = "stride".into();
-    let replica = stride_auth::App::build(config).await.unwrap();
-
-    let rotated = admin_client(&auth)
-        .await
-        .rotate_signing_key(bearer(RotateSigningKeyRequest {}, &admin_token))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_ne!(rotated.kid, old_kid);
-    let fresh = access(&register(&auth, "ada").await);
-    assert_eq!(header_of(&fresh)["kid"], rotated.kid.as_str());
-    user_client(&auth)
-        .await
-        .get_me(bearer(GetMeRequest {}, &admin_token))
-        .await
-        .expect("a token signed by the retired key still verifies");
-    let jwks = auth_client(&auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner();
-    let kids: Vec<&str> = jwks.keys.iter().map(|k| k.kid.as_str()).collect();
-    assert_eq!(
-        kids,
-        [rotated.kid.as_str(), old_kid.as_str()],
-        "active key first"
-    );
-    replica
-        .state()
-        .tokens
-        .verify_access(&fresh)
-        .await
-        .expect("another replica learns the new kid from the database");
-
-    let (retired_at, expires_at): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT retired_at, expires_at FROM signing_keys WHERE kid = $1")
-            .bind(&old_kid)
-            .fetch_one(auth.db.pool())
-            .await
-            .unwrap();
-    let lifetime = expires_at.unwrap() - retired_at.unwrap();
-    assert!(
-        lifetime >= 14 * 86_400 * 1_000_000,
-        "a retired key outlives every refresh token it signed"
-    );
-    assert_eq!(event_count(&auth, "SIGNING_KEY_ROTATED").await, 1);
-    auth.stop().await;
-}
-
-async fn the_bootstrap_admin_is_created_once_and_can_administer(backend: Backend) {
-    let bootstrap = BootstrapAdmin {
-        username: "root".into(),
-        email: "root@example.com".into(),
-        password: Secret::new(PASSWORD),
-    };
-    let auth = TestAuth::spawn_with(backend, |c| c.bootstrap_admin = Some(bootstrap.clone())).await;
-    let token = login(&auth, "root", PASSWORD)
-        .await
-        .unwrap()
-        .tokens
-        .unwrap()
-        .access_token;
-    assert_eq!(claims_of(&token)["roles"], serde_json::json!(["admin"]));
-    admin_client(&auth)
-        .await
-        .list_users(bearer(ListUsersRequest::default(), &token))
-        .await
-        .expect("the bootstrap admin may administer");
-    // A restart with the same variables changes nothing.
-    let mut config = stride_auth::Config::for_tests(auth.test_db().url().clone());
-    config.bootstrap_admin = Some(bootstrap);
-    stride_auth::App::build(config).await.unwrap();
-    let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'ADMIN'")
-        .fetch_one(auth.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(admins, 1);
-    auth.stop().await;
-}
-
-async fn the_admin_create_command_writes_an_admin_to_the_database(backend: Backend) {
-    let auth = TestAuth::spawn(backend).await;
-    let config = stride_auth::Config::for_tests(auth.test_db().url().clone());
-    let id = stride_auth::bootstrap::create_admin(&config, "ops", "ops@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let user = login(&auth, "ops", PASSWORD).await.unwrap().user.unwrap();
-    assert_eq!((user.id, user.role), (id, Role::Admin as i32));
-    let again =
-        stride_auth::bootstrap::create_admin(&config, "OPS", "other@example.com", PASSWORD).await;
-    assert!(matches!(
-        again,
-        Err(stride_auth::Error::AlreadyExists("USERNAME_TAKEN"))
-    ));
-    let weak =
-        stride_auth::bootstrap::create_admin(&config, "ops2", "o2@example.com", "short").await;
-    assert!(matches!(weak, Err(stride_auth::Error::InvalidArgument(_))));
-    let kid = stride_auth::bootstrap::rotate_keys(&config).await.unwrap();
-    let active: String =
-        sqlx::query_scalar("SELECT kid FROM signing_keys WHERE retired_at IS NULL")
-            .fetch_one(auth.db.pool())
-            .await
-            .unwrap();
-    assert_eq!(active, kid, "stride keys rotate makes a new key active");
-    auth.stop().await;
-}
-
 backend_tests!(
-    a_user_calling_admin_service_is_permission_denied,
-    deactivation_revokes_every_session_and_blocks_login_until_reactivated,
-    a_role_change_revokes_old_tokens_shows_in_new_ones_and_bad_updates_are_rejected,
-    list_users_searches_filters_and_pages_with_tokens_bound_to_filters,
+    deactivation_makes_every_access_token_of_the_user_unauthenticated,
+    a_deactivated_user_logging_in_looks_like_wrong_credentials,
+    deactivation_revokes_every_session_listed_newest_first,
+    a_reactivated_user_logs_in_again,
+    a_role_change_revokes_old_tokens_and_shows_in_new_ones,
+    updating_the_role_to_unspecified_names_the_role,
+    an_update_mask_naming_a_field_admins_cannot_set_is_rejected,
+    getting_an_unknown_user_is_not_found,
+    an_admin_cannot_deactivate_themselves,
     revoke_user_sessions_counts_and_revokes_every_active_session,
-    security_events_filter_by_user_type_and_time_newest_first,
-    key_rotation_signs_new_tokens_with_the_new_kid_and_old_tokens_keep_verifying,
-    the_bootstrap_admin_is_created_once_and_can_administer,
-    the_admin_create_command_writes_an_admin_to_the_database,
 );
