@@ -6,7 +6,7 @@ use testkit::{Backend, backend_tests};
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
-use crate::helpers::{Stack, assert_code, exercise, workout};
+use crate::helpers::{Stack, User, assert_code, exercise};
 
 /// Code, message and details of a status: what a caller can learn from it.
 fn visible(status: &Status) -> (Code, String, Vec<String>) {
@@ -23,19 +23,41 @@ fn visible(status: &Status) -> (Code, String, Vec<String>) {
     (status.code(), status.message().to_owned(), fields)
 }
 
-async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Backend) {
+/// Ada with a workout and a 30-minute exercise linked to it, Bob with nothing, and an id that
+/// names no row at all.
+struct Scene {
+    stack: Stack,
+    ada: User,
+    bob: User,
+    ada_workout: pb::Workout,
+    ada_exercise: pb::Exercise,
+    missing: String,
+}
+
+async fn scene(backend: Backend) -> Scene {
     let stack = Stack::spawn(backend).await;
     let mut ada = stack.user("ada").await;
-    let mut bob = stack.user("bob").await;
+    let bob = stack.user("bob").await;
     let ada_workout = ada.create_workout("Ada's legs", "2026-11-24").await;
     let ada_exercise = ada
         .create_exercise("Ada's squat", Some(30), &[&ada_workout.id])
         .await;
-    let missing = uuid::Uuid::now_v7().to_string();
+    Scene {
+        stack,
+        ada,
+        bob,
+        ada_workout,
+        ada_exercise,
+        missing: uuid::Uuid::now_v7().to_string(),
+    }
+}
 
-    for id in [&ada_workout.id, &missing] {
+/// Bob gets, updates and deletes Ada's workout and a missing one: NOT_FOUND every time.
+async fn bob_reaches_for_the_workouts(s: &mut Scene) {
+    for id in [&s.ada_workout.id, &s.missing] {
         assert_code(
-            bob.workouts
+            s.bob
+                .workouts
                 .get_workout(pb::GetWorkoutRequest {
                     id: id.clone(),
                     include_exercises: true,
@@ -44,7 +66,8 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
             Code::NotFound,
         );
         assert_code(
-            bob.workouts
+            s.bob
+                .workouts
                 .update_workout(pb::UpdateWorkoutRequest {
                     workout: Some(pb::Workout {
                         id: id.clone(),
@@ -57,21 +80,28 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
             Code::NotFound,
         );
         assert_code(
-            bob.workouts
+            s.bob
+                .workouts
                 .delete_workout(pb::DeleteWorkoutRequest { id: id.clone() })
                 .await,
             Code::NotFound,
         );
     }
-    for id in [&ada_exercise.id, &missing] {
+}
+
+/// Bob gets, updates and deletes Ada's exercise and a missing one: NOT_FOUND every time.
+async fn bob_reaches_for_the_exercises(s: &mut Scene) {
+    for id in [&s.ada_exercise.id, &s.missing] {
         assert_code(
-            bob.exercises
+            s.bob
+                .exercises
                 .get_exercise(pb::GetExerciseRequest { id: id.clone() })
                 .await,
             Code::NotFound,
         );
         assert_code(
-            bob.exercises
+            s.bob
+                .exercises
                 .update_exercise(pb::UpdateExerciseRequest {
                     exercise: Some(pb::Exercise {
                         id: id.clone(),
@@ -86,31 +116,17 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
             Code::NotFound,
         );
         assert_code(
-            bob.exercises
+            s.bob
+                .exercises
                 .delete_exercise(pb::DeleteExerciseRequest { id: id.clone() })
                 .await,
             Code::NotFound,
         );
     }
-    // The answers for a foreign id and a missing id are identical, to the byte.
-    let foreign = bob
-        .workouts
-        .get_workout(pb::GetWorkoutRequest {
-            id: ada_workout.id.clone(),
-            include_exercises: false,
-        })
-        .await
-        .unwrap_err();
-    let absent = bob
-        .workouts
-        .get_workout(pb::GetWorkoutRequest {
-            id: missing.clone(),
-            include_exercises: false,
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(visible(&foreign), visible(&absent));
+}
 
+/// Bob tries to link Ada's workout to his exercises; returns his own workout and exercise.
+async fn bob_links_adas_workout(s: &mut Scene) -> (pb::Workout, pb::Exercise) {
     // Bob cannot link Ada's workout, on create, batch create or update; the error is the one a
     // missing workout gets.
     let link = |ids: Vec<String>| pb::CreateExerciseRequest {
@@ -120,22 +136,25 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         }),
         request_id: String::new(),
     };
-    let foreign = bob
+    let foreign = s
+        .bob
         .exercises
-        .create_exercise(link(vec![ada_workout.id.clone()]))
+        .create_exercise(link(vec![s.ada_workout.id.clone()]))
         .await
         .unwrap_err();
-    let absent = bob
+    let absent = s
+        .bob
         .exercises
-        .create_exercise(link(vec![missing.clone()]))
+        .create_exercise(link(vec![s.missing.clone()]))
         .await
         .unwrap_err();
     assert_eq!(foreign.code(), Code::InvalidArgument);
     assert_eq!(visible(&foreign), visible(&absent));
-    let batch = bob
+    let batch = s
+        .bob
         .exercises
         .batch_create_exercises(pb::BatchCreateExercisesRequest {
-            requests: vec![link(vec![]), link(vec![ada_workout.id.clone()])],
+            requests: vec![link(vec![]), link(vec![s.ada_workout.id.clone()])],
             request_id: String::new(),
         })
         .await
@@ -144,16 +163,18 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         crate::helpers::bad_fields(&batch),
         ["requests[1].exercise.workout_ids"]
     );
-    let bobs_workout = bob.create_workout("Bob's run", "2026-11-24").await;
-    let bobs_exercise = bob
+    let bobs_workout = s.bob.create_workout("Bob's run", "2026-11-24").await;
+    let bobs_exercise = s
+        .bob
         .create_exercise("Bob's lunge", Some(10), &[&bobs_workout.id])
         .await;
-    let relink = bob
+    let relink = s
+        .bob
         .exercises
         .update_exercise(pb::UpdateExerciseRequest {
             exercise: Some(pb::Exercise {
                 id: bobs_exercise.id.clone(),
-                workout_ids: vec![bobs_workout.id.clone(), ada_workout.id.clone()],
+                workout_ids: vec![bobs_workout.id.clone(), s.ada_workout.id.clone()],
                 ..Default::default()
             }),
             update_mask: None,
@@ -165,8 +186,59 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         ["exercise.workout_ids"]
     );
 
+    (bobs_workout, bobs_exercise)
+}
+
+async fn another_users_workouts_are_not_found_to_get_update_or_delete(backend: Backend) {
+    let mut s = scene(backend).await;
+    bob_reaches_for_the_workouts(&mut s).await;
+    s.stack.stop().await;
+}
+
+async fn another_users_exercises_are_not_found_to_get_update_or_delete(backend: Backend) {
+    let mut s = scene(backend).await;
+    bob_reaches_for_the_exercises(&mut s).await;
+    s.stack.stop().await;
+}
+
+async fn a_foreign_id_and_a_missing_id_get_identical_answers(backend: Backend) {
+    let mut s = scene(backend).await;
+    // The answers for a foreign id and a missing id are identical, to the byte.
+    let foreign = s
+        .bob
+        .workouts
+        .get_workout(pb::GetWorkoutRequest {
+            id: s.ada_workout.id.clone(),
+            include_exercises: false,
+        })
+        .await
+        .unwrap_err();
+    let absent = s
+        .bob
+        .workouts
+        .get_workout(pb::GetWorkoutRequest {
+            id: s.missing.clone(),
+            include_exercises: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(visible(&foreign), visible(&absent));
+
+    s.stack.stop().await;
+}
+
+async fn another_users_workout_cannot_be_linked_on_create_batch_create_or_update(backend: Backend) {
+    let mut s = scene(backend).await;
+    bob_links_adas_workout(&mut s).await;
+    s.stack.stop().await;
+}
+
+async fn lists_never_show_another_users_rows_whatever_the_filters(backend: Backend) {
+    let mut s = scene(backend).await;
+    let (bobs_workout, bobs_exercise) = bob_links_adas_workout(&mut s).await;
     // Bob's lists never show Ada's rows, whatever the filters.
-    let workouts = bob
+    let workouts = s
+        .bob
         .workouts
         .list_workouts(pb::ListWorkoutsRequest::default())
         .await
@@ -176,7 +248,8 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         workouts.workouts.iter().map(|w| &w.id).collect::<Vec<_>>(),
         [&bobs_workout.id]
     );
-    let titled = bob
+    let titled = s
+        .bob
         .workouts
         .list_workouts(pb::ListWorkoutsRequest {
             title_contains: "Ada".into(),
@@ -186,7 +259,8 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         .unwrap()
         .into_inner();
     assert!(titled.workouts.is_empty());
-    let exercises = bob
+    let exercises = s
+        .bob
         .exercises
         .list_exercises(pb::ListExercisesRequest::default())
         .await
@@ -200,10 +274,11 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
             .collect::<Vec<_>>(),
         [&bobs_exercise.id]
     );
-    let by_adas_workout = bob
+    let by_adas_workout = s
+        .bob
         .exercises
         .list_exercises(pb::ListExercisesRequest {
-            workout_id: ada_workout.id.clone(),
+            workout_id: s.ada_workout.id.clone(),
             ..Default::default()
         })
         .await
@@ -211,21 +286,30 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         .into_inner();
     assert!(by_adas_workout.exercises.is_empty());
 
+    s.stack.stop().await;
+}
+
+async fn another_users_attempts_leave_the_rows_and_stats_untouched(backend: Backend) {
+    let mut s = scene(backend).await;
+    bob_reaches_for_the_workouts(&mut s).await;
+    bob_reaches_for_the_exercises(&mut s).await;
+    bob_links_adas_workout(&mut s).await;
     // Ada's rows are untouched by all of this, and her stats count only hers.
     assert_eq!(
-        ada.get_workout(&ada_workout.id).await,
-        ada_workout_after_link(&ada_workout)
+        s.ada.get_workout(&s.ada_workout.id).await,
+        ada_workout_after_link(&s.ada_workout)
     );
-    let mine = ada
+    let mine = s
+        .ada
         .exercises
         .get_exercise(pb::GetExerciseRequest {
-            id: ada_exercise.id.clone(),
+            id: s.ada_exercise.id.clone(),
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(mine, ada_exercise);
-    let stats = ada.my_stats().await;
+    assert_eq!(mine, s.ada_exercise);
+    let stats = s.ada.my_stats().await;
     assert_eq!(
         (
             stats.total_workouts,
@@ -234,7 +318,7 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         ),
         (1, 1, 30)
     );
-    let stats = bob.my_stats().await;
+    let stats = s.bob.my_stats().await;
     assert_eq!(
         (
             stats.total_workouts,
@@ -243,7 +327,7 @@ async fn another_users_rows_are_indistinguishable_from_missing_ones(backend: Bac
         ),
         (1, 1, 10)
     );
-    stack.stop().await;
+    s.stack.stop().await;
 }
 
 /// Ada's workout as it stands after her own exercise was linked to it.
@@ -255,32 +339,11 @@ fn ada_workout_after_link(created: &pb::Workout) -> pb::Workout {
     }
 }
 
-async fn the_same_request_id_from_another_user_is_another_request(backend: Backend) {
-    let stack = Stack::spawn(backend).await;
-    let mut ada = stack.user("ada").await;
-    let mut bob = stack.user("bob").await;
-    ada.workouts
-        .create_workout(pb::CreateWorkoutRequest {
-            workout: Some(workout("Ada only", "2026-01-01", pb::WorkoutType::Balance)),
-            request_id: "shared-key".into(),
-        })
-        .await
-        .unwrap();
-    // The same request id from another user is another request.
-    let bobs = bob
-        .workouts
-        .create_workout(pb::CreateWorkoutRequest {
-            workout: Some(workout("Bob only", "2026-01-01", pb::WorkoutType::Balance)),
-            request_id: "shared-key".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(bobs.title, "Bob only");
-    stack.stop().await;
-}
-
 backend_tests!(
-    another_users_rows_are_indistinguishable_from_missing_ones,
-    the_same_request_id_from_another_user_is_another_request,
+    another_users_workouts_are_not_found_to_get_update_or_delete,
+    another_users_exercises_are_not_found_to_get_update_or_delete,
+    a_foreign_id_and_a_missing_id_get_identical_answers,
+    another_users_workout_cannot_be_linked_on_create_batch_create_or_update,
+    lists_never_show_another_users_rows_whatever_the_filters,
+    another_users_attempts_leave_the_rows_and_stats_untouched,
 );
