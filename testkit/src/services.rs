@@ -39,43 +39,35 @@ pub trait Service: Sized + Send + 'static {
     ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static;
 }
 
-impl Service for stride_auth::App {
-    type Config = stride_auth::Config;
-    fn build(config: Self::Config) -> impl Future<Output = Result<Self, StartError>> + Send {
-        stride_auth::App::build(config)
-    }
-    fn local_addr(&self) -> SocketAddr {
-        self.local_addr()
-    }
-    fn db(&self) -> &Db {
-        self.db()
-    }
-    fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static {
-        self.run(shutdown)
-    }
+/// Implements [`Service`] for a service crate's `App` by forwarding to its inherent methods,
+/// which have the same names and shapes in both crates.
+macro_rules! forward_service {
+    ($krate:ident) => {
+        impl Service for $krate::App {
+            type Config = $krate::Config;
+            fn build(
+                config: Self::Config,
+            ) -> impl Future<Output = Result<Self, StartError>> + Send {
+                $krate::App::build(config)
+            }
+            fn local_addr(&self) -> SocketAddr {
+                self.local_addr()
+            }
+            fn db(&self) -> &Db {
+                self.db()
+            }
+            fn run(
+                self,
+                shutdown: impl Future<Output = ()> + Send + 'static,
+            ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static {
+                self.run(shutdown)
+            }
+        }
+    };
 }
 
-impl Service for stride_fitness::App {
-    type Config = stride_fitness::Config;
-    fn build(config: Self::Config) -> impl Future<Output = Result<Self, StartError>> + Send {
-        stride_fitness::App::build(config)
-    }
-    fn local_addr(&self) -> SocketAddr {
-        self.local_addr()
-    }
-    fn db(&self) -> &Db {
-        self.db()
-    }
-    fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static {
-        self.run(shutdown)
-    }
-}
+forward_service!(stride_auth);
+forward_service!(stride_fitness);
 
 /// A service serving in a task of the current runtime, with its shutdown trigger.
 #[derive(Debug)]
