@@ -7,9 +7,10 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use shared::db::Flag;
 use shared::pb::auth::v1::{
-    IntrospectTokenRequest, IntrospectTokenResponse, LoginResponse, RefreshRequest,
-    RegisterResponse, TokenPair, admin_service_client::AdminServiceClient,
-    auth_service_client::AuthServiceClient, session_service_client::SessionServiceClient,
+    GetJwksRequest, GetJwksResponse, IntrospectTokenRequest, IntrospectTokenResponse,
+    LoginResponse, RefreshRequest, RegisterResponse, TokenPair,
+    admin_service_client::AdminServiceClient, auth_service_client::AuthServiceClient,
+    session_service_client::SessionServiceClient,
     token_introspection_service_client::TokenIntrospectionServiceClient,
     user_service_client::UserServiceClient,
 };
@@ -43,6 +44,16 @@ pub async fn session_client(auth: &TestAuth) -> SessionServiceClient<Channel> {
 
 pub async fn introspection_client(auth: &TestAuth) -> TokenIntrospectionServiceClient<Channel> {
     TokenIntrospectionServiceClient::new(auth.channel().await)
+}
+
+/// The JWKS the service serves.
+pub async fn jwks(auth: &TestAuth) -> GetJwksResponse {
+    auth_client(auth)
+        .await
+        .get_jwks(GetJwksRequest {})
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Registers `username` with [`PASSWORD`].

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::json;
-use shared::pb::auth::v1::{GetJwksRequest, GetMeRequest, Jwk, TokenPair};
+use shared::pb::auth::v1::{GetMeRequest, Jwk, TokenPair};
 use stride_auth::clock::ManualClock;
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
@@ -32,12 +32,7 @@ async fn issued(backend: Backend) -> Issued {
     let registered = register(&auth, "ada").await;
     let user_id = registered.user.as_ref().unwrap().id.clone();
     let pair = registered.tokens.clone().unwrap();
-    let jwks = auth_client(&auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let jwks = jwks(&auth).await;
     assert_eq!(jwks.keys.len(), 1);
     let jwk = jwks.keys[0].clone();
     // A standard library builds the key from the JWK as served.

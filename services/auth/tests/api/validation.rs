@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
-use shared::pb::auth::v1::{GetJwksRequest, GetMeRequest, ListSessionsRequest};
+use shared::pb::auth::v1::{GetMeRequest, ListSessionsRequest};
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
 
@@ -31,12 +31,7 @@ async fn bad_variants(
         c
     };
     let parts: Vec<&str> = token.split('.').collect();
-    let jwks = auth_client(auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let jwks = jwks(auth).await;
     let mut hs = Header::new(Algorithm::HS256);
     hs.typ = Some(typ.into());
     hs.kid = Some(forger.kid.clone());
@@ -246,12 +241,7 @@ async fn forged_tampered_and_misdirected_tokens_are_unauthenticated(backend: Bac
     };
     bad.push(("alg none", format!("{none_header}.{}.", parts[1])));
     // HS256 with the public key as the HMAC secret (algorithm confusion).
-    let jwks = auth_client(&auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let jwks = jwks(&auth).await;
     let mut hs_header = Header::new(Algorithm::HS256);
     hs_header.typ = Some("at+jwt".into());
     hs_header.kid = Some(forger.kid.clone());

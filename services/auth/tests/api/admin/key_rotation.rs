@@ -1,6 +1,6 @@
 //! `AdminService.RotateSigningKey`: the new key signs, the old one keeps verifying.
 
-use shared::pb::auth::v1::{GetJwksRequest, GetMeRequest, RotateSigningKeyRequest};
+use shared::pb::auth::v1::{GetMeRequest, RotateSigningKeyRequest};
 use testkit::{Backend, TestAuth, backend_tests};
 
 use crate::helpers::*;
@@ -30,12 +30,7 @@ async fn key_rotation_signs_new_tokens_with_the_new_kid_and_old_tokens_keep_veri
         .get_me(bearer(GetMeRequest {}, &admin_token))
         .await
         .expect("a token signed by the retired key still verifies");
-    let jwks = auth_client(&auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner();
+    let jwks = jwks(&auth).await;
     let kids: Vec<&str> = jwks.keys.iter().map(|k| k.kid.as_str()).collect();
     assert_eq!(
         kids,

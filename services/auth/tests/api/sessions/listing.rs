@@ -73,13 +73,13 @@ async fn the_first_page_shows_the_newest_sessions_with_status_and_current(backen
         [
             (
                 l.tablet.session_id.as_str(),
-                "l.tablet",
+                "tablet",
                 SessionStatus::Revoked as i32,
                 false
             ),
             (
                 l.phone.session_id.as_str(),
-                "l.phone",
+                "phone",
                 SessionStatus::Active as i32,
                 true
             ),
