@@ -1,8 +1,11 @@
 //! Every query is scoped by the caller: another user's rows behave exactly like missing ones.
 
+mod links;
+mod rows;
+
 use prost_types::FieldMask;
 use shared::pb::fitness::v1 as pb;
-use testkit::{Backend, backend_tests};
+use testkit::Backend;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
@@ -189,147 +192,6 @@ async fn bob_links_adas_workout(s: &mut Scene) -> (pb::Workout, pb::Exercise) {
     (bobs_workout, bobs_exercise)
 }
 
-async fn another_users_workouts_are_not_found_to_get_update_or_delete(backend: Backend) {
-    let mut s = scene(backend).await;
-    bob_reaches_for_the_workouts(&mut s).await;
-    s.stack.stop().await;
-}
-
-async fn another_users_exercises_are_not_found_to_get_update_or_delete(backend: Backend) {
-    let mut s = scene(backend).await;
-    bob_reaches_for_the_exercises(&mut s).await;
-    s.stack.stop().await;
-}
-
-async fn a_foreign_id_and_a_missing_id_get_identical_answers(backend: Backend) {
-    let mut s = scene(backend).await;
-    // The answers for a foreign id and a missing id are identical, to the byte.
-    let foreign = s
-        .bob
-        .workouts
-        .get_workout(pb::GetWorkoutRequest {
-            id: s.ada_workout.id.clone(),
-            include_exercises: false,
-        })
-        .await
-        .unwrap_err();
-    let absent = s
-        .bob
-        .workouts
-        .get_workout(pb::GetWorkoutRequest {
-            id: s.missing.clone(),
-            include_exercises: false,
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(visible(&foreign), visible(&absent));
-
-    s.stack.stop().await;
-}
-
-async fn another_users_workout_cannot_be_linked_on_create_batch_create_or_update(backend: Backend) {
-    let mut s = scene(backend).await;
-    bob_links_adas_workout(&mut s).await;
-    s.stack.stop().await;
-}
-
-async fn lists_never_show_another_users_rows_whatever_the_filters(backend: Backend) {
-    let mut s = scene(backend).await;
-    let (bobs_workout, bobs_exercise) = bob_links_adas_workout(&mut s).await;
-    // Bob's lists never show Ada's rows, whatever the filters.
-    let workouts = s
-        .bob
-        .workouts
-        .list_workouts(pb::ListWorkoutsRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        workouts.workouts.iter().map(|w| &w.id).collect::<Vec<_>>(),
-        [&bobs_workout.id]
-    );
-    let titled = s
-        .bob
-        .workouts
-        .list_workouts(pb::ListWorkoutsRequest {
-            title_contains: "Ada".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(titled.workouts.is_empty());
-    let exercises = s
-        .bob
-        .exercises
-        .list_exercises(pb::ListExercisesRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        exercises
-            .exercises
-            .iter()
-            .map(|e| &e.id)
-            .collect::<Vec<_>>(),
-        [&bobs_exercise.id]
-    );
-    let by_adas_workout = s
-        .bob
-        .exercises
-        .list_exercises(pb::ListExercisesRequest {
-            workout_id: s.ada_workout.id.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(by_adas_workout.exercises.is_empty());
-
-    s.stack.stop().await;
-}
-
-async fn another_users_attempts_leave_the_rows_and_stats_untouched(backend: Backend) {
-    let mut s = scene(backend).await;
-    bob_reaches_for_the_workouts(&mut s).await;
-    bob_reaches_for_the_exercises(&mut s).await;
-    bob_links_adas_workout(&mut s).await;
-    // Ada's rows are untouched by all of this, and her stats count only hers.
-    assert_eq!(
-        s.ada.get_workout(&s.ada_workout.id).await,
-        ada_workout_after_link(&s.ada_workout)
-    );
-    let mine = s
-        .ada
-        .exercises
-        .get_exercise(pb::GetExerciseRequest {
-            id: s.ada_exercise.id.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(mine, s.ada_exercise);
-    let stats = s.ada.my_stats().await;
-    assert_eq!(
-        (
-            stats.total_workouts,
-            stats.total_exercises,
-            stats.total_duration_minutes
-        ),
-        (1, 1, 30)
-    );
-    let stats = s.bob.my_stats().await;
-    assert_eq!(
-        (
-            stats.total_workouts,
-            stats.total_exercises,
-            stats.total_duration_minutes
-        ),
-        (1, 1, 10)
-    );
-    s.stack.stop().await;
-}
-
 /// Ada's workout as it stands after her own exercise was linked to it.
 fn ada_workout_after_link(created: &pb::Workout) -> pb::Workout {
     pb::Workout {
@@ -338,12 +200,3 @@ fn ada_workout_after_link(created: &pb::Workout) -> pb::Workout {
         ..created.clone()
     }
 }
-
-backend_tests!(
-    another_users_workouts_are_not_found_to_get_update_or_delete,
-    another_users_exercises_are_not_found_to_get_update_or_delete,
-    a_foreign_id_and_a_missing_id_get_identical_answers,
-    another_users_workout_cannot_be_linked_on_create_batch_create_or_update,
-    lists_never_show_another_users_rows_whatever_the_filters,
-    another_users_attempts_leave_the_rows_and_stats_untouched,
-);
