@@ -1,4 +1,4 @@
-//! Request ids (AIP-155) and all-or-nothing batches.
+//! Request ids (AIP-155): a retry returns the first result and writes nothing new.
 
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
@@ -177,94 +177,6 @@ async fn concurrent_retries_with_one_request_id_create_exactly_one_row(backend: 
     stack.stop().await;
 }
 
-async fn a_failing_batch_writes_nothing(backend: Backend) {
-    let stack = Stack::spawn(backend).await;
-    let mut ada = stack.user("ada").await;
-    let legs = ada.create_workout("Legs", "2026-11-24").await;
-    let before = ada.my_stats().await;
-    let missing = uuid::Uuid::now_v7().to_string();
-    let item = |ids: &[&str]| pb::CreateExerciseRequest {
-        exercise: Some(exercise("Squat", Some(15), ids)),
-        request_id: String::new(),
-    };
-    // Items 0 and 1 are fine; item 2 links a workout that does not exist. Valid on their
-    // own, they reach the database before the batch fails.
-    let failing = pb::BatchCreateExercisesRequest {
-        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id, &missing])],
-        request_id: "batch-that-fails".into(),
-    };
-    assert_bad(
-        ada.exercises.batch_create_exercises(failing.clone()).await,
-        &["requests[2].exercise.workout_ids"],
-    );
-    let fitness = &stack.fitness;
-    for (sql, expected) in [
-        ("SELECT COUNT(*) FROM exercises WHERE user_id = $1", 0),
-        (
-            "SELECT COUNT(*) FROM workout_exercises WHERE user_id = $1",
-            0,
-        ),
-        ("SELECT COUNT(*) FROM request_ids WHERE user_id = $1", 0),
-        (
-            "SELECT CAST(SUM(exercise_count) AS BIGINT) FROM workouts WHERE user_id = $1",
-            0,
-        ),
-    ] {
-        assert_eq!(scalar(fitness, sql, &ada.id).await, expected, "{sql}");
-    }
-    let after = ada.my_stats().await;
-    assert_eq!(
-        (after.total_exercises, after.total_duration_minutes),
-        (before.total_exercises, before.total_duration_minutes)
-    );
-    // The failed attempt did not burn the request id: the corrected batch goes through.
-    let fixed = pb::BatchCreateExercisesRequest {
-        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id])],
-        request_id: "batch-that-fails".into(),
-    };
-    let created = ada
-        .exercises
-        .batch_create_exercises(fixed)
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(created.exercises.len(), 3);
-    let w = ada.get_workout(&legs.id).await;
-    assert_eq!((w.exercise_count, w.total_duration_minutes), (2, 30));
-
-    // A failing workout batch (validation) writes nothing either.
-    let mut requests: Vec<_> = (0..3)
-        .map(|i| pb::CreateWorkoutRequest {
-            workout: Some(workout(
-                &format!("W{i}"),
-                "2026-11-24",
-                pb::WorkoutType::Cardio,
-            )),
-            request_id: String::new(),
-        })
-        .collect();
-    requests[2].workout.as_mut().unwrap().workout_type = 0;
-    assert_bad(
-        ada.workouts
-            .batch_create_workouts(pb::BatchCreateWorkoutsRequest {
-                requests,
-                request_id: String::new(),
-            })
-            .await,
-        &["requests[2].workout.workout_type"],
-    );
-    assert_eq!(
-        scalar(
-            fitness,
-            "SELECT COUNT(*) FROM workouts WHERE user_id = $1",
-            &ada.id
-        )
-        .await,
-        1
-    );
-    stack.stop().await;
-}
-
 async fn the_same_request_id_from_another_user_is_another_request(backend: Backend) {
     let stack = Stack::spawn(backend).await;
     let mut ada = stack.user("ada").await;
@@ -296,6 +208,5 @@ backend_tests!(
     retried_exercise_creates_and_batches_count_once_in_workouts_and_stats,
     a_request_id_used_by_another_method_is_refused_naming_the_field,
     concurrent_retries_with_one_request_id_create_exactly_one_row,
-    a_failing_batch_writes_nothing,
     the_same_request_id_from_another_user_is_another_request,
 );

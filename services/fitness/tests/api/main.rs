@@ -2,6 +2,7 @@
 //! generated clients, each test on SQLite and on PostgreSQL. One binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod atomic_batches;
 mod auth_layer;
 mod config;
 mod exercises;

@@ -4,7 +4,8 @@ use testkit::backend_tests;
 
 use super::*;
 
-async fn change_password_revokes_the_other_sessions_and_keeps_the_current_one(backend: Backend) {
+/// Ada signed in three times; the access tokens of her first two sessions and her current one.
+async fn three_sessions(backend: Backend) -> (TestAuth, [String; 2], String) {
     let auth = TestAuth::spawn(backend).await;
     let first = access(&register(&auth, "ada").await);
     let second = login(&auth, "ada", PASSWORD)
@@ -19,42 +20,54 @@ async fn change_password_revokes_the_other_sessions_and_keeps_the_current_one(ba
         .tokens
         .unwrap()
         .access_token;
-    let mut users = user_client(&auth).await;
+    (auth, [first, second], current)
+}
 
-    let wrong = users
+/// `ChangePassword` from `current` to `new_password`, as the session of `token`.
+async fn change_password(
+    auth: &TestAuth,
+    token: &str,
+    current: &str,
+    new_password: &str,
+) -> Result<(), tonic::Status> {
+    user_client(auth)
+        .await
         .change_password(bearer(
             ChangePasswordRequest {
-                current_password: OTHER_PASSWORD.into(),
-                new_password: "amber-willow-quartz-5521".into(),
+                current_password: current.into(),
+                new_password: new_password.into(),
             },
-            &current,
+            token,
         ))
+        .await
+        .map(drop)
+}
+
+async fn a_password_change_with_a_wrong_current_password_is_unauthenticated(backend: Backend) {
+    let (auth, _, current) = three_sessions(backend).await;
+    let wrong = change_password(&auth, &current, OTHER_PASSWORD, "amber-willow-quartz-5521")
         .await
         .unwrap_err();
     assert_eq!(wrong.code(), Code::Unauthenticated);
-    let weak = users
-        .change_password(bearer(
-            ChangePasswordRequest {
-                current_password: PASSWORD.into(),
-                new_password: "password1234".into(),
-            },
-            &current,
-        ))
+    auth.stop().await;
+}
+
+async fn a_weak_new_password_is_named(backend: Backend) {
+    let (auth, _, current) = three_sessions(backend).await;
+    let weak = change_password(&auth, &current, PASSWORD, "password1234")
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&weak), ["new_password"]);
+    auth.stop().await;
+}
 
-    users
-        .change_password(bearer(
-            ChangePasswordRequest {
-                current_password: PASSWORD.into(),
-                new_password: OTHER_PASSWORD.into(),
-            },
-            &current,
-        ))
+async fn change_password_revokes_the_other_sessions_and_keeps_the_current_one(backend: Backend) {
+    let (auth, old, current) = three_sessions(backend).await;
+    change_password(&auth, &current, PASSWORD, OTHER_PASSWORD)
         .await
         .unwrap();
-    for old in [&first, &second] {
+    let mut users = user_client(&auth).await;
+    for old in &old {
         let status = users
             .get_me(bearer(GetMeRequest {}, old))
             .await
@@ -66,12 +79,6 @@ async fn change_password_revokes_the_other_sessions_and_keeps_the_current_one(ba
         .get_me(bearer(GetMeRequest {}, &current))
         .await
         .expect("the current session survives");
-    assert_eq!(
-        login(&auth, "ada", PASSWORD).await.unwrap_err().code(),
-        Code::Unauthenticated
-    );
-    login(&auth, "ada", OTHER_PASSWORD).await.unwrap();
-
     // Two sessions revoked: two SESSION events in the feed, sequenced 1 and 2.
     let feed: Vec<(i64, String)> =
         sqlx::query_as("SELECT sequence, kind FROM revocation_events ORDER BY sequence")
@@ -79,6 +86,19 @@ async fn change_password_revokes_the_other_sessions_and_keeps_the_current_one(ba
             .await
             .unwrap();
     assert_eq!(feed, [(1, "SESSION".to_owned()), (2, "SESSION".to_owned())]);
+    auth.stop().await;
+}
+
+async fn after_a_password_change_only_the_new_password_logs_in(backend: Backend) {
+    let (auth, _, current) = three_sessions(backend).await;
+    change_password(&auth, &current, PASSWORD, OTHER_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        login(&auth, "ada", PASSWORD).await.unwrap_err().code(),
+        Code::Unauthenticated
+    );
+    login(&auth, "ada", OTHER_PASSWORD).await.unwrap();
     auth.stop().await;
 }
 
@@ -149,6 +169,9 @@ async fn avatars_accept_png_jpeg_and_webp_and_reject_anything_else(backend: Back
 }
 
 backend_tests!(
+    a_password_change_with_a_wrong_current_password_is_unauthenticated,
+    a_weak_new_password_is_named,
     change_password_revokes_the_other_sessions_and_keeps_the_current_one,
+    after_a_password_change_only_the_new_password_logs_in,
     avatars_accept_png_jpeg_and_webp_and_reject_anything_else,
 );
