@@ -125,7 +125,7 @@ pub async fn start_fitness(
 ) -> Result<Running> {
     let database = create_db("fitness", backend).await?;
     let fitness = TestFitness::start(database, auth_url, |config| {
-        config.auth.service_key = stride_fitness::config::ServiceKey::new(SERVICE_KEY);
+        config.auth.service_key = shared::secret::Secret::new(SERVICE_KEY);
         config.auth.disabled = auth_disabled;
     })
     .await

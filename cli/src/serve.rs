@@ -108,9 +108,7 @@ pub async fn migrate(service: Option<Service>, env_map: &EnvMap) -> Result<(), F
         let db = shared::db::Db::connect(&config.database_url, &connect)
             .await
             .map_err(other)?;
-        db.migrate(&stride_auth::store::MIGRATIONS)
-            .await
-            .map_err(other)?;
+        db.migrate(&stride_auth::MIGRATIONS).await.map_err(other)?;
         tracing::info!(database = ?config.database_url, "auth database migrated");
     }
     if service != Some(Service::Auth) {

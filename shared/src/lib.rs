@@ -4,11 +4,14 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod mask;
 pub mod paging;
+pub mod secret;
 pub mod server;
+pub mod sql;
 pub mod telemetry;
 pub mod time;
 

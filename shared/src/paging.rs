@@ -1,5 +1,6 @@
-//! List pagination (SPEC §2): `page_size` rules and opaque keyset page tokens bound to the
-//! filters they were issued for.
+//! List pagination (see `docs/ARCHITECTURE.md`, "Lists"): `page_size` rules, opaque keyset
+//! page tokens bound to the filters they were issued for, and the tail every listing shares
+//! ([`PageRequest::page`]: fetch one row more than asked, cut, encode the next token).
 //!
 //! A token is base64url JSON of `{"f": fingerprint, "k": key}`: the fingerprint is a hash of
 //! the request's filters, so reusing a token with other filters is refused instead of silently
@@ -12,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::error::FieldViolation;
+use crate::error::{FieldViolation, Violations};
 
 /// Page size when the request leaves it at 0.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -90,6 +91,92 @@ pub fn decode_token<K: DeserializeOwned>(
     Ok(Some(envelope.k))
 }
 
+/// A parsed page request of a listing whose keyset position is `K` (typically the sort key
+/// and id of the last row served).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest<K> {
+    /// Rows wanted (1..=[`MAX_PAGE_SIZE`]).
+    pub size: i64,
+    /// Where to continue; `None` for the first page.
+    pub after: Option<K>,
+    /// Digest of the listing's filters, bound into the next token.
+    fingerprint: String,
+}
+
+impl<K: Serialize + DeserializeOwned> PageRequest<K> {
+    /// Parses `page_size` and `page_token` for a listing asked with `filters` (every value
+    /// that shapes the result, in a fixed order), recording problems into `violations`.
+    pub fn parse(
+        page_size: i32,
+        page_token: &str,
+        filters: &[&str],
+        violations: &mut Violations,
+    ) -> Self {
+        let fingerprint = fingerprint(filters);
+        let size = page_size_or_record(page_size, violations);
+        let after = match decode_token::<K>(page_token, &fingerprint) {
+            Ok(after) => after,
+            Err(v) => {
+                violations.add(v.field, v.description);
+                None
+            }
+        };
+        Self {
+            size,
+            after,
+            fingerprint,
+        }
+    }
+
+    /// How many rows to fetch: one more than the page, to learn whether another follows.
+    pub fn limit(&self) -> i64 {
+        self.size.saturating_add(1)
+    }
+
+    /// Cuts `rows` (fetched with [`limit`](Self::limit)) to the page and encodes the next
+    /// token from the last row kept, via `position`; the token is empty at the end.
+    pub fn page<T>(&self, mut rows: Vec<T>, position: impl Fn(&T) -> K) -> Page<T> {
+        let size = usize::try_from(self.size).unwrap_or(usize::MAX);
+        let more = rows.len() > size;
+        rows.truncate(size);
+        let next_page_token = match rows.last() {
+            Some(last) if more => encode_token(&self.fingerprint, &position(last)),
+            _ => String::new(),
+        };
+        Page {
+            items: rows,
+            next_page_token,
+        }
+    }
+}
+
+/// `page_size` parsed, or the default after recording the violation.
+fn page_size_or_record(raw: i32, violations: &mut Violations) -> i64 {
+    page_size(raw).unwrap_or_else(|v| {
+        violations.add(v.field, v.description);
+        DEFAULT_PAGE_SIZE
+    })
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows, at most the requested size.
+    pub items: Vec<T>,
+    /// Token of the next page; empty at the end.
+    pub next_page_token: String,
+}
+
+impl<T> Page<T> {
+    /// The same page with every row converted by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_page_token: self.next_page_token,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +206,34 @@ mod tests {
         assert_eq!(decode_token::<i64>("", &f), Ok(None));
         assert!(decode_token::<i64>("%%%", &f).is_err());
         assert!(decode_token::<i64>(&URL_SAFE_NO_PAD.encode("{}"), &f).is_err());
+    }
+
+    #[test]
+    fn a_page_request_cuts_one_extra_row_into_a_next_token() {
+        let mut v = Violations::new();
+        let request = PageRequest::<i64>::parse(2, "", &["numbers"], &mut v);
+        assert!(v.is_empty());
+        assert_eq!(request.limit(), 3);
+        let page = request.page(vec![10, 20, 30], |n| *n);
+        assert_eq!(page.items, [10, 20]);
+        let mut v = Violations::new();
+        let next = PageRequest::<i64>::parse(2, &page.next_page_token, &["numbers"], &mut v);
+        assert_eq!(next.after, Some(20));
+        let last = next.page(vec![30], |n| *n);
+        assert_eq!(
+            (last.items, last.next_page_token),
+            (vec![30], String::new())
+        );
+    }
+
+    #[test]
+    fn a_page_request_records_every_problem() {
+        let mut v = Violations::new();
+        let token = encode_token(&fingerprint(&["a"]), &1_i64);
+        let request = PageRequest::<i64>::parse(-1, &token, &["b"], &mut v);
+        let fields: Vec<_> = v.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["page_size", "page_token"]);
+        assert_eq!((request.size, request.after), (DEFAULT_PAGE_SIZE, None));
     }
 
     #[test]

@@ -50,10 +50,29 @@ impl Health {
     }
 }
 
+/// The base of a server before its own services are added: a span per RPC named for
+/// `service`, health (reported through the returned [`Health`], NOT_SERVING until
+/// [`Health::serving`]) and reflection listing exactly `services`. Built before serving, so a
+/// defect fails startup instead of a server that never serves.
+pub fn base_router(
+    service: &'static str,
+    services: Vec<&'static str>,
+) -> Result<(tonic::transport::server::Router, Health), StartError> {
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let (reflection_v1, reflection_v1alpha) = reflection(&services)
+        .map_err(|e| StartError::Other(format!("reflection descriptor set is invalid: {e}")))?;
+    let router = tonic::transport::Server::builder()
+        .trace_fn(move |request| crate::telemetry::rpc_span(service, request))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    Ok((router, Health::new(reporter, services)))
+}
+
 /// Builds the reflection services (v1, and v1alpha for grpcurl 1.8) listing exactly `services`
 /// plus health and reflection itself. The descriptor set holds both packages; each server
 /// lists only what it serves.
-pub fn reflection(
+fn reflection(
     services: &[&'static str],
 ) -> Result<
     (

@@ -1,10 +1,13 @@
 //! Startup: open and migrate the database, load the signing keys, ensure the bootstrap admin,
-//! bind the listener, wire the gRPC services, serve until shutdown.
+//! bind the listener and wire the gRPC services ([`App::build`]); then serve until shutdown
+//! with the background tasks running ([`App::run`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use shared::credentials::ServiceKeyCheck;
 use shared::db::Db;
 use shared::pb::auth::v1::{
     admin_service_server::{self, AdminServiceServer},
@@ -15,24 +18,25 @@ use shared::pb::auth::v1::{
 };
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::Server;
+use tonic::transport::server::Router;
 
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain;
-use crate::feed::{self, FeedNotifier};
+use crate::domain::login;
+use crate::feed::{Feed, FeedNotifier};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
 use crate::rpc;
-use crate::servicekey::ServiceKey;
-use crate::store::MIGRATIONS;
+use crate::store::{MIGRATIONS, revocation_events};
 use crate::tokens::Tokens;
 
-/// What every handler shares. Cheap to clone (everything inside is reference-counted).
+/// The components handlers hand to the domain. Cheap to clone (everything inside is
+/// reference-counted).
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The auth database.
     pub db: Db,
     /// The configuration the service started with.
@@ -45,22 +49,32 @@ pub struct AppState {
     pub hasher: Hasher,
     /// "Now" (injected in tests).
     pub clock: Clock,
-    /// The revocation feed's head and shutdown signal, followed by `WatchRevocations` streams.
+    /// The feed's head and shutdown signal: revocations wake it on commit.
     pub feed: FeedNotifier,
+    /// The feed's read side: `WatchRevocations` streams, head polling, pruning.
+    pub revocations: Feed,
 }
 
 impl AppState {
     /// Loads (or creates) the signing keys and prepares the hasher over a migrated database.
-    pub async fn new(config: Config, db: Db) -> crate::error::Result<Self> {
+    async fn new(config: Config, db: Db) -> crate::error::Result<Self> {
         let clock = config.clock.clone();
         let keys = KeyRing::open(db.clone(), config.master_key.clone(), clock.clone()).await?;
         let tokens = Tokens::new(config.tokens.clone(), keys.clone(), clock.clone());
         let hasher = Hasher::new(&config.password).await?;
         let feed = FeedNotifier::new();
-        let mut conn = db.pool().acquire().await?;
-        let candidate = uuid::Uuid::now_v7().to_string();
-        feed.set_id(crate::store::feed::identity(&mut conn, &candidate).await?);
-        drop(conn);
+        {
+            let mut conn = db.pool().acquire().await?;
+            let candidate = crate::new_id();
+            feed.set_id(revocation_events::identity(&mut conn, &candidate).await?);
+        }
+        let revocations = Feed::new(
+            db.clone(),
+            clock.clone(),
+            config.feed.clone(),
+            config.tokens.leeway,
+            feed.clone(),
+        );
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -69,22 +83,32 @@ impl AppState {
             hasher,
             clock,
             feed,
+            revocations,
         })
     }
 }
 
-/// A built auth service: database migrated, keys loaded, listener bound, ready to
-/// [`run`](App::run).
-#[derive(Debug)]
+/// A built auth service: database migrated, keys loaded, listener bound, services wired,
+/// ready to [`run`](App::run).
 pub struct App {
     state: AppState,
+    router: Router,
+    health: Health,
     listener: TcpListener,
     local_addr: SocketAddr,
 }
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl App {
-    /// Opens and migrates the database, loads the keys, ensures the bootstrap admin, and binds
-    /// the listen address (port 0 allowed).
+    /// Opens and migrates the database, loads the keys, ensures the bootstrap admin, binds
+    /// the listen address (port 0 allowed) and wires the services.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let prepared = server::prepare(
             "auth",
@@ -104,8 +128,11 @@ impl App {
         bootstrap::ensure_admin(&state)
             .await
             .map_err(|e| StartError::Other(format!("cannot create the bootstrap admin: {e}")))?;
+        let (router, health) = router(&state)?;
         Ok(Self {
             state,
+            router,
+            health,
             listener: prepared.listener,
             local_addr: prepared.local_addr,
         })
@@ -121,121 +148,137 @@ impl App {
         &self.state.db
     }
 
-    /// The shared state (tests and tools reach keys and tokens through it).
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
     /// Serves until `shutdown` resolves, then drains for at most the configured time.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), tonic::transport::Error> {
-        let (reporter, health_service) = tonic_health::server::health_reporter();
-        let services = vec![
+        let state = self.state;
+        self.health.serving().await;
+        tracing::info!(addr = %self.local_addr, backend = state.db.backend().name(), "auth service listening");
+        let _background = Background::start(&state);
+        let shutdown = {
+            let feed = state.feed.clone();
+            async move {
+                shutdown.await;
+                // Ends every WatchRevocations stream so the drain is not held open.
+                feed.close();
+            }
+        };
+        let incoming = server::incoming(self.listener);
+        let router = self.router;
+        let result = server::serve_with_drain(
+            self.health,
+            shutdown,
+            state.config.shutdown_drain,
+            |signal| router.serve_with_incoming_shutdown(incoming, signal),
+        )
+        .await;
+        state.feed.close();
+        state.db.close().await;
+        tracing::info!("auth service stopped");
+        result
+    }
+}
+
+/// The gRPC services of the auth server, on the shared base (health, reflection, spans).
+fn router(state: &AppState) -> Result<(Router, Health), StartError> {
+    let (router, health) = server::base_router(
+        "auth",
+        vec![
             auth_service_server::SERVICE_NAME,
             user_service_server::SERVICE_NAME,
             session_service_server::SERVICE_NAME,
             admin_service_server::SERVICE_NAME,
             token_introspection_service_server::SERVICE_NAME,
-        ];
-        let (reflection_v1, reflection_v1alpha) = match server::reflection(&services) {
-            Ok(pair) => pair,
-            Err(err) => {
-                // The descriptor set is compiled in; failing here is a build defect.
-                tracing::error!(error = %err, "reflection descriptor set is invalid");
-                return Ok(());
-            }
-        };
-        let health = Health::new(reporter, services);
-        health.serving().await;
-        let state = self.state;
-        tracing::info!(addr = %self.local_addr, backend = state.db.backend().name(), "auth service listening");
-        let max = state.config.max_message_size;
-        let router = Server::builder()
-            .trace_fn(|req| shared::telemetry::rpc_span("auth", req))
-            .add_service(health_service)
-            .add_service(reflection_v1)
-            .add_service(reflection_v1alpha)
-            .add_service(
-                AuthServiceServer::new(rpc::auth::AuthApi::new(state.clone()))
-                    .max_decoding_message_size(max),
-            )
-            .add_service(
-                UserServiceServer::new(rpc::user::UserApi::new(state.clone()))
-                    .max_decoding_message_size(max),
-            )
-            .add_service(
-                SessionServiceServer::new(rpc::session::SessionApi::new(state.clone()))
-                    .max_decoding_message_size(max),
-            )
-            .add_service(
-                AdminServiceServer::new(rpc::admin::AdminApi::new(state.clone()))
-                    .max_decoding_message_size(max),
-            )
-            .add_service({
-                // The whole internal API requires the service key.
-                let key = ServiceKey::new(state.config.service_key.expose());
-                InterceptedService::new(
-                    TokenIntrospectionServiceServer::new(
-                        rpc::introspection::IntrospectionApi::new(state.clone()),
-                    )
-                    .max_decoding_message_size(max),
-                    move |request| key.check(request),
-                )
-            });
-        let incoming = server::incoming(self.listener);
-        // Replicas sharing the database see each other's key rotations within this interval.
-        let reload_keys = tokio::spawn({
-            let keys = state.keys.clone();
-            async move {
-                let mut tick = tokio::time::interval(keys::RELOAD_INTERVAL);
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    if let Err(err) = keys.reload().await {
-                        tracing::warn!(error = %err, "cannot reload signing keys");
+        ],
+    )?;
+    let max = state.config.max_message_size;
+    let s = state.clone();
+    let router = router
+        .add_service(
+            AuthServiceServer::new(rpc::auth::AuthApi::new(s.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(
+            UserServiceServer::new(rpc::user::UserApi::new(s.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(
+            SessionServiceServer::new(rpc::session::SessionApi::new(s.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(
+            AdminServiceServer::new(rpc::admin::AdminApi::new(s.clone()))
+                .max_decoding_message_size(max),
+        )
+        .add_service(InterceptedService::new(
+            TokenIntrospectionServiceServer::new(rpc::introspection::IntrospectionApi::new(s))
+                .max_decoding_message_size(max),
+            // The whole internal API requires the service key.
+            rpc::introspection::service_key_guard(ServiceKeyCheck::new(
+                state.config.service_key.expose(),
+            )),
+        ));
+    Ok((router, health))
+}
+
+/// The auth server's background tasks, aborted when dropped.
+struct Background(Vec<JoinHandle<()>>);
+
+impl Background {
+    fn start(state: &AppState) -> Self {
+        Self(vec![
+            // Replicas sharing the database see each other's key rotations within this interval.
+            tokio::spawn(every(keys::RELOAD_INTERVAL, {
+                let keys = state.keys.clone();
+                move || {
+                    let keys = keys.clone();
+                    async move {
+                        if let Err(err) = keys.reload().await {
+                            tracing::warn!(error = %err, "cannot reload signing keys");
+                        }
                     }
                 }
-            }
-        });
-        // The feed follows the head (this replica's commits and others') and prunes; at
-        // shutdown it ends every WatchRevocations stream so the drain is not held open.
-        let poll_feed = tokio::spawn(feed::poll_head(state.clone()));
-        let prune_feed = tokio::spawn(feed::prune(state.clone()));
-        let sweep_logins = tokio::spawn({
-            let state = state.clone();
-            async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    match domain::login::sweep_ip_windows(&state.db, state.clock.now()).await {
-                        Ok(0) => {}
-                        Ok(deleted) => tracing::debug!(deleted, "swept old login windows"),
-                        Err(err) => tracing::warn!(error = %err, "cannot sweep login windows"),
+            })),
+            // The feed follows the head (this replica's commits and others') and prunes.
+            tokio::spawn(state.revocations.clone().poll_head()),
+            tokio::spawn(state.revocations.clone().prune()),
+            tokio::spawn(every(Duration::from_secs(60), {
+                let (db, clock) = (state.db.clone(), state.clock.clone());
+                move || {
+                    let (db, now) = (db.clone(), clock.now());
+                    async move {
+                        match login::sweep_ip_windows(&db, now).await {
+                            Ok(0) => {}
+                            Ok(deleted) => tracing::debug!(deleted, "swept old login windows"),
+                            Err(err) => tracing::warn!(error = %err, "cannot sweep login windows"),
+                        }
                     }
                 }
-            }
-        });
-        let shutdown = {
-            let feed = state.feed.clone();
-            async move {
-                shutdown.await;
-                feed.close();
-            }
-        };
-        let result =
-            server::serve_with_drain(health, shutdown, state.config.shutdown_drain, |signal| {
-                router.serve_with_incoming_shutdown(incoming, signal)
-            })
-            .await;
-        state.feed.close();
-        poll_feed.abort();
-        prune_feed.abort();
-        sweep_logins.abort();
-        reload_keys.abort();
-        state.db.close().await;
-        tracing::info!("auth service stopped");
-        result
+            })),
+        ])
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Runs `job` every `period`, the first time one period from now.
+async fn every<F, Fut>(period: Duration, job: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut tick = tokio::time::interval(period);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        job().await;
     }
 }

@@ -3,25 +3,24 @@
 //! `stride admin create`.
 
 use shared::db::Db;
-use zeroize::Zeroizing;
+use shared::error::Violations;
 
 use crate::app::AppState;
 use crate::config::Config;
 use crate::domain::register::{self, NewAccount};
+use crate::domain::security_events::{EventType, SecurityEvent};
 use crate::error::{Error, Result};
 use crate::password::Hasher;
 
 /// Creates the configured bootstrap admin unless its username or email is already taken.
-pub async fn ensure_admin(state: &AppState) -> Result<()> {
+pub(crate) async fn ensure_admin(state: &AppState) -> Result<()> {
     let Some(admin) = &state.config.bootstrap_admin else {
         return Ok(());
     };
-    let account = NewAccount::parse(
-        admin.username.clone(),
-        admin.email.clone(),
-        Zeroizing::new(admin.password.expose().to_owned()),
-        String::new(),
-        String::new(),
+    let account = admin_account(
+        &admin.username,
+        &admin.email,
+        admin.password.expose(),
         &state.config.password,
     )?;
     match register::create_admin(
@@ -52,14 +51,7 @@ pub async fn create_admin(
     password: &str,
 ) -> Result<String> {
     let db = open(config).await?;
-    let account = NewAccount::parse(
-        username.to_owned(),
-        email.to_owned(),
-        Zeroizing::new(password.to_owned()),
-        String::new(),
-        String::new(),
-        &config.password,
-    )?;
+    let account = admin_account(username, email, password, &config.password)?;
     let hasher = Hasher::new(&config.password).await?;
     let result = register::create_admin(
         &db,
@@ -82,14 +74,31 @@ pub async fn rotate_keys(config: &Config) -> Result<String> {
         config.master_key.as_ref(),
         &config.clock,
         &config.tokens,
-        &crate::events::SecurityEvent {
-            detail: "with stride keys rotate".to_owned(),
-            ..crate::events::SecurityEvent::new(crate::events::EventType::SigningKeyRotated)
-        },
+        &SecurityEvent::new(EventType::SigningKeyRotated).detail("with stride keys rotate"),
     )
     .await;
     db.close().await;
     result
+}
+
+/// An admin account (no names) parsed from configuration or the command line.
+fn admin_account(
+    username: &str,
+    email: &str,
+    password: &str,
+    policy: &crate::config::PasswordConfig,
+) -> Result<NewAccount> {
+    let mut v = Violations::new();
+    let account = NewAccount::parse(
+        username.to_owned(),
+        email.to_owned(),
+        password.to_owned(),
+        String::new(),
+        String::new(),
+        policy,
+        &mut v,
+    );
+    account.ok_or(Error::InvalidArgument(v))
 }
 
 async fn open(config: &Config) -> Result<Db> {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use shared::config::{ConfigError, Env};
 use shared::db::DatabaseUrl;
+pub use shared::secret::Secret;
 
 use crate::clock::Clock;
 
@@ -44,7 +45,7 @@ pub struct Config {
     pub clock: Clock,
 }
 
-/// Token settings (SPEC §4).
+/// Token settings (see `docs/ARCHITECTURE.md`, "Tokens").
 #[derive(Debug, Clone)]
 pub struct TokenConfig {
     /// `STRIDE_ISSUER`: the `iss` claim, and the `aud` of refresh tokens.
@@ -108,28 +109,6 @@ pub struct BootstrapAdmin {
     pub password: Secret,
 }
 
-/// A secret string: never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 /// The 32-byte AES-256-GCM key sealing private signing keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MasterKey(pub [u8; 32]);
@@ -168,7 +147,7 @@ pub const DEFAULT_ADDR: SocketAddr =
 /// warning at start because anyone can read it here.
 pub const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
 
-/// Upper bound of `STRIDE_REFRESH_REUSE_GRACE` (SPEC §4).
+/// Upper bound of `STRIDE_REFRESH_REUSE_GRACE`.
 pub const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
 
 /// Default gRPC message cap: twice the avatar cap, plus room for the envelope.

@@ -1,38 +1,43 @@
 //! The Stride auth service: users, profiles, roles, sessions, Ed25519-signed tokens, signing
 //! keys, the revocation feed and the security event log.
 //!
-//! A library with a thin `main`: [`App::build`] binds and migrates, [`App::run`] serves until
-//! shutdown. Tests and the `stride` launcher start it in-process through the same API.
+//! A library with a thin `main`: [`App::build`] binds, migrates and wires the services,
+//! [`App::run`] serves until shutdown. Tests and the `stride` launcher start it in-process
+//! through the same API.
 //!
-//! Map: `config` (STRIDE_* variables), `app` (startup and [`AppState`]), `rpc/` (one file per
-//! gRPC service), `domain/` (rules, one transaction per operation), `store/` (SQL, one query
-//! per function), `keys/` (signing keys), `tokens/` (mint and verify), `authn` (the auth layer
-//! of signed-in RPCs), `revocation` (revocation writes and the feed), `feed` (the
-//! `WatchRevocations` read side: head, streams, pruning), `servicekey` (the internal API's
-//! key check), `events` (security log), `password` (Argon2id pool), `clock` (injectable time), `bootstrap` (first admin, CLI
-//! entry points).
+//! Map (one walk down and back, see `docs/ARCHITECTURE.md`): `rpc/` (one file per gRPC
+//! service: parse the request, call the domain, map the result) → `domain/` (the rules, one
+//! transaction per operation, parsed values in `domain/values.rs`) → `store/` (one module per
+//! table, one query per function). Beside them: `config` (STRIDE_* variables), `app`
+//! (startup), `keys/` (signing keys), `tokens/` (mint and verify), `feed/` (the
+//! `WatchRevocations` read side), `password` (Argon2id pool), `clock` (injectable time),
+//! `bootstrap` (first admin, CLI entry points).
 #![forbid(unsafe_code)]
 
-pub mod app;
-pub mod authn;
+mod app;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
-pub mod domain;
-pub mod error;
-pub mod events;
-pub mod feed;
-pub mod keys;
-pub mod password;
-pub mod revocation;
-pub mod rpc;
-pub mod servicekey;
-pub mod store;
-pub mod tokens;
+mod domain;
+mod error;
+mod feed;
+mod keys;
+mod password;
+mod rpc;
+mod store;
+mod tokens;
 
-pub use app::{App, AppState};
+pub use app::App;
 pub use config::Config;
 pub use error::Error;
+pub use feed::FeedConfig;
+pub use keys::seal;
+pub use store::MIGRATIONS;
+
+/// Periodic maintenance the server runs by itself, callable by tools and tests.
+pub mod maintenance {
+    pub use crate::domain::login::sweep_ip_windows;
+}
 
 /// Error domain in every `ErrorInfo` this service returns.
 pub const DOMAIN: &str = "stride.auth";

@@ -1,4 +1,4 @@
-//! Password hashing with Argon2id on a bounded blocking pool (SPEC §9).
+//! Password hashing with Argon2id on a bounded blocking pool.
 //!
 //! Hashing is deliberately slow, so it runs on Tokio's blocking threads, at most
 //! `STRIDE_PASSWORD_HASH_CONCURRENCY` at a time: a login storm queues here instead of taking

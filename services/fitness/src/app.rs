@@ -1,5 +1,5 @@
-//! Startup: open and migrate the database, bind the listener, build the auth layer, wire the
-//! gRPC services, serve until shutdown.
+//! Startup: open and migrate the database, bind the listener, build the auth layer and wire the
+//! gRPC services ([`App::build`]); then serve until shutdown ([`App::run`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +14,7 @@ use shared::pb::fitness::v1::{
 };
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
-use tonic::transport::Server;
+use tonic::transport::server::Router;
 use tower::Layer as _;
 
 use crate::auth::client::AuthClient;
@@ -26,20 +26,30 @@ use crate::store::{MIGRATIONS, request_ids};
 /// How long request ids (and their stored responses) are kept for retries.
 const REQUEST_ID_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
-/// A built fitness service: database migrated, listener bound, ready to [`run`](App::run).
-#[derive(Debug)]
+/// A built fitness service: database migrated, listener bound, services wired, ready to
+/// [`run`](App::run).
 pub struct App {
     config: Config,
     db: Db,
+    router: Router,
+    health: Health,
     listener: TcpListener,
     local_addr: SocketAddr,
     /// Verifies every fitness RPC; shared by the three services' layers.
     auth: Arc<Authenticator>,
 }
 
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl App {
-    /// Opens and migrates the database and binds the listen address (port 0 allowed). The
-    /// auth service is not contacted here: its channel connects lazily.
+    /// Opens and migrates the database, binds the listen address (port 0 allowed) and wires
+    /// the services. The auth service is not contacted here: its channel connects lazily.
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let client = AuthClient::new(
             &config.auth_url,
@@ -55,9 +65,12 @@ impl App {
             config.listen_addr,
         )
         .await?;
+        let (router, health) = router(&prepared.db, &auth)?;
         Ok(Self {
             config,
             db: prepared.db,
+            router,
+            health,
             listener: prepared.listener,
             local_addr: prepared.local_addr,
             auth,
@@ -74,66 +87,60 @@ impl App {
         &self.db
     }
 
-    /// The auth layer's state (tests inspect the revocation set through it).
-    pub fn authenticator(&self) -> &Arc<Authenticator> {
-        &self.auth
-    }
-
     /// Serves until `shutdown` resolves, then drains for at most the configured time.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), tonic::transport::Error> {
-        let (reporter, health_service) = tonic_health::server::health_reporter();
-        let services = vec![
-            workout_service_server::SERVICE_NAME,
-            exercise_service_server::SERVICE_NAME,
-            stats_service_server::SERVICE_NAME,
-        ];
-        let (reflection_v1, reflection_v1alpha) = match server::reflection(&services) {
-            Ok(pair) => pair,
-            Err(err) => {
-                // The descriptor set is compiled in; failing here is a build defect.
-                tracing::error!(error = %err, "reflection descriptor set is invalid");
-                return Ok(());
-            }
-        };
         let _background = self.auth.start();
         let _pruner = PruneRequestIds(tokio::spawn(prune_request_ids(self.db.clone())));
-        let health = Health::new(reporter, services);
-        health.serving().await;
+        self.health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "fitness service listening");
-        let auth = AuthLayer::new(Arc::clone(&self.auth));
-        let router =
-            Server::builder()
-                .trace_fn(|req| shared::telemetry::rpc_span("fitness", req))
-                .add_service(health_service)
-                .add_service(reflection_v1)
-                .add_service(reflection_v1alpha)
-                .add_service(
-                    auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
-                        self.db.clone(),
-                    ))),
-                )
-                .add_service(auth.layer(ExerciseServiceServer::new(
-                    rpc::exercise::ExerciseApi::new(self.db.clone()),
-                )))
-                .add_service(
-                    auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
-                        self.db.clone(),
-                    ))),
-                );
+        let router = self.router;
         let incoming = server::incoming(self.listener);
         let db = self.db.clone();
-        let result =
-            server::serve_with_drain(health, shutdown, self.config.shutdown_drain, |signal| {
-                router.serve_with_incoming_shutdown(incoming, signal)
-            })
-            .await;
+        let result = server::serve_with_drain(
+            self.health,
+            shutdown,
+            self.config.shutdown_drain,
+            |signal| router.serve_with_incoming_shutdown(incoming, signal),
+        )
+        .await;
         db.close().await;
         tracing::info!("fitness service stopped");
         result
     }
+}
+
+/// The gRPC services of the fitness server, each behind the auth layer, on the shared base
+/// (health, reflection, spans).
+fn router(db: &Db, auth: &Arc<Authenticator>) -> Result<(Router, Health), StartError> {
+    let (router, health) = server::base_router(
+        "fitness",
+        vec![
+            workout_service_server::SERVICE_NAME,
+            exercise_service_server::SERVICE_NAME,
+            stats_service_server::SERVICE_NAME,
+        ],
+    )?;
+    let auth = AuthLayer::new(Arc::clone(auth));
+    let router = router
+        .add_service(
+            auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
+                db.clone(),
+            ))),
+        )
+        .add_service(
+            auth.layer(ExerciseServiceServer::new(rpc::exercise::ExerciseApi::new(
+                db.clone(),
+            ))),
+        )
+        .add_service(
+            auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
+                db.clone(),
+            ))),
+        );
+    Ok((router, health))
 }
 
 /// The request-id pruner, aborted when dropped.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use shared::config::{ConfigError, Env};
 use shared::db::DatabaseUrl;
+use shared::secret::Secret;
 
 /// Everything the fitness service needs to start.
 #[derive(Debug, Clone)]
@@ -21,7 +22,8 @@ pub struct Config {
     pub auth: AuthConfig,
 }
 
-/// Settings of the auth layer (SPEC §5).
+/// Settings of the auth layer: how access tokens are verified and how fresh the revocation
+/// set must be (see `docs/ARCHITECTURE.md`, "The revocation feed").
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
     /// `STRIDE_ISSUER`: the `iss` every accepted access token carries.
@@ -32,7 +34,7 @@ pub struct AuthConfig {
     pub leeway: Duration,
     /// `STRIDE_SERVICE_KEY`: presented to the auth service's internal API as
     /// `x-stride-service-key`. Must equal the auth service's value.
-    pub service_key: ServiceKey,
+    pub service_key: Secret,
     /// `STRIDE_REVOCATION_MAX_STALENESS`: how long the revocation feed may stay silent before
     /// each request asks the auth service directly (and fails closed if it cannot).
     pub max_staleness: Duration,
@@ -49,38 +51,16 @@ pub struct AuthConfig {
     pub disabled: bool,
 }
 
-/// The shared secret of internal calls; `Debug` never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ServiceKey(String);
-
-impl ServiceKey {
-    /// Wraps a key.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The key itself. Never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ServiceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
 /// Default listen address of the fitness service.
-pub const DEFAULT_ADDR: SocketAddr =
+const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 50052);
 
 /// The service key used when `STRIDE_SERVICE_KEY` is unset; the auth service has the same
 /// development default, so a laptop stack works without configuration.
-pub const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
+const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
 
 /// The service key of `Config::for_tests`, equal to the auth service's test key.
-pub const TEST_SERVICE_KEY: &str = "test-service-key";
+const TEST_SERVICE_KEY: &str = "test-service-key";
 
 impl Config {
     /// Reads the configuration; the first invalid variable is the error.
@@ -114,7 +94,7 @@ impl Config {
             auth_url,
             shutdown_drain: Duration::from_secs(1),
             auth: AuthConfig {
-                service_key: ServiceKey::new(TEST_SERVICE_KEY),
+                service_key: Secret::new(TEST_SERVICE_KEY),
                 ..AuthConfig::default()
             },
         }
@@ -128,7 +108,7 @@ impl Default for AuthConfig {
             issuer: "stride".to_owned(),
             audience: "stride".to_owned(),
             leeway: Duration::from_secs(60),
-            service_key: ServiceKey::new(DEV_SERVICE_KEY),
+            service_key: Secret::new(DEV_SERVICE_KEY),
             max_staleness: Duration::from_secs(5),
             jwks_refresh_interval: Duration::from_secs(300),
             jwks_refetch_cooldown: Duration::from_secs(5),
@@ -140,7 +120,7 @@ impl Default for AuthConfig {
 
 impl AuthConfig {
     /// Reads the auth layer's variables.
-    pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+    pub(crate) fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
         let d = Self::default();
         let positive = |var: &str, default: Duration| -> Result<Duration, ConfigError> {
             let value = env.duration(var, default)?;
@@ -159,7 +139,7 @@ impl AuthConfig {
             leeway: env.duration("STRIDE_CLOCK_LEEWAY", d.leeway)?,
             service_key: env
                 .secret("STRIDE_SERVICE_KEY")
-                .map(ServiceKey::new)
+                .map(Secret::new)
                 .unwrap_or(d.service_key),
             max_staleness: positive("STRIDE_REVOCATION_MAX_STALENESS", d.max_staleness)?,
             jwks_refresh_interval: positive(

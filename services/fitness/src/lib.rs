@@ -2,20 +2,20 @@
 //! auth layer that verifies tokens locally and follows the auth service's revocation feed.
 //!
 //! A library with a thin `main`: [`App::build`] binds and migrates, [`App::run`] serves until
-//! shutdown. Tests and the `stride` launcher start it in-process through the same API.
+//! shutdown. Tests and the `stride` launcher start it in-process through the same API; they
+//! see only [`App`], [`Config`] (with [`config`]'s field types) and [`store::MIGRATIONS`].
 #![forbid(unsafe_code)]
 
-pub mod app;
-pub mod auth;
+pub(crate) mod app;
+pub(crate) mod auth;
 pub mod config;
-pub mod domain;
-pub mod error;
-pub mod rpc;
+pub(crate) mod domain;
+pub(crate) mod error;
+pub(crate) mod rpc;
 pub mod store;
 
 pub use app::App;
 pub use config::Config;
-pub use error::Error;
 
 /// Error domain in every `ErrorInfo` this service returns.
-pub const DOMAIN: &str = "stride.fitness";
+pub(crate) const DOMAIN: &str = "stride.fitness";

@@ -1,22 +1,22 @@
 //! `IntrospectToken` (RFC 7662 semantics) and `CheckRevocation`, for services holding the
 //! service key.
 
-use crate::app::AppState;
+use shared::db::Db;
+use shared::error::Violations;
+
 use crate::error::{Error, Result};
-use crate::store::feed as feed_store;
-use crate::store::lifecycle as store;
-use crate::store::sessions as session_store;
-use crate::tokens::{ACCESS_TYP, REFRESH_TYP, TokenError};
+use crate::store::{access_tokens, refresh_tokens, revocation_events, sessions};
+use crate::tokens::{ACCESS_TYP, REFRESH_TYP, TokenError, Tokens};
 
 /// Longest token introspected; anything longer is not one of ours.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
 
 /// Most ids of each kind one `CheckRevocation` may ask about.
-pub const MAX_CHECK_IDS: usize = 500;
+const MAX_CHECK_IDS: usize = 500;
 
 /// Claims of an active token.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveToken {
+pub(crate) struct ActiveToken {
     /// `access` or `refresh`.
     pub token_type: &'static str,
     /// Issuer.
@@ -38,101 +38,117 @@ pub struct ActiveToken {
 }
 
 /// Whether a token is active and, if not, why (an UPPER_SNAKE reason).
-pub type Introspection = std::result::Result<ActiveToken, &'static str>;
+pub(crate) type Introspection = std::result::Result<ActiveToken, &'static str>;
 
 /// Introspects `token`: signature, type, issuer, audience and times as the verifiers check
 /// them, then the database: the token, its session and its user must be neither revoked nor
 /// inactive, and a refresh token must not have been rotated. Never an error for a bad token;
 /// only for a failing database.
 #[tracing::instrument(skip_all)]
-pub async fn introspect(state: &AppState, token: &str) -> Result<Introspection> {
+pub(crate) async fn introspect(db: &Db, tokens: &Tokens, token: &str) -> Result<Introspection> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Ok(Err(TokenError::Malformed.reason()));
     }
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(Err(TokenError::Malformed.reason()));
     };
-    match header.typ.as_deref() {
-        Some(ACCESS_TYP) => access(state, token).await,
-        Some(REFRESH_TYP) => refresh(state, token).await,
-        _ => Ok(Err(TokenError::WrongType.reason())),
-    }
+    // Verify the signature and claims first; only a token of ours is looked up.
+    let (active, row) = match header.typ.as_deref() {
+        Some(ACCESS_TYP) => match tokens.verify_access(token).await {
+            Ok(c) => {
+                let mut conn = db.pool().acquire().await?;
+                let row = access_tokens::state(&mut conn, &c.jti).await?.map(|r| Row {
+                    user_id: r.user_id,
+                    session_id: r.session_id,
+                    token_revoked: r.token_revoked_at.is_some(),
+                    session_revoked: r.session_revoked_at.is_some(),
+                    rotated: false,
+                    user_active: r.active.0,
+                });
+                let active = ActiveToken {
+                    token_type: "access",
+                    iss: c.iss,
+                    sub: c.sub,
+                    aud: c.aud,
+                    sid: c.sid,
+                    jti: c.jti,
+                    roles: c.roles,
+                    exp: c.exp,
+                    iat: c.iat,
+                };
+                (active, row)
+            }
+            Err(err) => return Ok(Err(err.reason())),
+        },
+        Some(REFRESH_TYP) => match tokens.verify_refresh(token).await {
+            Ok(c) => {
+                let mut conn = db.pool().acquire().await?;
+                let row = refresh_tokens::state(&mut conn, &c.jti)
+                    .await?
+                    .map(|r| Row {
+                        user_id: r.user_id,
+                        session_id: r.session_id,
+                        token_revoked: r.token_revoked_at.is_some(),
+                        session_revoked: r.session_revoked_at.is_some(),
+                        rotated: r.rotated_at.is_some(),
+                        user_active: r.active.0,
+                    });
+                let active = ActiveToken {
+                    token_type: "refresh",
+                    iss: c.iss,
+                    sub: c.sub,
+                    aud: c.aud,
+                    sid: c.sid,
+                    jti: c.jti,
+                    roles: Vec::new(),
+                    exp: c.exp,
+                    iat: c.iat,
+                };
+                (active, row)
+            }
+            Err(err) => return Ok(Err(err.reason())),
+        },
+        _ => return Ok(Err(TokenError::WrongType.reason())),
+    };
+    Ok(judge(active, row))
 }
 
-async fn access(state: &AppState, token: &str) -> Result<Introspection> {
-    let claims = match state.tokens.verify_access(token).await {
-        Ok(claims) => claims,
-        Err(err) => return Ok(Err(err.reason())),
-    };
-    let mut conn = state.db.pool().acquire().await?;
-    let Some(row) = session_store::access_state(&mut conn, &claims.jti).await? else {
-        return Ok(Err("UNKNOWN_TOKEN"));
-    };
-    if row.user_id != claims.sub || row.session_id != claims.sid {
-        return Ok(Err("UNKNOWN_TOKEN"));
-    }
-    if row.token_revoked_at.is_some() {
-        return Ok(Err("REVOKED"));
-    }
-    if row.session_revoked_at.is_some() {
-        return Ok(Err("SESSION_REVOKED"));
-    }
-    if !row.active.0 {
-        return Ok(Err("USER_INACTIVE"));
-    }
-    Ok(Ok(ActiveToken {
-        token_type: "access",
-        iss: claims.iss,
-        sub: claims.sub,
-        aud: claims.aud,
-        sid: claims.sid,
-        jti: claims.jti,
-        roles: claims.roles,
-        exp: claims.exp,
-        iat: claims.iat,
-    }))
+/// What the database says about a verified token, its session and its user.
+struct Row {
+    user_id: String,
+    session_id: String,
+    token_revoked: bool,
+    session_revoked: bool,
+    rotated: bool,
+    user_active: bool,
 }
 
-async fn refresh(state: &AppState, token: &str) -> Result<Introspection> {
-    let claims = match state.tokens.verify_refresh(token).await {
-        Ok(claims) => claims,
-        Err(err) => return Ok(Err(err.reason())),
+/// Active unless the database knows better (first reason wins).
+fn judge(active: ActiveToken, row: Option<Row>) -> Introspection {
+    let Some(row) = row else {
+        return Err("UNKNOWN_TOKEN");
     };
-    let mut conn = state.db.pool().acquire().await?;
-    let Some(row) = store::refresh_state(&mut conn, &claims.jti).await? else {
-        return Ok(Err("UNKNOWN_TOKEN"));
-    };
-    if row.user_id != claims.sub || row.session_id != claims.sid {
-        return Ok(Err("UNKNOWN_TOKEN"));
+    if row.user_id != active.sub || row.session_id != active.sid {
+        return Err("UNKNOWN_TOKEN");
     }
-    if row.token_revoked_at.is_some() {
-        return Ok(Err("REVOKED"));
+    if row.token_revoked {
+        return Err("REVOKED");
     }
-    if row.session_revoked_at.is_some() {
-        return Ok(Err("SESSION_REVOKED"));
+    if row.session_revoked {
+        return Err("SESSION_REVOKED");
     }
-    if row.rotated_at.is_some() {
-        return Ok(Err("ROTATED"));
+    if row.rotated {
+        return Err("ROTATED");
     }
-    if !row.active.0 {
-        return Ok(Err("USER_INACTIVE"));
+    if !row.user_active {
+        return Err("USER_INACTIVE");
     }
-    Ok(Ok(ActiveToken {
-        token_type: "refresh",
-        iss: claims.iss,
-        sub: claims.sub,
-        aud: claims.aud,
-        sid: claims.sid,
-        jti: claims.jti,
-        roles: Vec::new(),
-        exp: claims.exp,
-        iat: claims.iat,
-    }))
+    Ok(active)
 }
 
 /// The answer of `CheckRevocation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RevocationCheck {
+pub(crate) struct RevocationCheck {
     /// The revoked subset of the asked token ids (access or refresh).
     pub revoked_jtis: Vec<String>,
     /// The revoked subset of the asked session ids.
@@ -144,12 +160,12 @@ pub struct RevocationCheck {
 /// Which of `jtis` and `sids` are revoked. INVALID_ARGUMENT beyond [`MAX_CHECK_IDS`] of
 /// either. Unknown ids are simply not revoked (they cannot verify anyway).
 #[tracing::instrument(skip_all, fields(jtis = jtis.len(), sids = sids.len()))]
-pub async fn check_revocation(
-    state: &AppState,
+pub(crate) async fn check_revocation(
+    db: &Db,
     mut jtis: Vec<String>,
     mut sids: Vec<String>,
 ) -> Result<RevocationCheck> {
-    let mut v = shared::error::Violations::new();
+    let mut v = Violations::new();
     if jtis.len() > MAX_CHECK_IDS {
         v.add("jtis", format!("at most {MAX_CHECK_IDS} ids"));
     }
@@ -165,12 +181,12 @@ pub async fn check_revocation(
         // Ids are UUIDs: anything long is not one, and binding it would only cost.
         ids.retain(|id| !id.is_empty() && id.len() <= 64);
     }
-    let mut conn = state.db.pool().acquire().await?;
-    let sequence = feed_store::head(&mut conn).await?;
-    let mut revoked_jtis = store::revoked_access_tokens(&mut conn, &jtis).await?;
-    revoked_jtis.extend(store::revoked_refresh_tokens(&mut conn, &jtis).await?);
+    let mut conn = db.pool().acquire().await?;
+    let sequence = revocation_events::head(&mut conn).await?;
+    let mut revoked_jtis = access_tokens::revoked_among(&mut conn, &jtis).await?;
+    revoked_jtis.extend(refresh_tokens::revoked_among(&mut conn, &jtis).await?);
     revoked_jtis.sort();
-    let mut revoked_sids = store::revoked_sessions(&mut conn, &sids).await?;
+    let mut revoked_sids = sessions::revoked_among(&mut conn, &sids).await?;
     revoked_sids.sort();
     Ok(RevocationCheck {
         revoked_jtis,

@@ -1,21 +1,35 @@
-//! The rules of the auth service, free of transport types: validated inputs, roles, and the
-//! operations that own a transaction each.
+//! The rules of the auth service, free of transport types. Each operation takes the
+//! components it needs (database, clock, tokens, hasher, feed notifier) as arguments, begins
+//! its one transaction, calls one-query store functions and commits once; what must happen
+//! after the commit (log lines, waking feed streams) is registered on the transaction by the
+//! code that causes it.
+//!
+//! - Inputs: [`values`] (parsed at the RPC edge).
+//! - Identity: [`register`], [`login`], [`password_change`], [`profile`], [`admin`].
+//! - Tokens and sessions: [`issuance`] (a session's pairs), [`refresh`] (rotation, reuse,
+//!   logout), [`session_list`], [`token_tree`], [`revoke_own`], [`caller`] (who is calling).
+//! - Revocation and its audience: [`revocation`] (the write side of the feed),
+//!   [`introspect`] (other services' questions), [`security_events`] (the security log).
 
-pub mod account;
-pub mod admin;
-pub mod introspect;
-pub mod login;
-pub mod own_sessions;
-pub mod profile;
-pub mod refresh;
-pub mod register;
-pub mod sessions;
-pub mod token_tree;
-pub mod validate;
+pub(crate) mod admin;
+pub(crate) mod caller;
+pub(crate) mod introspect;
+pub(crate) mod issuance;
+pub(crate) mod login;
+pub(crate) mod password_change;
+pub(crate) mod profile;
+pub(crate) mod refresh;
+pub(crate) mod register;
+pub(crate) mod revocation;
+pub(crate) mod revoke_own;
+pub(crate) mod security_events;
+pub(crate) mod session_list;
+pub(crate) mod token_tree;
+pub(crate) mod values;
 
 /// A user's role. Ordered by privilege.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
+pub(crate) enum Role {
     /// A regular user.
     User,
     /// Staff: leaderboard and evaluations.
@@ -26,7 +40,7 @@ pub enum Role {
 
 impl Role {
     /// The stored name (`USER`, `STAFF`, `ADMIN`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Role::User => "USER",
             Role::Staff => "STAFF",
@@ -35,7 +49,7 @@ impl Role {
     }
 
     /// The name in the `roles` claim (`user`, `staff`, `admin`).
-    pub fn claim(self) -> &'static str {
+    fn claim(self) -> &'static str {
         match self {
             Role::User => "user",
             Role::Staff => "staff",
@@ -44,7 +58,7 @@ impl Role {
     }
 
     /// Parses a stored name.
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         match name {
             "USER" => Some(Role::User),
             "STAFF" => Some(Role::Staff),
@@ -53,36 +67,20 @@ impl Role {
         }
     }
 
-    /// The proto enum value.
-    pub fn to_proto(self) -> i32 {
-        use shared::pb::auth::v1::Role as Pb;
-        match self {
-            Role::User => Pb::User as i32,
-            Role::Staff => Pb::Staff as i32,
-            Role::Admin => Pb::Admin as i32,
-        }
-    }
-
-    /// From the proto enum value; `None` for UNSPECIFIED and unknown values.
-    pub fn from_proto(value: i32) -> Option<Self> {
-        use shared::pb::auth::v1::Role as Pb;
-        match Pb::try_from(value).ok()? {
-            Pb::User => Some(Role::User),
-            Pb::Staff => Some(Role::Staff),
-            Pb::Admin => Some(Role::Admin),
-            Pb::Unspecified => None,
-        }
+    /// Parses a stored name that the schema guarantees is one of ours.
+    pub(crate) fn stored(name: &str) -> crate::error::Result<Self> {
+        Self::parse(name).ok_or_else(|| crate::error::Error::internal("stored role is unknown"))
     }
 
     /// The `roles` claim of a user with this role.
-    pub fn claims(self) -> Vec<String> {
+    pub(crate) fn claims(self) -> Vec<String> {
         vec![self.claim().to_owned()]
     }
 }
 
 /// Where a request came from, recorded with sessions, tokens and security events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Client {
+pub(crate) struct Client {
     /// Client IP address (see `rpc::client_info` for where it comes from).
     pub ip: String,
     /// The `user-agent` metadata, truncated.

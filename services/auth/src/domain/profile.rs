@@ -5,64 +5,81 @@
 //! it alone; setting it to the empty string hands it back to the names. Logins and refreshes
 //! never touch it.
 
+use shared::db::{Db, Tx};
 use shared::time::Micros;
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::domain::Client;
 use crate::domain::register::{full_name, map_taken};
+use crate::domain::security_events::{self, EventType, SecurityEvent};
+use crate::domain::values::{Bio, BirthDate, Email, Name, Notes};
 use crate::error::{Error, Result};
-use crate::events::{self, EventType, SecurityEvent};
 use crate::store::avatars;
 use crate::store::users::{self, ProfileFields, UserFields, UserRow};
 
 /// Largest accepted avatar, in bytes.
-pub const MAX_AVATAR_BYTES: usize = 1024 * 1024;
+const MAX_AVATAR_BYTES: usize = 1024 * 1024;
 
 /// A validated partial update; `None` leaves a field as it is.
-#[derive(Debug, Default, Clone)]
-pub struct Patch {
+#[derive(Debug, Default)]
+pub(crate) struct Patch {
     /// New given name.
-    pub first_name: Option<String>,
+    pub first_name: Option<Name>,
     /// New family name.
-    pub last_name: Option<String>,
+    pub last_name: Option<Name>,
     /// New email.
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// New display name (empty: follow the names again).
-    pub full_name: Option<String>,
+    pub full_name: Option<Name>,
     /// New biography.
-    pub bio: Option<String>,
+    pub bio: Option<Bio>,
     /// New birth date (`None` inside: cleared).
-    pub birth_date: Option<Option<String>>,
+    pub birth_date: Option<Option<BirthDate>>,
     /// New notes.
-    pub notes: Option<String>,
-    /// New language code.
+    pub notes: Option<Notes>,
+    /// New language code (`EN`, `ES`, `FR`, `AR`).
     pub language: Option<&'static str>,
     /// The mask paths applied, for the security event.
     pub paths: Vec<&'static str>,
 }
 
+/// The user with its profile; NOT_FOUND if it is gone.
+pub(crate) async fn get_me(db: &Db, user_id: &str) -> Result<UserRow> {
+    let mut conn = db.pool().acquire().await?;
+    users::get(&mut conn, user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))
+}
+
 /// Applies `patch` to the user's fields and profile in one transaction, with a
 /// `PROFILE_UPDATED` event naming the changed paths.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn update_me(
-    state: &AppState,
+pub(crate) async fn update_me(
+    db: &Db,
+    clock: &Clock,
     user_id: &str,
     patch: Patch,
     client: &Client,
 ) -> Result<UserRow> {
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
     let current = users::get(&mut tx, user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
     if patch.paths.is_empty() {
         return Ok(current);
     }
-    let first_name = patch.first_name.as_deref().unwrap_or(&current.first_name);
-    let last_name = patch.last_name.as_deref().unwrap_or(&current.last_name);
-    let email = patch.email.as_deref().unwrap_or(&current.email);
+    let first_name = patch
+        .first_name
+        .as_ref()
+        .map_or(&*current.first_name, Name::as_str);
+    let last_name = patch
+        .last_name
+        .as_ref()
+        .map_or(&*current.last_name, Name::as_str);
+    let email = patch.email.as_ref().map_or(&*current.email, Email::as_str);
     let names_changed = first_name != current.first_name || last_name != current.last_name;
-    let (full, custom) = match patch.full_name.as_deref() {
+    let (full, custom) = match patch.full_name.as_ref().map(Name::as_str) {
         Some("") => (full_name(first_name, last_name), false),
         Some(chosen) => (chosen.to_owned(), true),
         None if names_changed && !current.full_name_custom.0 => {
@@ -76,43 +93,35 @@ pub async fn update_me(
         {
             return Err(Error::AlreadyExists("EMAIL_TAKEN"));
         }
-        users::update_fields(
-            &mut tx,
-            user_id,
-            &UserFields {
-                first_name,
-                last_name,
-                email,
-            },
-            now,
-        )
-        .await
-        .map_err(map_taken)?;
+        let fields = UserFields {
+            first_name,
+            last_name,
+            email,
+        };
+        users::update_fields(&mut tx, user_id, &fields, now)
+            .await
+            .map_err(map_taken)?;
     }
-    let birth_date = match &patch.birth_date {
-        Some(date) => date.as_deref(),
-        None => current.birth_date.as_deref(),
+    let birth_date = match patch.birth_date {
+        Some(date) => date.map(BirthDate::into_string),
+        None => current.birth_date.clone(),
     };
-    users::update_profile(
-        &mut tx,
-        user_id,
-        &ProfileFields {
-            full_name: &full,
-            full_name_custom: custom,
-            bio: patch.bio.as_deref().unwrap_or(&current.bio),
-            birth_date,
-            notes: patch.notes.as_deref().unwrap_or(&current.notes),
-            language: patch.language.unwrap_or(&current.language),
-        },
-        now,
-    )
-    .await?;
+    let fields = ProfileFields {
+        full_name: &full,
+        full_name_custom: custom,
+        bio: patch.bio.as_ref().map_or(&*current.bio, Bio::as_str),
+        birth_date: birth_date.as_deref(),
+        notes: patch.notes.as_ref().map_or(&*current.notes, Notes::as_str),
+        language: patch.language.unwrap_or(&current.language),
+    };
+    users::update_profile(&mut tx, user_id, &fields, now).await?;
+    let detail = format!("fields: {}", patch.paths.join(", "));
     record(
         &mut tx,
         EventType::ProfileUpdated,
         user_id,
         client,
-        format!("fields: {}", patch.paths.join(", ")),
+        detail,
         now,
     )
     .await?;
@@ -123,8 +132,31 @@ pub async fn update_me(
     Ok(user)
 }
 
+/// An avatar: a PNG, JPEG or WebP image (recognised by its magic bytes) of at most 1 MiB.
+#[derive(Debug)]
+pub(crate) struct Avatar {
+    /// The image bytes.
+    pub image: Vec<u8>,
+    /// Its media type.
+    pub content_type: &'static str,
+}
+
+impl Avatar {
+    /// Parses an uploaded image.
+    pub(crate) fn parse(image: Vec<u8>) -> Result<Self, String> {
+        if image.len() > MAX_AVATAR_BYTES {
+            return Err("must be at most 1 MiB".into());
+        }
+        let content_type = sniff(&image).ok_or("must be a PNG, JPEG or WebP image")?;
+        Ok(Self {
+            image,
+            content_type,
+        })
+    }
+}
+
 /// The media type of an image recognised by its magic bytes: PNG, JPEG or WebP.
-pub fn sniff(image: &[u8]) -> Option<&'static str> {
+fn sniff(image: &[u8]) -> Option<&'static str> {
     if image.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if image.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -136,59 +168,53 @@ pub fn sniff(image: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Checks an avatar: a PNG, JPEG or WebP of at most 1 MiB. Returns its media type.
-pub fn check_avatar(image: &[u8]) -> Result<&'static str> {
-    if image.len() > MAX_AVATAR_BYTES {
-        return Err(Error::invalid("image", "must be at most 1 MiB"));
-    }
-    sniff(image).ok_or_else(|| Error::invalid("image", "must be a PNG, JPEG or WebP image"))
-}
-
 /// Stores or replaces the avatar, with an `AVATAR_UPDATED` event.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn set_avatar(
-    state: &AppState,
+pub(crate) async fn set_avatar(
+    db: &Db,
+    clock: &Clock,
     user_id: &str,
-    image: &[u8],
+    avatar: &Avatar,
     client: &Client,
-) -> Result<&'static str> {
-    let content_type = check_avatar(image)?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    avatars::upsert(&mut tx, user_id, content_type, image, now).await?;
+) -> Result<()> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    avatars::upsert(&mut tx, user_id, avatar.content_type, &avatar.image, now).await?;
+    let detail = format!("{}, {} bytes", avatar.content_type, avatar.image.len());
     record(
         &mut tx,
         EventType::AvatarUpdated,
         user_id,
         client,
-        format!("{content_type}, {} bytes", image.len()),
+        detail,
         now,
     )
     .await?;
     tx.commit().await?;
-    Ok(content_type)
+    Ok(())
+}
+
+/// The user's avatar: `(content_type, image)`; NOT_FOUND when none is stored.
+pub(crate) async fn get_avatar(db: &Db, user_id: &str) -> Result<(String, Vec<u8>)> {
+    let mut conn = db.pool().acquire().await?;
+    avatars::get(&mut conn, user_id)
+        .await?
+        .ok_or(Error::NotFound("avatar"))
 }
 
 async fn record(
-    tx: &mut shared::db::Tx,
+    tx: &mut Tx,
     kind: EventType,
     user_id: &str,
     client: &Client,
     detail: String,
     now: Micros,
 ) -> Result<()> {
-    events::record(
-        tx,
-        &SecurityEvent {
-            user_id: Some(user_id.to_owned()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            detail,
-            ..SecurityEvent::new(kind)
-        },
-        now,
-    )
-    .await?;
+    let event = SecurityEvent::new(kind)
+        .user(user_id)
+        .by(client)
+        .detail(detail);
+    security_events::record(tx, &event, now).await?;
     Ok(())
 }
 
@@ -204,5 +230,13 @@ mod tests {
         assert_eq!(sniff(b"RIFF\x00\x00\x00\x00WAVEfmt "), None);
         assert_eq!(sniff(b"hello, I am a text file.png"), None);
         assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn avatars_are_bounded() {
+        let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
+        big.resize(MAX_AVATAR_BYTES + 1, 0);
+        assert!(Avatar::parse(big).is_err());
+        assert!(Avatar::parse(b"\x89PNG\r\n\x1a\n".to_vec()).is_ok());
     }
 }

@@ -1,4 +1,4 @@
-//! `Refresh` (rotation with reuse detection) and `Logout` (SPEC §4).
+//! `Refresh` (rotation with reuse detection) and `Logout`.
 //!
 //! # Rotation
 //! The presented refresh token is marked rotated by one conditional update (`… WHERE
@@ -38,66 +38,68 @@
 //!
 //! In every case the session never holds two active refresh tokens and never forks.
 
+use std::time::Duration;
+
+use shared::db::{Db, Tx};
 use shared::time::Micros;
 
-use crate::app::AppState;
-use crate::clock::micros;
-use crate::domain::sessions::{self, IssuedPair};
+use crate::clock::{Clock, micros};
+use crate::domain::issuance::{self, IssuedPair};
+use crate::domain::revocation;
+use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
-use crate::events::{self, EventType, SecurityEvent};
-use crate::revocation;
-use crate::store::lifecycle as store;
-use crate::tokens::RefreshClaims;
+use crate::feed::FeedNotifier;
+use crate::store::{refresh_tokens, sessions, users};
+use crate::tokens::{RefreshClaims, Tokens};
 
 /// `revoke_reason` of a session ended by reuse detection.
-pub const REUSE_REASON: &str = "refresh token reuse";
+const REUSE_REASON: &str = "refresh token reuse";
 
 /// Rotates `token` into a new pair in the same session (see the module docs).
 #[tracing::instrument(skip_all, fields(user_id, session_id))]
-pub async fn refresh(state: &AppState, token: &str, client: &Client) -> Result<IssuedPair> {
-    let claims = state.tokens.verify_refresh(token).await?;
+pub(crate) async fn refresh(
+    db: &Db,
+    tokens: &Tokens,
+    clock: &Clock,
+    feed: &FeedNotifier,
+    grace: Duration,
+    token: &str,
+    client: &Client,
+) -> Result<IssuedPair> {
+    let claims = tokens.verify_refresh(token).await?;
     let span = tracing::Span::current();
     span.record("user_id", claims.sub.as_str());
     span.record("session_id", claims.sid.as_str());
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
     // Session first, token second: the lock order every revocation uses.
-    let session = store::lock_session(&mut tx, &claims.sid)
+    let session = sessions::lock(&mut tx, &claims.sid)
         .await?
         .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
     if session.user_id != claims.sub {
         return Err(Error::Unauthenticated("INVALID_TOKEN"));
     }
-    let (parent, grace_of) = match store::rotate(&mut tx, &claims.jti, now).await? {
+    let (parent, grace_of) = match refresh_tokens::rotate(&mut tx, &claims.jti, now).await? {
         Some(session_id) if session_id == claims.sid => (claims.jti.clone(), None),
         // A well-signed token whose row names another session was not minted here.
         Some(_) => return Err(Error::Unauthenticated("INVALID_TOKEN")),
-        None => match not_rotated(state, &mut tx, &claims, now).await? {
+        None => match not_rotated(&mut tx, grace, &claims, now).await? {
             Rejection::Grace(child) => (child, Some(claims.jti.clone())),
             Rejection::Refused(err) => return Err(err),
             Rejection::Reuse => {
-                let revoked =
-                    revocation::revoke_session(&mut tx, &claims.sid, REUSE_REASON, now).await?;
-                if let Some(revoked) = &revoked {
-                    events::record(
-                        &mut tx,
-                        &SecurityEvent {
-                            user_id: Some(claims.sub.clone()),
-                            session_id: Some(claims.sid.clone()),
-                            ip: client.ip.clone(),
-                            user_agent: client.user_agent.clone(),
-                            detail: format!(
-                                "rotated refresh token {} presented again; session revoked",
-                                claims.jti
-                            ),
-                            ..SecurityEvent::new(EventType::RefreshTokenReuse)
-                        },
-                        now,
-                    )
-                    .await?;
+                if revocation::revoke_session(&mut tx, feed, &claims.sid, REUSE_REASON, now).await?
+                {
+                    let event = SecurityEvent::new(EventType::RefreshTokenReuse)
+                        .user(&claims.sub)
+                        .session(&claims.sid)
+                        .by(client)
+                        .detail(format!(
+                            "rotated refresh token {} presented again; session revoked",
+                            claims.jti
+                        ));
+                    security_events::record(&mut tx, &event, now).await?;
                     tx.commit().await?;
-                    state.feed.published(revoked.sequence);
                     tracing::warn!(jti = %claims.jti, "refresh token reuse: session revoked");
                 }
                 return Err(Error::Unauthenticated("REFRESH_TOKEN_REUSED"));
@@ -110,23 +112,23 @@ pub async fn refresh(state: &AppState, token: &str, client: &Client) -> Result<I
     if session.expires_at <= now {
         return Err(Error::Unauthenticated("SESSION_EXPIRED"));
     }
-    let (role, active) = store::user_role(&mut tx, &session.user_id)
+    let (role, active) = users::role_and_active(&mut tx, &session.user_id)
         .await?
         .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
     if !active.0 {
         return Err(Error::Unauthenticated("USER_INACTIVE"));
     }
-    let role = Role::parse(&role).ok_or_else(|| Error::internal("stored role is unknown"))?;
-    let pair = sessions::issue_pair(
+    let role = Role::stored(&role)?;
+    let pair = issuance::issue_pair(
         &mut tx,
-        &state.tokens,
+        tokens,
         &session,
         role.claims(),
         Some(&parent),
         client,
     )
     .await?;
-    store::touch_session(&mut tx, &session.id, now).await?;
+    sessions::touch(&mut tx, &session.id, now).await?;
     let detail = match &grace_of {
         None => format!("refresh token {parent} rotated into {}", pair.refresh.jti),
         Some(predecessor) => format!(
@@ -134,19 +136,12 @@ pub async fn refresh(state: &AppState, token: &str, client: &Client) -> Result<I
             pair.refresh.jti
         ),
     };
-    events::record(
-        &mut tx,
-        &SecurityEvent {
-            user_id: Some(session.user_id.clone()),
-            session_id: Some(session.id.clone()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            detail,
-            ..SecurityEvent::new(EventType::TokenRefreshed)
-        },
-        now,
-    )
-    .await?;
+    let event = SecurityEvent::new(EventType::TokenRefreshed)
+        .user(&session.user_id)
+        .session(&session.id)
+        .by(client)
+        .detail(detail);
+    security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(pair)
 }
@@ -164,12 +159,12 @@ enum Rejection {
 
 /// Classifies a presented token the conditional update did not rotate.
 async fn not_rotated(
-    state: &AppState,
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut Tx,
+    grace: Duration,
     claims: &RefreshClaims,
     now: Micros,
 ) -> Result<Rejection> {
-    let Some(row) = store::refresh_token(tx, &claims.jti).await? else {
+    let Some(row) = refresh_tokens::get(tx, &claims.jti).await? else {
         return Ok(Rejection::Refused(Error::Unauthenticated("INVALID_TOKEN")));
     };
     if row.session_id != claims.sid || row.user_id != claims.sub {
@@ -183,10 +178,10 @@ async fn not_rotated(
         // which covers clock skew between servers, not this server's own rows).
         return Ok(Rejection::Refused(Error::Unauthenticated("TOKEN_EXPIRED")));
     };
-    let grace = micros(state.config.tokens.refresh_reuse_grace);
+    let grace = micros(grace);
     if grace > 0
         && now.saturating_sub(rotated_at) <= grace
-        && let Some(child) = store::rotate_child(tx, &claims.jti, now).await?
+        && let Some(child) = refresh_tokens::rotate_child(tx, &claims.jti, now).await?
     {
         return Ok(Rejection::Grace(child));
     }
@@ -196,34 +191,32 @@ async fn not_rotated(
 /// Ends the session of `token` (any verified refresh token of it, rotated or not), with a
 /// `LOGOUT` event. Idempotent: an already revoked session is success without a new event.
 #[tracing::instrument(skip_all, fields(user_id, session_id))]
-pub async fn logout(state: &AppState, token: &str, client: &Client) -> Result<()> {
-    let claims = state.tokens.verify_refresh(token).await?;
+pub(crate) async fn logout(
+    db: &Db,
+    tokens: &Tokens,
+    clock: &Clock,
+    feed: &FeedNotifier,
+    token: &str,
+    client: &Client,
+) -> Result<()> {
+    let claims = tokens.verify_refresh(token).await?;
     let span = tracing::Span::current();
     span.record("user_id", claims.sub.as_str());
     span.record("session_id", claims.sid.as_str());
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let row = store::refresh_token(&mut tx, &claims.jti)
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let row = refresh_tokens::get(&mut tx, &claims.jti)
         .await?
         .filter(|row| row.session_id == claims.sid && row.user_id == claims.sub)
         .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
-    let Some(revoked) = revocation::revoke_session(&mut tx, &row.session_id, "logout", now).await?
-    else {
+    if !revocation::revoke_session(&mut tx, feed, &row.session_id, "logout", now).await? {
         return Ok(());
-    };
-    events::record(
-        &mut tx,
-        &SecurityEvent {
-            user_id: Some(row.user_id.clone()),
-            session_id: Some(row.session_id.clone()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            ..SecurityEvent::new(EventType::Logout)
-        },
-        now,
-    )
-    .await?;
+    }
+    let event = SecurityEvent::new(EventType::Logout)
+        .user(&row.user_id)
+        .session(&row.session_id)
+        .by(client);
+    security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
-    state.feed.published(revoked.sequence);
     Ok(())
 }

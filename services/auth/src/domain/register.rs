@@ -2,86 +2,75 @@
 //! in one transaction. Also the account creation behind `stride admin create` and the
 //! bootstrap admin.
 
-use shared::db::is_unique_violation;
+use shared::db::{Db, is_unique_violation};
 use shared::error::Violations;
+use shared::time::Micros;
 use sqlx::AnyConnection;
-use zeroize::Zeroizing;
 
-use crate::app::AppState;
+use crate::clock::Clock;
 use crate::config::PasswordConfig;
-use crate::domain::sessions::{self, IssuedPair};
-use crate::domain::{Client, Role, validate};
+use crate::domain::issuance::{self, IssuedPair};
+use crate::domain::security_events::{self, EventType, SecurityEvent};
+use crate::domain::values::{DeviceLabel, Email, Name, NewPassword, Username};
+use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
-use crate::events::{self, EventType, SecurityEvent};
+use crate::password::Hasher;
 use crate::store::users::{self, NewUser, UserRow};
+use crate::tokens::Tokens;
 
 /// A validated account to create.
 #[derive(Debug)]
-pub struct NewAccount {
-    /// Username as given (unique case-insensitively).
-    pub username: String,
-    /// Email as given (unique case-insensitively).
-    pub email: String,
-    /// The password; zeroed on drop, never logged.
-    pub password: Zeroizing<String>,
+pub(crate) struct NewAccount {
+    /// Unique case-insensitively.
+    pub username: Username,
+    /// Unique case-insensitively.
+    pub email: Email,
+    /// Strong enough, and not made of the other fields.
+    pub password: NewPassword,
     /// Given name.
-    pub first_name: String,
+    pub first_name: Name,
     /// Family name.
-    pub last_name: String,
+    pub last_name: Name,
 }
 
 impl NewAccount {
-    /// Checks every field, reporting all violations at once.
-    pub fn parse(
+    /// Parses every field, recording each violation into `v`; `None` when any was recorded.
+    pub(crate) fn parse(
         username: String,
         email: String,
-        password: Zeroizing<String>,
+        password: String,
         first_name: String,
         last_name: String,
         policy: &PasswordConfig,
-    ) -> Result<Self, Violations> {
-        let mut v = Violations::new();
-        v.check("username", validate::username(&username));
-        v.check("email", validate::email(&email));
-        let local = email.split('@').next().unwrap_or_default();
-        v.check(
-            "password",
-            validate::password(
-                &password,
-                policy,
-                &[&username, local, &first_name, &last_name],
-            ),
-        );
-        v.check(
-            "first_name",
-            validate::text(&first_name, validate::MAX_NAME_CHARS),
-        );
-        v.check(
-            "last_name",
-            validate::text(&last_name, validate::MAX_NAME_CHARS),
-        );
-        v.into_result()?;
-        Ok(Self {
-            username,
-            email,
-            password,
-            first_name,
-            last_name,
+        v: &mut Violations,
+    ) -> Option<Self> {
+        // The password is judged against the other fields as given, valid or not.
+        let local = email.split('@').next().unwrap_or_default().to_owned();
+        let inputs = [
+            username.clone(),
+            local,
+            first_name.clone(),
+            last_name.clone(),
+        ];
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let username = v.check("username", Username::parse(username));
+        let email = v.check("email", Email::parse(email));
+        let password = v.check("password", NewPassword::parse(password, policy, &inputs));
+        let first_name = v.check("first_name", Name::parse(first_name));
+        let last_name = v.check("last_name", Name::parse(last_name));
+        Some(Self {
+            username: username?,
+            email: email?,
+            password: password?,
+            first_name: first_name?,
+            last_name: last_name?,
         })
     }
 }
 
-/// Checks a device label (optional, at most 100 characters).
-pub fn device_label(raw: &str, v: &mut Violations) {
-    v.check(
-        "device_label",
-        validate::text(raw, validate::MAX_DEVICE_LABEL_CHARS),
-    );
-}
-
 /// A registered user and the first pair of its session.
 #[derive(Debug)]
-pub struct Registered {
+pub(crate) struct Registered {
     /// The user with its profile.
     pub user: UserRow,
     /// The first token pair.
@@ -90,38 +79,34 @@ pub struct Registered {
 
 /// Registers a USER: account, profile, session, first pair and `REGISTER` event, atomically.
 #[tracing::instrument(skip_all)]
-pub async fn register(
-    state: &AppState,
+pub(crate) async fn register(
+    db: &Db,
+    hasher: &Hasher,
+    tokens: &Tokens,
+    clock: &Clock,
     account: NewAccount,
-    device_label: &str,
+    device_label: &DeviceLabel,
     client: &Client,
 ) -> Result<Registered> {
-    let hash = state.hasher.hash(account.password.clone()).await?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let hash = hasher.hash(account.password.secret()).await?;
+    let now = clock.now();
+    let mut tx = db.begin().await?;
     let user_id = insert_account(&mut tx, &account, Role::User, &hash, now).await?;
-    let pair = sessions::open(
+    let pair = issuance::open(
         &mut tx,
-        &state.tokens,
+        tokens,
         &user_id,
         Role::User.claims(),
-        device_label,
+        device_label.as_str(),
         client,
         now,
     )
     .await?;
-    events::record(
-        &mut tx,
-        &SecurityEvent {
-            user_id: Some(user_id.clone()),
-            session_id: Some(pair.session_id.clone()),
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-            ..SecurityEvent::new(EventType::Register)
-        },
-        now,
-    )
-    .await?;
+    let event = SecurityEvent::new(EventType::Register)
+        .user(&user_id)
+        .session(&pair.session_id)
+        .by(client);
+    security_events::record(&mut tx, &event, now).await?;
     let user = users::get(&mut tx, &user_id)
         .await?
         .ok_or_else(|| Error::internal("registered user vanished"))?;
@@ -131,19 +116,15 @@ pub async fn register(
 
 /// Inserts user + profile with `role`. A taken username or email is ALREADY_EXISTS, whether
 /// found by the pre-check or raised by the unique index (a concurrent registration).
-pub async fn insert_account(
+async fn insert_account(
     conn: &mut AnyConnection,
     account: &NewAccount,
     role: Role,
     password_hash: &str,
-    now: shared::time::Micros,
+    now: Micros,
 ) -> Result<String> {
-    let (username_taken, email_taken) = users::taken(
-        conn,
-        &account.username.to_lowercase(),
-        &account.email.to_lowercase(),
-    )
-    .await?;
+    let (username_taken, email_taken) =
+        users::taken(conn, &account.username.key(), &account.email.key()).await?;
     if username_taken {
         return Err(Error::AlreadyExists("USERNAME_TAKEN"));
     }
@@ -151,30 +132,23 @@ pub async fn insert_account(
         return Err(Error::AlreadyExists("EMAIL_TAKEN"));
     }
     let id = crate::new_id();
-    let inserted = users::insert(
-        conn,
-        &NewUser {
-            id: &id,
-            username: &account.username,
-            email: &account.email,
-            first_name: &account.first_name,
-            last_name: &account.last_name,
-            role: role.as_str(),
-            password_hash,
-        },
-        now,
-    )
-    .await;
-    if let Err(err) = inserted {
-        return Err(map_taken(err));
-    }
-    let full_name = full_name(&account.first_name, &account.last_name);
+    let user = NewUser {
+        id: &id,
+        username: account.username.as_str(),
+        email: account.email.as_str(),
+        first_name: account.first_name.as_str(),
+        last_name: account.last_name.as_str(),
+        role: role.as_str(),
+        password_hash,
+    };
+    users::insert(conn, &user, now).await.map_err(map_taken)?;
+    let full_name = full_name(account.first_name.as_str(), account.last_name.as_str());
     users::insert_profile(conn, &id, &full_name, now).await?;
     Ok(id)
 }
 
 /// A unique violation on the email key is EMAIL_TAKEN, on the username key USERNAME_TAKEN.
-pub fn map_taken(err: sqlx::Error) -> Error {
+pub(crate) fn map_taken(err: sqlx::Error) -> Error {
     if !is_unique_violation(&err) {
         return err.into();
     }
@@ -192,7 +166,7 @@ pub fn map_taken(err: sqlx::Error) -> Error {
 }
 
 /// The display name derived from first and last name.
-pub fn full_name(first: &str, last: &str) -> String {
+pub(crate) fn full_name(first: &str, last: &str) -> String {
     format!("{} {}", first.trim(), last.trim())
         .trim()
         .to_owned()
@@ -200,26 +174,20 @@ pub fn full_name(first: &str, last: &str) -> String {
 
 /// Creates an ADMIN account directly in the database (for `stride admin create` and the
 /// bootstrap admin). Returns the new user id, or ALREADY_EXISTS.
-pub async fn create_admin(
-    db: &shared::db::Db,
-    hasher: &crate::password::Hasher,
+pub(crate) async fn create_admin(
+    db: &Db,
+    hasher: &Hasher,
     account: NewAccount,
-    now: shared::time::Micros,
+    now: Micros,
     detail: &str,
 ) -> Result<String> {
-    let hash = hasher.hash(account.password.clone()).await?;
+    let hash = hasher.hash(account.password.secret()).await?;
     let mut tx = db.begin().await?;
     let id = insert_account(&mut tx, &account, Role::Admin, &hash, now).await?;
-    events::record(
-        &mut tx,
-        &SecurityEvent {
-            user_id: Some(id.clone()),
-            detail: detail.to_owned(),
-            ..SecurityEvent::new(EventType::Register)
-        },
-        now,
-    )
-    .await?;
+    let event = SecurityEvent::new(EventType::Register)
+        .user(&id)
+        .detail(detail);
+    security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -1,18 +1,21 @@
-//! The token tree of a session (SPEC §4): its refresh tokens in rotation order, each with the
-//! access tokens issued with it, and each token's status.
+//! The token tree of a session: its refresh tokens in rotation order, each with the access
+//! tokens issued with it, and each token's status.
 
 use std::collections::HashMap;
 
 use shared::time::Micros;
 
-use crate::app::AppState;
-use crate::authn::Caller;
+use shared::db::Db;
+
+use crate::domain::caller::Caller;
 use crate::error::{Error, Result};
-use crate::store::lifecycle::{self as store, AccessRow, OwnSessionRow, RefreshRow};
+use crate::store::access_tokens::{self, AccessRow};
+use crate::store::refresh_tokens::{self, RefreshRow};
+use crate::store::sessions::{self, SessionView};
 
 /// Lifecycle status of one token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenStatus {
+pub(crate) enum TokenStatus {
     /// Usable.
     Active,
     /// Refresh tokens only: exchanged by Refresh.
@@ -25,22 +28,22 @@ pub enum TokenStatus {
 
 /// A session's tree.
 #[derive(Debug)]
-pub struct Tree {
+pub(crate) struct Tree {
     /// The session.
-    pub session: OwnSessionRow,
+    pub session: SessionView,
     /// Refresh tokens in rotation order, each with its access tokens (oldest first).
     pub refresh_tokens: Vec<(RefreshRow, Vec<AccessRow>)>,
 }
 
 /// The tree of one of the caller's sessions; NOT_FOUND if it is missing or someone else's.
 #[tracing::instrument(skip_all, fields(session_id))]
-pub async fn tree(state: &AppState, caller: &Caller, session_id: &str) -> Result<Tree> {
-    let mut conn = state.db.pool().acquire().await?;
-    let session = store::own_session(&mut conn, &caller.user_id, session_id)
+pub(crate) async fn tree(db: &Db, caller: &Caller, session_id: &str) -> Result<Tree> {
+    let mut conn = db.pool().acquire().await?;
+    let session = sessions::view(&mut conn, &caller.user_id, session_id)
         .await?
         .ok_or(Error::NotFound("session"))?;
-    let refresh = store::session_refresh_tokens(&mut conn, session_id).await?;
-    let access = store::session_access_tokens(&mut conn, session_id).await?;
+    let refresh = refresh_tokens::of_session(&mut conn, session_id).await?;
+    let access = access_tokens::of_session(&mut conn, session_id).await?;
     let mut by_refresh: HashMap<String, Vec<AccessRow>> = HashMap::new();
     for a in access {
         by_refresh.entry(a.refresh_jti.clone()).or_default().push(a);
@@ -62,7 +65,7 @@ pub async fn tree(state: &AppState, caller: &Caller, session_id: &str) -> Result
 /// that one's child… Issue times have one-second resolution, so several rotations within a
 /// second tie; the parent links do not. Rotation keeps chains linear; should a row ever fork,
 /// its branches follow depth first, oldest first, so nothing is hidden.
-pub fn chain(rows: Vec<RefreshRow>) -> Vec<RefreshRow> {
+pub(crate) fn chain(rows: Vec<RefreshRow>) -> Vec<RefreshRow> {
     let known: std::collections::HashSet<String> = rows.iter().map(|r| r.jti.clone()).collect();
     let mut children: HashMap<Option<String>, Vec<RefreshRow>> = HashMap::new();
     for row in rows {
@@ -84,7 +87,11 @@ pub fn chain(rows: Vec<RefreshRow>) -> Vec<RefreshRow> {
 }
 
 /// A refresh token's status at `now`.
-pub fn refresh_status(row: &RefreshRow, session_expires_at: Micros, now: Micros) -> TokenStatus {
+pub(crate) fn refresh_status(
+    row: &RefreshRow,
+    session_expires_at: Micros,
+    now: Micros,
+) -> TokenStatus {
     if row.revoked_at.is_some() {
         TokenStatus::Revoked
     } else if row.rotated_at.is_some() {
@@ -97,7 +104,7 @@ pub fn refresh_status(row: &RefreshRow, session_expires_at: Micros, now: Micros)
 }
 
 /// An access token's status at `now`.
-pub fn access_status(row: &AccessRow, now: Micros) -> TokenStatus {
+pub(crate) fn access_status(row: &AccessRow, now: Micros) -> TokenStatus {
     if row.revoked_at.is_some() {
         TokenStatus::Revoked
     } else if row.expires_at <= now {

@@ -1,7 +1,9 @@
-//! The read side of the revocation feed (SPEC §4): `WatchRevocations` streams, the head
-//! sequence every stream follows, and the pruning of events that no longer matter.
+//! The read side of the revocation feed: `WatchRevocations` streams, the head sequence every
+//! stream follows, and the pruning of events that no longer matter (see
+//! `docs/ARCHITECTURE.md`, "The revocation feed").
 //!
-//! Events are appended by [`crate::revocation`] inside the revoking transaction, numbered from
+//! Events are appended by [`crate::domain::revocation`] inside the revoking transaction,
+//! numbered from
 //! the single-row `revocation_sequence` counter whose row lock makes commits happen in
 //! sequence order. So the committed counter value `H` means "every event up to `H` is
 //! committed" (or pruned), and a stream that has sent everything up to `H` can never be
@@ -9,21 +11,23 @@
 //! nothing and repeats nothing.
 //!
 //! How a stream learns that the head moved:
-//! - in-process, instantly: code that revokes calls [`FeedNotifier::published`] with the
-//!   sequence it committed;
-//! - from other replicas sharing the database (and revocations that did not call
-//!   `published`): a poller re-reads the counter every `STRIDE_REVOCATION_POLL_INTERVAL`.
+//! - in-process, instantly: every revocation registers [`FeedNotifier::published`] on its
+//!   transaction, run once it commits;
+//! - from other replicas sharing the database: a poller re-reads the counter every
+//!   `STRIDE_REVOCATION_POLL_INTERVAL`.
 
-pub mod stream;
+mod stream;
 
 use std::time::Duration;
 
 use shared::config::{ConfigError, Env};
 use tokio::sync::watch;
 
-use crate::app::AppState;
-use crate::clock::micros;
-use crate::store::feed as store;
+use shared::db::Db;
+use shared::time::Micros;
+
+use crate::clock::{Clock, micros};
+use crate::store::revocation_events as store;
 
 /// Feed settings.
 #[derive(Debug, Clone)]
@@ -76,10 +80,97 @@ impl FeedConfig {
     }
 }
 
+/// The feed of this process: the database it reads, the notifier its streams follow, and
+/// what its streams and background tasks need. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Feed {
+    db: Db,
+    clock: Clock,
+    config: FeedConfig,
+    /// The verifiers' clock leeway: an event matters until its `expires_at` plus this.
+    leeway: Duration,
+    notifier: FeedNotifier,
+}
+
+impl Feed {
+    /// The feed over `db`, woken by `notifier`.
+    pub(crate) fn new(
+        db: Db,
+        clock: Clock,
+        config: FeedConfig,
+        leeway: Duration,
+        notifier: FeedNotifier,
+    ) -> Self {
+        Self {
+            db,
+            clock,
+            config,
+            leeway,
+            notifier,
+        }
+    }
+
+    /// The earliest `expires_at` an event may have and still matter at `now`: a token is
+    /// accepted until `exp` plus the clock leeway, so its revocation must outlive that too.
+    fn live_after(&self, now: Micros) -> Micros {
+        now.saturating_sub(micros(self.leeway))
+    }
+
+    /// Re-reads the head from the database every poll interval until the feed closes, so
+    /// events committed by other replicas reach the streams.
+    pub(crate) async fn poll_head(self) {
+        let mut tick = tokio::time::interval(self.config.poll_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = self.notifier.closed() => return,
+                _ = tick.tick() => {}
+            }
+            match self.read_head().await {
+                Ok(head) => self.notifier.published(head),
+                Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
+            }
+        }
+    }
+
+    async fn read_head(&self) -> sqlx::Result<i64> {
+        let mut conn = self.db.pool().acquire().await?;
+        store::head(&mut conn).await
+    }
+
+    /// Deletes events that can no longer matter every prune interval until the feed closes.
+    /// Harmless when several replicas prune at once. A consumer resuming from an old sequence
+    /// loses nothing by it: every deleted event concerned tokens that can no longer verify.
+    pub(crate) async fn prune(self) {
+        let mut tick = tokio::time::interval(self.config.prune_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = self.notifier.closed() => return,
+                _ = tick.tick() => {}
+            }
+            match self.prune_once().await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "pruned expired revocation events"),
+                Err(err) => tracing::warn!(error = %err, "cannot prune revocation events"),
+            }
+        }
+    }
+
+    /// One pruning pass; returns how many events it deleted.
+    async fn prune_once(&self) -> crate::error::Result<u64> {
+        let before = self.live_after(self.clock.now());
+        let mut tx = self.db.begin().await?;
+        let deleted = store::delete_expired(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+}
+
 /// What every stream of this process watches: the highest committed feed sequence known here,
 /// and whether the server is shutting down. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct FeedNotifier {
+pub(crate) struct FeedNotifier {
     head: watch::Sender<i64>,
     closing: watch::Sender<bool>,
     /// Identity of the feed in this database (see migration 0003); set once at start.
@@ -95,7 +186,7 @@ impl Default for FeedNotifier {
 impl FeedNotifier {
     /// A notifier at head 0; the poller reads the real head as soon as it starts, and every
     /// stream reads it from the database when it opens.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             head: watch::Sender::new(0),
             closing: watch::Sender::new(false),
@@ -104,19 +195,19 @@ impl FeedNotifier {
     }
 
     /// Sets the feed identity read from the database (first call wins).
-    pub fn set_id(&self, id: String) {
+    pub(crate) fn set_id(&self, id: String) {
         let _ = self.id.set(id);
     }
 
     /// The feed identity ("" before `set_id`).
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.id.get().map_or("", String::as_str)
     }
 
     /// Records that a transaction appending events up to `sequence` has COMMITTED, waking
     /// every stream. Call it after `commit()`, never before: a stream woken early would read
     /// nothing, and only the poller would deliver the event.
-    pub fn published(&self, sequence: i64) {
+    pub(crate) fn published(&self, sequence: i64) {
         self.head.send_if_modified(|head| {
             if sequence > *head {
                 *head = sequence;
@@ -127,90 +218,22 @@ impl FeedNotifier {
         });
     }
 
-    /// [`published`](Self::published) for the largest of `sequences`, if any.
-    pub fn published_all(&self, sequences: impl IntoIterator<Item = i64>) {
-        if let Some(max) = sequences.into_iter().max() {
-            self.published(max);
-        }
-    }
-
-    /// The highest committed sequence known in this process.
-    pub fn head(&self) -> i64 {
-        *self.head.borrow()
-    }
-
     /// A receiver that changes whenever the head moves.
-    pub fn subscribe(&self) -> watch::Receiver<i64> {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<i64> {
         self.head.subscribe()
     }
 
     /// Ends every open stream (the server is shutting down) and stops the background tasks.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.closing.send_replace(true);
     }
 
     /// Resolves once [`close`](Self::close) has been called.
-    pub async fn closed(&self) {
+    pub(crate) async fn closed(&self) {
         let mut rx = self.closing.subscribe();
         // An error means the sender is gone, which only happens when `self` is: closed too.
         let _ = rx.wait_for(|closing| *closing).await;
     }
-}
-
-/// Re-reads the head from the database every poll interval until the feed closes, so events
-/// committed by other replicas (or by code that did not call `published`) reach the streams.
-pub async fn poll_head(state: AppState) {
-    let mut tick = tokio::time::interval(state.config.feed.poll_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = state.feed.closed() => return,
-            _ = tick.tick() => {}
-        }
-        match read_head(&state).await {
-            Ok(head) => state.feed.published(head),
-            Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
-        }
-    }
-}
-
-async fn read_head(state: &AppState) -> sqlx::Result<i64> {
-    let mut conn = state.db.pool().acquire().await?;
-    store::head(&mut conn).await
-}
-
-/// The earliest `expires_at` an event may have and still matter at `now`: a token is accepted
-/// until `exp` plus the clock leeway, so its revocation must outlive that too.
-pub fn live_after(state: &AppState, now: shared::time::Micros) -> shared::time::Micros {
-    now.saturating_sub(micros(state.config.tokens.leeway))
-}
-
-/// Deletes events that can no longer matter every prune interval until the feed closes.
-/// Harmless when several replicas prune at once. A consumer resuming from an old sequence
-/// loses nothing by it: every deleted event concerned tokens that can no longer verify.
-pub async fn prune(state: AppState) {
-    let mut tick = tokio::time::interval(state.config.feed.prune_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = state.feed.closed() => return,
-            _ = tick.tick() => {}
-        }
-        match prune_once(&state).await {
-            Ok(0) => {}
-            Ok(deleted) => tracing::debug!(deleted, "pruned expired revocation events"),
-            Err(err) => tracing::warn!(error = %err, "cannot prune revocation events"),
-        }
-    }
-}
-
-/// One pruning pass; returns how many events it deleted.
-pub async fn prune_once(state: &AppState) -> crate::error::Result<u64> {
-    let before = live_after(state, state.clock.now());
-    let mut tx = state.db.begin().await?;
-    let deleted = store::delete_expired(&mut tx, before).await?;
-    tx.commit().await?;
-    Ok(deleted)
 }
 
 #[cfg(test)]
@@ -268,10 +291,12 @@ mod tests {
     #[test]
     fn the_head_only_moves_forward_and_close_is_observed() {
         let feed = FeedNotifier::new();
+        let head = feed.subscribe();
         feed.published(5);
         feed.published(3);
-        feed.published_all([4, 9, 7]);
-        assert_eq!(feed.head(), 9);
+        feed.published(9);
+        feed.published(7);
+        assert_eq!(*head.borrow(), 9);
         feed.close();
         let closed = futures::FutureExt::now_or_never(feed.closed());
         assert!(closed.is_some());

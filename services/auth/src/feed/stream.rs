@@ -12,41 +12,46 @@ use tokio::sync::watch;
 use tokio::time::{Interval, MissedTickBehavior};
 use tonic::Status;
 
-use crate::app::AppState;
+use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN};
 use crate::error::{Error, Result};
-use crate::feed::live_after;
-use crate::revocation::{KIND_SESSION, KIND_TOKEN};
-use crate::store::feed::{self as store, EventRow};
+use crate::feed::Feed;
+use crate::store::revocation_events::{self as store, EventRow};
 
 /// Events fetched per query; a long backlog is served in pages of this size.
 const BATCH: i64 = 500;
 
 /// The stream tonic sends to the consumer.
-pub type EventStream =
+pub(crate) type EventStream =
     Pin<Box<dyn Stream<Item = Result<pb::WatchRevocationsResponse, Status>> + Send>>;
 
-/// Opens a stream of every live event with a sequence greater than `after`.
-///
-/// FAILED_PRECONDITION (`SEQUENCE_AHEAD_OF_FEED`) when `after` is beyond the committed head:
-/// the consumer's position comes from another feed (a recreated database), and following this
-/// one from there would silently skip events; it should start again from 0.
-pub async fn open(state: AppState, after: i64) -> Result<EventStream> {
+impl Feed {
+    /// Opens a stream of every live event with a sequence greater than `after`.
+    ///
+    /// FAILED_PRECONDITION (`SEQUENCE_AHEAD_OF_FEED`) when `after` is beyond the committed
+    /// head: the consumer's position comes from another feed (a recreated database), and
+    /// following this one from there would silently skip events; it should start again from 0.
+    pub(crate) async fn open(&self, after: i64) -> Result<EventStream> {
+        open(self.clone(), after).await
+    }
+}
+
+async fn open(feed: Feed, after: i64) -> Result<EventStream> {
     // Subscribe before reading the head: a publication racing with the read is then either
     // in the value read below or wakes the stream later, never lost in between.
-    let mut head_rx = state.feed.subscribe();
+    let mut head_rx = feed.notifier.subscribe();
     let head = {
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = feed.db.pool().acquire().await?;
         store::head(&mut conn).await?
     };
     if after > head {
         return Err(Error::FailedPrecondition("SEQUENCE_AHEAD_OF_FEED"));
     }
-    state.feed.published(head);
+    feed.notifier.published(head);
     let target = head.max(*head_rx.borrow_and_update());
-    let mut heartbeat = tokio::time::interval(state.config.feed.heartbeat);
+    let mut heartbeat = tokio::time::interval(feed.config.heartbeat);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let watcher = Watcher {
-        state,
+        feed,
         cursor: after,
         target,
         pending: VecDeque::new(),
@@ -61,7 +66,7 @@ pub async fn open(state: AppState, after: i64) -> Result<EventStream> {
 }
 
 struct Watcher {
-    state: AppState,
+    feed: Feed,
     /// Every live event up to here has been queued or sent.
     cursor: i64,
     /// The committed head to catch up to.
@@ -91,7 +96,7 @@ impl Watcher {
             }
             tokio::select! {
                 biased;
-                () = self.state.feed.closed() => {
+                () = self.feed.notifier.closed() => {
                     // Server shutdown: end cleanly; the consumer resumes elsewhere.
                     self.done = true;
                     return None;
@@ -99,8 +104,8 @@ impl Watcher {
                 _ = self.heartbeat.tick() => {
                     return Some(Ok(message(Payload::Heartbeat(pb::Heartbeat {
                         head_sequence: self.cursor,
-                        server_time: Some(to_timestamp(self.state.clock.now())),
-                        feed_id: self.state.feed.id().to_owned(),
+                        server_time: Some(to_timestamp(self.feed.clock.now())),
+                        feed_id: self.feed.notifier.id().to_owned(),
                     }))));
                 }
                 changed = self.head_rx.changed() => {
@@ -116,8 +121,8 @@ impl Watcher {
 
     /// Queues the next page of events in `(cursor, target]`.
     async fn fetch(&mut self) -> Result<()> {
-        let live_after = live_after(&self.state, self.state.clock.now());
-        let mut conn = self.state.db.pool().acquire().await?;
+        let live_after = self.feed.live_after(self.feed.clock.now());
+        let mut conn = self.feed.db.pool().acquire().await?;
         let rows =
             store::events_between(&mut conn, self.cursor, self.target, live_after, BATCH).await?;
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= BATCH;

@@ -18,14 +18,13 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use sha2::{Digest as _, Sha256};
 use shared::db::{Db, Flag, is_unique_violation};
 use shared::time::Micros;
-use sqlx::AnyConnection;
 use zeroize::Zeroizing;
 
 use crate::clock::{Clock, micros};
 use crate::config::{MasterKey, TokenConfig};
+use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::error::{Error, Result};
-use crate::events::{self, EventType, SecurityEvent};
-use crate::store::keys::{self as store, KeyRow};
+use crate::store::signing_keys::{self as store, KeyRow};
 
 /// How often every replica re-reads the key set.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(30);
@@ -250,7 +249,7 @@ pub async fn rotate(
     if !actor.detail.is_empty() {
         detail = format!("{detail}; {}", actor.detail);
     }
-    events::record(
+    security_events::record(
         &mut tx,
         &SecurityEvent {
             kind: EventType::SigningKeyRotated,
@@ -309,7 +308,7 @@ async fn create_first(db: &Db, master: Option<&MasterKey>, clock: &Clock) -> Res
     let now = clock.now();
     let row = generate(master, now)?;
     let mut tx = db.begin().await?;
-    if has_active(&mut tx).await? {
+    if store::has_active(&mut tx).await? {
         return Ok(());
     }
     match store::insert(&mut tx, &row).await {
@@ -321,13 +320,6 @@ async fn create_first(db: &Db, master: Option<&MasterKey>, clock: &Clock) -> Res
     tx.commit().await?;
     tracing::info!(kid = %row.kid, encrypted = row.encrypted.0, "created the first signing key");
     Ok(())
-}
-
-async fn has_active(conn: &mut AnyConnection) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL")
-        .fetch_one(conn)
-        .await?;
-    Ok(n > 0)
 }
 
 fn build(rows: Vec<KeyRow>, master: Option<&MasterKey>) -> Result<KeySet> {

@@ -10,22 +10,86 @@ use tonic::{Request, Response, Status};
 use zeroize::Zeroizing;
 
 use crate::app::AppState;
+use crate::config::PasswordConfig;
+use crate::domain::login::{Attempt, Login};
+use crate::domain::refresh;
 use crate::domain::register::{self, NewAccount};
-use crate::domain::{login, refresh};
-use crate::error::Error;
-use crate::rpc::{client_info, convert};
+use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
+use crate::error::{Error, Result};
+use crate::rpc::{convert, valid};
 
 /// Handler of `AuthService`.
 #[derive(Debug, Clone)]
-pub struct AuthApi {
+pub(crate) struct AuthApi {
     state: AppState,
 }
 
 impl AuthApi {
     /// A handler over the shared state.
-    pub fn new(state: AppState) -> Self {
+    pub(crate) fn new(state: AppState) -> Self {
         Self { state }
     }
+}
+
+/// A parsed `Register`.
+struct Registration {
+    account: NewAccount,
+    device_label: DeviceLabel,
+}
+
+impl TryFrom<(RegisterRequest, &PasswordConfig)> for Registration {
+    type Error = Error;
+
+    fn try_from((req, policy): (RegisterRequest, &PasswordConfig)) -> Result<Self> {
+        let mut v = Violations::new();
+        let account = NewAccount::parse(
+            req.username,
+            req.email,
+            req.password,
+            req.first_name,
+            req.last_name,
+            policy,
+            &mut v,
+        );
+        let device_label = v.check("device_label", DeviceLabel::parse(req.device_label));
+        valid(v)?;
+        match (account, device_label) {
+            (Some(account), Some(device_label)) => Ok(Self {
+                account,
+                device_label,
+            }),
+            _ => Err(Error::internal("a parse failed without a violation")),
+        }
+    }
+}
+
+impl TryFrom<(LoginRequest, &PasswordConfig)> for Attempt {
+    type Error = Error;
+
+    fn try_from((req, policy): (LoginRequest, &PasswordConfig)) -> Result<Self> {
+        let mut v = Violations::new();
+        let login = v.check("login", LoginName::parse(&req.login));
+        let password = v.check("password", PresentedPassword::parse(req.password, policy));
+        let device_label = v.check("device_label", DeviceLabel::parse(req.device_label));
+        valid(v)?;
+        match (login, password, device_label) {
+            (Some(login), Some(password), Some(device_label)) => Ok(Self {
+                login,
+                password,
+                device_label,
+            }),
+            _ => Err(Error::internal("a parse failed without a violation")),
+        }
+    }
+}
+
+/// A presented refresh token: present, zeroed on drop.
+fn refresh_token(raw: String) -> Result<Zeroizing<String>> {
+    let token = Zeroizing::new(raw);
+    if token.is_empty() {
+        return Err(Error::invalid("refresh_token", "must not be empty"));
+    }
+    Ok(token)
 }
 
 #[tonic::async_trait]
@@ -35,29 +99,19 @@ impl AuthService for AuthApi {
         &self,
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterResponse>, Status> {
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let req = request.into_inner();
-        let mut violations = Violations::new();
-        register::device_label(&req.device_label, &mut violations);
-        let account = NewAccount::parse(
-            req.username,
-            req.email,
-            Zeroizing::new(req.password),
-            req.first_name,
-            req.last_name,
-            &self.state.config.password,
-        );
-        let account = match account {
-            Ok(account) if violations.is_empty() => account,
-            Ok(_) => return Err(Error::from(violations).into()),
-            Err(mut found) => {
-                for v in violations.fields() {
-                    found.add(v.field.clone(), v.description.clone());
-                }
-                return Err(Error::from(found).into());
-            }
-        };
-        let done = register::register(&self.state, account, &req.device_label, &client).await?;
+        let s = &self.state;
+        let client = s.client(&request);
+        let input = Registration::try_from((request.into_inner(), &s.config.password))?;
+        let done = register::register(
+            &s.db,
+            &s.hasher,
+            &s.tokens,
+            &s.clock,
+            input.account,
+            &input.device_label,
+            &client,
+        )
+        .await?;
         tracing::Span::current().record("user_id", done.user.id.as_str());
         Ok(Response::new(RegisterResponse {
             user: Some(convert::user(done.user)),
@@ -70,38 +124,17 @@ impl AuthService for AuthApi {
         &self,
         request: Request<LoginRequest>,
     ) -> Result<Response<LoginResponse>, Status> {
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let req = request.into_inner();
-        let mut violations = Violations::new();
-        if req.login.trim().is_empty() {
-            violations.add("login", "must be a username or email address");
-        }
-        if req.password.is_empty() {
-            violations.add("password", "must not be empty");
-        } else if req.password.chars().count() > self.state.config.password.max_length {
-            // Bounds hashing cost; no stored password can be longer.
-            violations.add(
-                "password",
-                format!(
-                    "must be at most {} characters",
-                    self.state.config.password.max_length
-                ),
-            );
-        }
-        register::device_label(&req.device_label, &mut violations);
-        if !violations.is_empty() {
-            return Err(Error::from(violations).into());
-        }
-        let done = login::login(
-            &self.state,
-            login::Attempt {
-                login: req.login,
-                password: Zeroizing::new(req.password),
-                device_label: req.device_label,
-            },
-            &client,
-        )
-        .await?;
+        let s = &self.state;
+        let client = s.client(&request);
+        let attempt = Attempt::try_from((request.into_inner(), &s.config.password))?;
+        let login = Login {
+            db: &s.db,
+            hasher: &s.hasher,
+            tokens: &s.tokens,
+            clock: &s.clock,
+            policy: &s.config.lockout,
+        };
+        let done = login.attempt(attempt, &client).await?;
         Ok(Response::new(LoginResponse {
             user: Some(convert::user(done.user)),
             tokens: Some(convert::token_pair(done.pair)),
@@ -113,12 +146,12 @@ impl AuthService for AuthApi {
         &self,
         request: Request<RefreshRequest>,
     ) -> Result<Response<RefreshResponse>, Status> {
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let token = Zeroizing::new(request.into_inner().refresh_token);
-        if token.is_empty() {
-            return Err(Error::invalid("refresh_token", "must not be empty").into());
-        }
-        let pair = refresh::refresh(&self.state, &token, &client).await?;
+        let s = &self.state;
+        let client = s.client(&request);
+        let token = refresh_token(request.into_inner().refresh_token)?;
+        let grace = s.config.tokens.refresh_reuse_grace;
+        let pair =
+            refresh::refresh(&s.db, &s.tokens, &s.clock, &s.feed, grace, &token, &client).await?;
         Ok(Response::new(RefreshResponse {
             tokens: Some(convert::token_pair(pair)),
         }))
@@ -126,12 +159,10 @@ impl AuthService for AuthApi {
 
     #[tracing::instrument(skip_all, fields(rpc = "Logout"))]
     async fn logout(&self, request: Request<LogoutRequest>) -> Result<Response<()>, Status> {
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let token = Zeroizing::new(request.into_inner().refresh_token);
-        if token.is_empty() {
-            return Err(Error::invalid("refresh_token", "must not be empty").into());
-        }
-        refresh::logout(&self.state, &token, &client).await?;
+        let s = &self.state;
+        let client = s.client(&request);
+        let token = refresh_token(request.into_inner().refresh_token)?;
+        refresh::logout(&s.db, &s.tokens, &s.clock, &s.feed, &token, &client).await?;
         Ok(Response::new(()))
     }
 

@@ -4,19 +4,23 @@ use shared::pb::auth::v1 as pb;
 use shared::time::to_timestamp;
 
 use crate::domain::Role;
-use crate::domain::sessions::IssuedPair;
+use crate::domain::issuance::IssuedPair;
+use crate::domain::security_events::EventType;
+use crate::domain::session_list::{self, Status};
 use crate::keys::PublicKey;
+use crate::store::security_events::EventRow;
+use crate::store::sessions::SessionView;
 use crate::store::users::UserRow;
 
 /// A user with its profile.
-pub fn user(row: UserRow) -> pb::User {
+pub(crate) fn user(row: UserRow) -> pb::User {
     pb::User {
         id: row.id,
         username: row.username,
         email: row.email,
         first_name: row.first_name,
         last_name: row.last_name,
-        role: Role::parse(&row.role).map_or(0, Role::to_proto),
+        role: Role::parse(&row.role).map_or(0, role_to_proto),
         active: row.active.0,
         created_at: Some(to_timestamp(row.created_at)),
         updated_at: Some(to_timestamp(row.updated_at)),
@@ -33,7 +37,7 @@ pub fn user(row: UserRow) -> pb::User {
 }
 
 /// A stored language code as the proto enum.
-pub fn language(code: &str) -> i32 {
+fn language(code: &str) -> i32 {
     use pb::Language as L;
     (match code {
         "EN" => L::En,
@@ -45,7 +49,7 @@ pub fn language(code: &str) -> i32 {
 }
 
 /// A freshly issued pair.
-pub fn token_pair(pair: IssuedPair) -> pb::TokenPair {
+pub(crate) fn token_pair(pair: IssuedPair) -> pb::TokenPair {
     pb::TokenPair {
         access_token: pair.access.token,
         refresh_token: pair.refresh.token,
@@ -57,7 +61,7 @@ pub fn token_pair(pair: IssuedPair) -> pb::TokenPair {
 }
 
 /// An Ed25519 public key as an RFC 8037 OKP JWK.
-pub fn jwk(key: &PublicKey) -> pb::Jwk {
+pub(crate) fn jwk(key: &PublicKey) -> pb::Jwk {
     pb::Jwk {
         kty: "OKP".to_owned(),
         crv: "Ed25519".to_owned(),
@@ -69,13 +73,12 @@ pub fn jwk(key: &PublicKey) -> pb::Jwk {
 }
 
 /// A session as listed to its owner or an admin; `current_session` marks the caller's own.
-pub fn session(
-    row: crate::store::lifecycle::OwnSessionRow,
+pub(crate) fn session(
+    row: SessionView,
     now: shared::time::Micros,
     current_session: &str,
 ) -> pb::Session {
-    use crate::domain::own_sessions::{self, Status};
-    let status = match own_sessions::status(&row, now) {
+    let status = match session_list::status(&row, now) {
         Status::Active => pb::SessionStatus::Active,
         Status::Revoked => pb::SessionStatus::Revoked,
         Status::Expired => pb::SessionStatus::Expired,
@@ -95,15 +98,34 @@ pub fn session(
 }
 
 /// A stored security event.
-pub fn security_event(row: crate::store::events::EventRow) -> pb::SecurityEvent {
+pub(crate) fn security_event(row: EventRow) -> pb::SecurityEvent {
     pb::SecurityEvent {
         id: row.id,
         user_id: row.user_id.unwrap_or_default(),
-        r#type: crate::events::EventType::parse(&row.event_type).map_or(0, |t| t.to_proto()),
+        r#type: EventType::parse(&row.event_type).map_or(0, EventType::to_proto),
         ip: row.ip,
         user_agent: row.user_agent,
         session_id: row.session_id.unwrap_or_default(),
         detail: row.detail,
         created_at: Some(to_timestamp(row.created_at)),
+    }
+}
+
+/// A role as the proto enum value.
+pub(crate) fn role_to_proto(role: Role) -> i32 {
+    (match role {
+        Role::User => pb::Role::User,
+        Role::Staff => pb::Role::Staff,
+        Role::Admin => pb::Role::Admin,
+    }) as i32
+}
+
+/// A role from the proto enum value; `None` for UNSPECIFIED and unknown values.
+pub(crate) fn role_from_proto(value: i32) -> Option<Role> {
+    match pb::Role::try_from(value).ok()? {
+        pb::Role::User => Some(Role::User),
+        pb::Role::Staff => Some(Role::Staff),
+        pb::Role::Admin => Some(Role::Admin),
+        pb::Role::Unspecified => None,
     }
 }

@@ -1,16 +1,22 @@
-//! gRPC handlers, one file per service: parse the request, call the domain, map the result.
-//! RPCs a handler does not override answer UNIMPLEMENTED.
+//! gRPC handlers, one file per service: parse the request into validated domain values
+//! (collecting every violation for one `BadRequest`), call the domain with the components it
+//! needs, map the result. RPCs a handler does not override answer UNIMPLEMENTED.
 
-pub mod admin;
-pub mod auth;
-pub mod convert;
-pub mod introspection;
-pub mod session;
-pub mod user;
+pub(crate) mod admin;
+pub(crate) mod auth;
+pub(crate) mod convert;
+pub(crate) mod introspection;
+pub(crate) mod session;
+pub(crate) mod user;
 
+use shared::error::Violations;
 use tonic::Request;
 
-use crate::domain::Client;
+use crate::app::AppState;
+use crate::domain::caller::{self, Caller};
+use crate::domain::values::Id;
+use crate::domain::{Client, Role};
+use crate::error::{Error, Result};
 
 /// Longest user agent kept, in characters.
 const MAX_USER_AGENT_CHARS: usize = 512;
@@ -18,7 +24,7 @@ const MAX_USER_AGENT_CHARS: usize = 512;
 /// Where a request came from: the TCP peer's IP, or with `STRIDE_TRUST_FORWARDED_FOR` the last
 /// `x-forwarded-for` entry (the one the trusted proxy appended; earlier entries are whatever
 /// the client sent). The user agent comes from the `user-agent` metadata.
-pub fn client_info<T>(request: &Request<T>, trust_forwarded_for: bool) -> Client {
+fn client_info<T>(request: &Request<T>, trust_forwarded_for: bool) -> Client {
     let forwarded = trust_forwarded_for
         .then(|| request.metadata().get("x-forwarded-for"))
         .flatten()
@@ -38,4 +44,36 @@ pub fn client_info<T>(request: &Request<T>, trust_forwarded_for: bool) -> Client
         .take(MAX_USER_AGENT_CHARS)
         .collect();
     Client { ip, user_agent }
+}
+
+impl AppState {
+    /// The caller of a signed-in RPC, from its bearer access token, checked against the
+    /// database (`domain::caller`).
+    async fn caller<T>(&self, request: &Request<T>) -> Result<Caller> {
+        let token = shared::credentials::bearer(request.metadata().as_ref())
+            .map_err(Error::Unauthenticated)?;
+        caller::authenticate(&self.db, &self.tokens, token).await
+    }
+
+    /// The caller, who must have at least `role`.
+    async fn caller_with<T>(&self, request: &Request<T>, role: Role) -> Result<Caller> {
+        let caller = self.caller(request).await?;
+        caller.require(role)?;
+        Ok(caller)
+    }
+
+    /// Where `request` came from.
+    fn client<T>(&self, request: &Request<T>) -> Client {
+        client_info(request, self.config.trust_forwarded_for)
+    }
+}
+
+/// A request that is only an id: the id parsed, or INVALID_ARGUMENT naming `field`.
+fn id(field: &str, raw: String) -> Result<Id> {
+    Id::parse(raw).map_err(|why| Error::invalid(field, why))
+}
+
+/// `Ok(())` when nothing was recorded, else INVALID_ARGUMENT with every violation.
+fn valid(v: Violations) -> Result<()> {
+    v.into_result().map_err(Error::from)
 }

@@ -10,35 +10,35 @@ use shared::pb::auth::v1::{
 use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 
+use shared::paging::PageRequest;
+
 use crate::app::AppState;
-use crate::authn::authenticate;
-use crate::domain::admin::PageRequest;
-use crate::domain::own_sessions;
+use crate::domain::revoke_own::RevokeOwn;
+use crate::domain::session_list;
 use crate::domain::token_tree::{self, TokenStatus};
-use crate::error::Error;
-use crate::rpc::{client_info, convert};
+use crate::rpc::{convert, id, valid};
 
 /// Handler of `SessionService`.
 #[derive(Debug, Clone)]
-pub struct SessionApi {
+pub(crate) struct SessionApi {
     state: AppState,
 }
 
 impl SessionApi {
     /// A handler over the shared state.
-    pub fn new(state: AppState) -> Self {
+    pub(crate) fn new(state: AppState) -> Self {
         Self { state }
     }
 }
 
-/// An id field that must be present (ids are UUIDs; anything long is not one).
-fn required_id(field: &str, value: &str) -> Result<(), Error> {
-    if value.trim().is_empty() {
-        Err(Error::invalid(field, "must not be empty"))
-    } else if value.len() > 64 {
-        Err(Error::invalid(field, "is not an id"))
-    } else {
-        Ok(())
+impl SessionApi {
+    fn revoke_own(&self) -> RevokeOwn<'_> {
+        RevokeOwn {
+            db: &self.state.db,
+            clock: &self.state.clock,
+            feed: &self.state.feed,
+            leeway: self.state.config.tokens.leeway,
+        }
     }
 }
 
@@ -58,7 +58,7 @@ impl SessionService for SessionApi {
         &self,
         request: Request<ListSessionsRequest>,
     ) -> Result<Response<ListSessionsResponse>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
+        let caller = self.state.caller(&request).await?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let page = PageRequest::parse(
@@ -67,8 +67,8 @@ impl SessionService for SessionApi {
             &["sessions", &caller.user_id],
             &mut v,
         );
-        v.into_result().map_err(Error::from)?;
-        let page = own_sessions::list(&self.state, &caller, &page).await?;
+        valid(v)?;
+        let page = session_list::list(&self.state.db, &caller.user_id, &page).await?;
         let now = self.state.clock.now();
         Ok(Response::new(ListSessionsResponse {
             sessions: page
@@ -85,10 +85,9 @@ impl SessionService for SessionApi {
         &self,
         request: Request<GetTokenTreeRequest>,
     ) -> Result<Response<GetTokenTreeResponse>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let req = request.into_inner();
-        required_id("session_id", &req.session_id)?;
-        let tree = token_tree::tree(&self.state, &caller, &req.session_id).await?;
+        let caller = self.state.caller(&request).await?;
+        let session_id = id("session_id", request.into_inner().session_id)?;
+        let tree = token_tree::tree(&self.state.db, &caller, session_id.as_str()).await?;
         let now = self.state.clock.now();
         let session_end = tree.session.session.expires_at;
         let refresh_tokens = tree
@@ -130,11 +129,12 @@ impl SessionService for SessionApi {
         &self,
         request: Request<RevokeSessionRequest>,
     ) -> Result<Response<()>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let req = request.into_inner();
-        required_id("session_id", &req.session_id)?;
-        own_sessions::revoke_session(&self.state, &caller, &req.session_id, &client).await?;
+        let caller = self.state.caller(&request).await?;
+        let client = self.state.client(&request);
+        let session_id = id("session_id", request.into_inner().session_id)?;
+        self.revoke_own()
+            .session(&caller, session_id.as_str(), &client)
+            .await?;
         Ok(Response::new(()))
     }
 
@@ -143,10 +143,13 @@ impl SessionService for SessionApi {
         &self,
         request: Request<RevokeAllSessionsRequest>,
     ) -> Result<Response<RevokeAllSessionsResponse>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let caller = self.state.caller(&request).await?;
+        let client = self.state.client(&request);
         let keep_current = request.into_inner().keep_current;
-        let revoked = own_sessions::revoke_all(&self.state, &caller, keep_current, &client).await?;
+        let revoked = self
+            .revoke_own()
+            .all(&caller, keep_current, &client)
+            .await?;
         Ok(Response::new(RevokeAllSessionsResponse {
             revoked_count: i32::try_from(revoked).unwrap_or(i32::MAX),
         }))
@@ -157,11 +160,12 @@ impl SessionService for SessionApi {
         &self,
         request: Request<RevokeTokenRequest>,
     ) -> Result<Response<()>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let req = request.into_inner();
-        required_id("jti", &req.jti)?;
-        own_sessions::revoke_token(&self.state, &caller, &req.jti, &client).await?;
+        let caller = self.state.caller(&request).await?;
+        let client = self.state.client(&request);
+        let jti = id("jti", request.into_inner().jti)?;
+        self.revoke_own()
+            .token(&caller, jti.as_str(), &client)
+            .await?;
         Ok(Response::new(()))
     }
 }

@@ -6,21 +6,16 @@ use shared::pb::auth::v1::{
     ChangePasswordRequest, GetAvatarRequest, GetAvatarResponse, GetMeRequest, Language,
     SetAvatarRequest, SetAvatarResponse, UpdateMeRequest, User,
 };
+use shared::time::Micros;
 use tonic::{Request, Response, Status};
 use zeroize::Zeroizing;
 
 use crate::app::AppState;
-use crate::authn::authenticate;
-use crate::domain::profile::{self, Patch};
-use crate::domain::{account, validate};
-use crate::error::Error;
-use crate::rpc::{client_info, convert};
-use crate::store::{avatars, users};
-
-/// Longest biography, in characters.
-const MAX_BIO_CHARS: usize = 1000;
-/// Longest notes, in characters.
-const MAX_NOTES_CHARS: usize = 2000;
+use crate::domain::password_change::PasswordChange;
+use crate::domain::profile::{self, Avatar, Patch};
+use crate::domain::values::{Bio, BirthDate, Email, Name, Notes, PresentedPassword};
+use crate::error::{Error, Result};
+use crate::rpc::{convert, valid};
 
 /// Paths `UpdateMe` accepts in its mask.
 const UPDATE_ME_PATHS: &[&str] = &[
@@ -36,13 +31,13 @@ const UPDATE_ME_PATHS: &[&str] = &[
 
 /// Handler of `UserService`.
 #[derive(Debug, Clone)]
-pub struct UserApi {
+pub(crate) struct UserApi {
     state: AppState,
 }
 
 impl UserApi {
     /// A handler over the shared state.
-    pub fn new(state: AppState) -> Self {
+    pub(crate) fn new(state: AppState) -> Self {
         Self { state }
     }
 }
@@ -51,21 +46,18 @@ impl UserApi {
 impl UserService for UserApi {
     #[tracing::instrument(skip_all, fields(rpc = "GetMe", user_id))]
     async fn get_me(&self, request: Request<GetMeRequest>) -> Result<Response<User>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let mut conn = self.state.db.pool().acquire().await.map_err(Error::from)?;
-        let user = users::get(&mut conn, &caller.user_id)
-            .await
-            .map_err(Error::from)?
-            .ok_or(Error::NotFound("user"))?;
+        let caller = self.state.caller(&request).await?;
+        let user = profile::get_me(&self.state.db, &caller.user_id).await?;
         Ok(Response::new(convert::user(user)))
     }
 
     #[tracing::instrument(skip_all, fields(rpc = "UpdateMe", user_id))]
     async fn update_me(&self, request: Request<UpdateMeRequest>) -> Result<Response<User>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let patch = parse_patch(request.into_inner(), self.state.clock.now())?;
-        let user = profile::update_me(&self.state, &caller.user_id, patch, &client).await?;
+        let s = &self.state;
+        let caller = s.caller(&request).await?;
+        let client = s.client(&request);
+        let patch = Patch::try_from((request.into_inner(), s.clock.now()))?;
+        let user = profile::update_me(&s.db, &s.clock, &caller.user_id, patch, &client).await?;
         Ok(Response::new(convert::user(user)))
     }
 
@@ -74,26 +66,22 @@ impl UserService for UserApi {
         &self,
         request: Request<ChangePasswordRequest>,
     ) -> Result<Response<()>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
+        let s = &self.state;
+        let caller = s.caller(&request).await?;
+        let client = s.client(&request);
         let req = request.into_inner();
-        let mut v = Violations::new();
-        if req.current_password.is_empty() {
-            v.add("current_password", "must not be empty");
-        } else if req.current_password.chars().count() > self.state.config.password.max_length {
-            v.add("current_password", "is longer than any stored password");
-        }
-        if !v.is_empty() {
-            return Err(Error::from(v).into());
-        }
-        account::change_password(
-            &self.state,
-            &caller,
-            Zeroizing::new(req.current_password),
-            Zeroizing::new(req.new_password),
-            &client,
-        )
-        .await?;
+        let current = PresentedPassword::parse(req.current_password, &s.config.password)
+            .map_err(|why| Error::invalid("current_password", why))?;
+        let change = PasswordChange {
+            db: &s.db,
+            hasher: &s.hasher,
+            clock: &s.clock,
+            feed: &s.feed,
+            policy: &s.config.password,
+        };
+        change
+            .change(&caller, current, Zeroizing::new(req.new_password), &client)
+            .await?;
         Ok(Response::new(()))
     }
 
@@ -102,14 +90,15 @@ impl UserService for UserApi {
         &self,
         request: Request<SetAvatarRequest>,
     ) -> Result<Response<SetAvatarResponse>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let client = client_info(&request, self.state.config.trust_forwarded_for);
-        let image = request.into_inner().image;
-        let content_type =
-            profile::set_avatar(&self.state, &caller.user_id, &image, &client).await?;
+        let s = &self.state;
+        let caller = s.caller(&request).await?;
+        let client = s.client(&request);
+        let avatar = Avatar::parse(request.into_inner().image)
+            .map_err(|why| Error::invalid("image", why))?;
+        profile::set_avatar(&s.db, &s.clock, &caller.user_id, &avatar, &client).await?;
         Ok(Response::new(SetAvatarResponse {
-            content_type: content_type.to_owned(),
-            size_bytes: i64::try_from(image.len()).unwrap_or(i64::MAX),
+            content_type: avatar.content_type.to_owned(),
+            size_bytes: i64::try_from(avatar.image.len()).unwrap_or(i64::MAX),
         }))
     }
 
@@ -118,12 +107,8 @@ impl UserService for UserApi {
         &self,
         request: Request<GetAvatarRequest>,
     ) -> Result<Response<GetAvatarResponse>, Status> {
-        let caller = authenticate(&self.state, &request).await?;
-        let mut conn = self.state.db.pool().acquire().await.map_err(Error::from)?;
-        let (content_type, image) = avatars::get(&mut conn, &caller.user_id)
-            .await
-            .map_err(Error::from)?
-            .ok_or(Error::NotFound("avatar"))?;
+        let caller = self.state.caller(&request).await?;
+        let (content_type, image) = profile::get_avatar(&self.state.db, &caller.user_id).await?;
         Ok(Response::new(GetAvatarResponse {
             image,
             content_type,
@@ -131,104 +116,74 @@ impl UserService for UserApi {
     }
 }
 
-/// Resolves the mask and validates every addressed field (violations named `user.<path>`).
-fn parse_patch(req: UpdateMeRequest, now: shared::time::Micros) -> Result<Patch, Error> {
-    let user = req.user.unwrap_or_default();
-    let p = user.profile.clone().unwrap_or_default();
-    let mut populated = Vec::new();
-    for (path, set) in [
-        ("first_name", !user.first_name.is_empty()),
-        ("last_name", !user.last_name.is_empty()),
-        ("email", !user.email.is_empty()),
-        ("profile.full_name", !p.full_name.is_empty()),
-        ("profile.bio", !p.bio.is_empty()),
-        ("profile.birth_date", !p.birth_date.is_empty()),
-        ("profile.notes", !p.notes.is_empty()),
-        ("profile.language", p.language != 0),
-    ] {
-        if set {
-            populated.push(path);
+/// Resolves the mask and parses every addressed field (violations named `user.<path>`), given
+/// "now" for the birth date.
+impl TryFrom<(UpdateMeRequest, Micros)> for Patch {
+    type Error = Error;
+
+    fn try_from((req, now): (UpdateMeRequest, Micros)) -> Result<Self> {
+        let user = req.user.unwrap_or_default();
+        let p = user.profile.unwrap_or_default();
+        let mut populated = Vec::new();
+        for (path, set) in [
+            ("first_name", !user.first_name.is_empty()),
+            ("last_name", !user.last_name.is_empty()),
+            ("email", !user.email.is_empty()),
+            ("profile.full_name", !p.full_name.is_empty()),
+            ("profile.bio", !p.bio.is_empty()),
+            ("profile.birth_date", !p.birth_date.is_empty()),
+            ("profile.notes", !p.notes.is_empty()),
+            ("profile.language", p.language != 0),
+        ] {
+            if set {
+                populated.push(path);
+            }
         }
-    }
-    let paths = shared::mask::paths(req.update_mask.as_ref(), UPDATE_ME_PATHS, &populated)?;
-    let mut v = Violations::new();
-    let mut patch = Patch {
-        paths: paths.clone(),
-        ..Patch::default()
-    };
-    for path in paths {
-        let field = format!("user.{path}");
-        match path {
-            "first_name" => {
-                v.check(
-                    &field,
-                    validate::text(&user.first_name, validate::MAX_NAME_CHARS),
-                );
-                patch.first_name = Some(user.first_name.clone());
-            }
-            "last_name" => {
-                v.check(
-                    &field,
-                    validate::text(&user.last_name, validate::MAX_NAME_CHARS),
-                );
-                patch.last_name = Some(user.last_name.clone());
-            }
-            "email" => {
-                v.check(&field, validate::email(&user.email));
-                patch.email = Some(user.email.clone());
-            }
-            "profile.full_name" => {
-                v.check(
-                    &field,
-                    validate::text(&p.full_name, validate::MAX_NAME_CHARS),
-                );
-                patch.full_name = Some(p.full_name.clone());
-            }
-            "profile.bio" => {
-                v.check(&field, validate::text(&p.bio, MAX_BIO_CHARS));
-                patch.bio = Some(p.bio.clone());
-            }
-            "profile.notes" => {
-                v.check(&field, validate::text(&p.notes, MAX_NOTES_CHARS));
-                patch.notes = Some(p.notes.clone());
-            }
-            "profile.birth_date" => {
-                if p.birth_date.is_empty() {
-                    patch.birth_date = Some(None);
-                } else if let Some(date) = v.check(&field, birth_date(&p.birth_date, now)) {
-                    patch.birth_date = Some(Some(date));
+        let paths = shared::mask::paths(req.update_mask.as_ref(), UPDATE_ME_PATHS, &populated)?;
+        let mut v = Violations::new();
+        let mut patch = Patch {
+            paths: paths.clone(),
+            ..Patch::default()
+        };
+        for path in paths {
+            let field = format!("user.{path}");
+            match path {
+                "first_name" => {
+                    patch.first_name = v.check(&field, Name::parse(user.first_name.clone()));
                 }
-            }
-            "profile.language" => {
-                let code = match Language::try_from(p.language) {
-                    Ok(Language::En) => Some("EN"),
-                    Ok(Language::Es) => Some("ES"),
-                    Ok(Language::Fr) => Some("FR"),
-                    Ok(Language::Ar) => Some("AR"),
-                    _ => None,
-                };
-                match code {
+                "last_name" => {
+                    patch.last_name = v.check(&field, Name::parse(user.last_name.clone()));
+                }
+                "email" => patch.email = v.check(&field, Email::parse(user.email.clone())),
+                "profile.full_name" => {
+                    patch.full_name = v.check(&field, Name::parse(p.full_name.clone()));
+                }
+                "profile.bio" => patch.bio = v.check(&field, Bio::parse(p.bio.clone())),
+                "profile.notes" => patch.notes = v.check(&field, Notes::parse(p.notes.clone())),
+                "profile.birth_date" if p.birth_date.is_empty() => patch.birth_date = Some(None),
+                "profile.birth_date" => {
+                    let date = v.check(&field, BirthDate::parse(p.birth_date.clone(), now));
+                    patch.birth_date = date.map(Some);
+                }
+                "profile.language" => match language(p.language) {
                     Some(code) => patch.language = Some(code),
                     None => v.add(&field, "must be one of EN, ES, FR, AR"),
-                }
+                },
+                _ => {}
             }
-            _ => {}
         }
+        valid(v)?;
+        Ok(patch)
     }
-    v.into_result()?;
-    Ok(patch)
 }
 
-/// An ISO `YYYY-MM-DD` date, not in the future.
-fn birth_date(raw: &str, now: shared::time::Micros) -> Result<String, String> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(raw, &format)
-        .map_err(|_| "must be a date written YYYY-MM-DD".to_owned())?;
-    let today = time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1_000_000))
-        .map_err(|_| "cannot compare with today".to_owned())?
-        .date();
-    if date > today {
-        return Err("must not be in the future".into());
+/// The stored code of a proto language; `None` for UNSPECIFIED and unknown values.
+fn language(value: i32) -> Option<&'static str> {
+    match Language::try_from(value).ok()? {
+        Language::En => Some("EN"),
+        Language::Es => Some("ES"),
+        Language::Fr => Some("FR"),
+        Language::Ar => Some("AR"),
+        Language::Unspecified => None,
     }
-    Ok(raw.to_owned())
 }

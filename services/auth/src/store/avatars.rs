@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 /// Stores or replaces the user's avatar.
 #[tracing::instrument(skip_all, fields(user_id, size = image.len()))]
-pub async fn upsert(
+pub(crate) async fn upsert(
     conn: &mut AnyConnection,
     user_id: &str,
     content_type: &str,
@@ -28,7 +28,7 @@ pub async fn upsert(
 
 /// The user's avatar: `(content_type, image)`.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn get(
+pub(crate) async fn get(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> sqlx::Result<Option<(String, Vec<u8>)>> {

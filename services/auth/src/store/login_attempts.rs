@@ -6,7 +6,11 @@ use sqlx::AnyConnection;
 /// Counts one attempt from `ip` in the window starting at `window_start` and returns the
 /// window's count, atomically (concurrent attempts each see a distinct count).
 #[tracing::instrument(skip_all)]
-pub async fn hit(conn: &mut AnyConnection, ip: &str, window_start: Micros) -> sqlx::Result<i64> {
+pub(crate) async fn hit(
+    conn: &mut AnyConnection,
+    ip: &str,
+    window_start: Micros,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO login_attempts (ip, window_start, attempts) VALUES ($1, $2, 1) \
          ON CONFLICT (ip, window_start) \
@@ -21,7 +25,7 @@ pub async fn hit(conn: &mut AnyConnection, ip: &str, window_start: Micros) -> sq
 
 /// Forgets `ip`'s windows older than `window_start`.
 #[tracing::instrument(skip_all)]
-pub async fn forget_before(
+pub(crate) async fn forget_before(
     conn: &mut AnyConnection,
     ip: &str,
     window_start: Micros,
@@ -37,7 +41,7 @@ pub async fn forget_before(
 /// Forgets every client's windows older than `window_start` (clients that never came back);
 /// returns how many rows went.
 #[tracing::instrument(skip_all)]
-pub async fn forget_all_before(
+pub(crate) async fn forget_all_before(
     conn: &mut AnyConnection,
     window_start: Micros,
 ) -> sqlx::Result<u64> {

@@ -1,15 +1,17 @@
-//! SQL of the auth service: portable queries over sqlx's `Any` driver, one function per query,
-//! taking the connection (usually a transaction) from the domain operation that owns it.
+//! SQL of the auth service: one module per table, each owning its row type, its column list
+//! and one function per query. Functions take the connection (usually the transaction of the
+//! domain operation that owns it); statements are fixed strings and every value is bound (the
+//! idioms are in `shared::sql`).
 
-pub mod avatars;
-pub mod events;
-pub mod feed;
-pub mod keys;
-pub mod lifecycle;
-pub mod login_attempts;
-pub mod revocation;
-pub mod sessions;
-pub mod users;
+pub(crate) mod access_tokens;
+pub(crate) mod avatars;
+pub(crate) mod login_attempts;
+pub(crate) mod refresh_tokens;
+pub(crate) mod revocation_events;
+pub(crate) mod security_events;
+pub(crate) mod sessions;
+pub(crate) mod signing_keys;
+pub(crate) mod users;
 
 use shared::db::Migrations;
 
@@ -18,18 +20,3 @@ pub static MIGRATIONS: Migrations = Migrations {
     sqlite: sqlx::migrate!("../../migrations/auth/sqlite"),
     postgres: sqlx::migrate!("../../migrations/auth/postgres"),
 };
-
-/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE … ESCAPE '\'`, and
-/// wraps it for a substring match.
-pub fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}

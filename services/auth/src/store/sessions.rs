@@ -1,12 +1,23 @@
-//! `sessions`, `refresh_tokens` and `access_tokens`: token families and every issued token.
+//! `sessions`: token families. A session is born at Register or Login and ends when it is
+//! revoked or reaches its absolute end (`expires_at`).
 
-use shared::db::Flag;
+use shared::sql::select_ids_in;
 use shared::time::Micros;
 use sqlx::AnyConnection;
 
+/// The columns of [`SessionRow`], in its field order.
+const COLUMNS: &str = "id, user_id, device_label, ip, user_agent, created_at, \
+                       last_refreshed_at, expires_at, revoked_at";
+
+/// `live_until` of [`SessionView`]: the expiry of the session's usable refresh token (the tip
+/// of its chain), `NULL` when none is usable.
+const LIVE_UNTIL: &str = "(SELECT MAX(r.expires_at) FROM refresh_tokens r \
+                          WHERE r.session_id = sessions.id AND r.revoked_at IS NULL \
+                          AND r.rotated_at IS NULL) AS live_until";
+
 /// A stored session.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
+pub(crate) struct SessionRow {
     /// Session id (`sid`).
     pub id: String,
     /// Owner.
@@ -23,15 +34,24 @@ pub struct SessionRow {
     pub last_refreshed_at: Option<Micros>,
     /// Absolute end.
     pub expires_at: Micros,
-    /// Revocation time, if revoked.
+    /// Revocation time, if revoked (why is in `revoke_reason`, for operators).
     pub revoked_at: Option<Micros>,
-    /// Why it was revoked.
-    pub revoke_reason: Option<String>,
+}
+
+/// A session as listed to its owner or an admin: the row and the expiry of its chain's tip.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct SessionView {
+    /// The session.
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    /// Expiry of its usable (unrotated, unrevoked) refresh token; `None` when the user revoked
+    /// the chain, so the session can never be refreshed again.
+    pub live_until: Option<Micros>,
 }
 
 /// Inserts a session.
 #[tracing::instrument(skip_all, fields(session_id = %row.id))]
-pub async fn insert(conn: &mut AnyConnection, row: &SessionRow) -> sqlx::Result<()> {
+pub(crate) async fn insert(conn: &mut AnyConnection, row: &SessionRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, device_label, ip, user_agent, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -48,124 +68,127 @@ pub async fn insert(conn: &mut AnyConnection, row: &SessionRow) -> sqlx::Result<
     .map(|_| ())
 }
 
-/// One session by id.
+/// Locks session `session_id` for the rest of the transaction and reads it.
+///
+/// A no-op update rather than `SELECT … FOR UPDATE` (which SQLite lacks). Refresh locks the
+/// session before its token, the same order as every revocation (session, then tokens), so a
+/// refresh racing a revocation on PostgreSQL waits instead of deadlocking.
 #[tracing::instrument(skip_all, fields(session_id))]
-pub async fn get(conn: &mut AnyConnection, session_id: &str) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as(
-        "SELECT id, user_id, device_label, ip, user_agent, created_at, last_refreshed_at, \
-         expires_at, revoked_at, revoke_reason FROM sessions WHERE id = $1",
-    )
-    .bind(session_id)
-    .fetch_optional(conn)
-    .await
-}
-
-/// A refresh token's row.
-#[derive(Debug, Clone)]
-pub struct NewRefreshToken<'a> {
-    /// Token id.
-    pub jti: &'a str,
-    /// Its session.
-    pub session_id: &'a str,
-    /// Owner.
-    pub user_id: &'a str,
-    /// The token it was rotated from.
-    pub parent_jti: Option<&'a str>,
-    /// Issue time.
-    pub issued_at: Micros,
-    /// Expiry.
-    pub expires_at: Micros,
-    /// Client IP of the issuing request.
-    pub ip: &'a str,
-    /// Client user agent of the issuing request.
-    pub user_agent: &'a str,
-    /// Device label of the session.
-    pub device_label: &'a str,
-}
-
-/// Records an issued refresh token.
-#[tracing::instrument(skip_all, fields(jti = row.jti))]
-pub async fn insert_refresh(
+pub(crate) async fn lock(
     conn: &mut AnyConnection,
-    row: &NewRefreshToken<'_>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO refresh_tokens (jti, session_id, user_id, parent_jti, issued_at, \
-         expires_at, ip, user_agent, device_label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(row.jti)
-    .bind(row.session_id)
-    .bind(row.user_id)
-    .bind(row.parent_jti)
-    .bind(row.issued_at)
-    .bind(row.expires_at)
-    .bind(row.ip)
-    .bind(row.user_agent)
-    .bind(row.device_label)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// Records an issued access token.
-#[tracing::instrument(skip_all, fields(jti))]
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_access(
-    conn: &mut AnyConnection,
-    jti: &str,
     session_id: &str,
-    refresh_jti: &str,
-    user_id: &str,
-    issued_at: Micros,
-    expires_at: Micros,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO access_tokens (jti, session_id, refresh_jti, user_id, issued_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(jti)
+) -> sqlx::Result<Option<SessionRow>> {
+    sqlx::query_as(&format!(
+        "UPDATE sessions SET last_refreshed_at = last_refreshed_at WHERE id = $1 \
+         RETURNING {COLUMNS}"
+    ))
     .bind(session_id)
-    .bind(refresh_jti)
-    .bind(user_id)
-    .bind(issued_at)
-    .bind(expires_at)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// What the auth layer needs to know about a presented access token.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AccessState {
-    /// Owner of the token.
-    pub user_id: String,
-    /// Its session.
-    pub session_id: String,
-    /// Token revoked at.
-    pub token_revoked_at: Option<Micros>,
-    /// Session revoked at.
-    pub session_revoked_at: Option<Micros>,
-    /// Session absolute end.
-    pub session_expires_at: Micros,
-    /// The owner's current role.
-    pub role: String,
-    /// Whether the owner is active.
-    pub active: Flag,
-}
-
-/// The revocation state of access token `jti`, its session and its user, in one query.
-#[tracing::instrument(skip_all, fields(jti))]
-pub async fn access_state(
-    conn: &mut AnyConnection,
-    jti: &str,
-) -> sqlx::Result<Option<AccessState>> {
-    sqlx::query_as(
-        "SELECT a.user_id, a.session_id, a.revoked_at AS token_revoked_at, \
-         s.revoked_at AS session_revoked_at, s.expires_at AS session_expires_at, u.role, u.active \
-         FROM access_tokens a JOIN sessions s ON s.id = a.session_id \
-         JOIN users u ON u.id = a.user_id WHERE a.jti = $1",
-    )
-    .bind(jti)
     .fetch_optional(conn)
     .await
+}
+
+/// Records a successful refresh on the session.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn touch(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: Micros,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_refreshed_at = $2 WHERE id = $1")
+        .bind(session_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Marks a session revoked if it is not already; returns `(user_id, expires_at)` when this
+/// call revoked it.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn revoke(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    reason: &str,
+    now: Micros,
+) -> sqlx::Result<Option<(String, Micros)>> {
+    sqlx::query_as(
+        "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 \
+         WHERE id = $1 AND revoked_at IS NULL RETURNING user_id, expires_at",
+    )
+    .bind(session_id)
+    .bind(now)
+    .bind(reason)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Ids of a user's sessions not yet revoked, oldest first.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn unrevoked_of_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL \
+         ORDER BY created_at, id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The revoked sessions among `ids`.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub(crate) async fn revoked_among(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> sqlx::Result<Vec<String>> {
+    select_ids_in(
+        conn,
+        "SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND id IN",
+        ids,
+    )
+    .await
+}
+
+/// One of the user's sessions with its live refresh expiry; `None` if it is not theirs.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn view(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    session_id: &str,
+) -> sqlx::Result<Option<SessionView>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, {LIVE_UNTIL} FROM sessions WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A page of a user's sessions, newest first, after the keyset `(created_at, id)` if given.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn list(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    after: Option<&(Micros, String)>,
+    limit: i64,
+) -> sqlx::Result<Vec<SessionView>> {
+    let sql = match after {
+        None => format!(
+            "SELECT {COLUMNS}, {LIVE_UNTIL} FROM sessions WHERE user_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ),
+        Some(_) => format!(
+            "SELECT {COLUMNS}, {LIVE_UNTIL} FROM sessions WHERE user_id = $1 \
+             AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ),
+    };
+    let mut query = sqlx::query_as(&sql).bind(user_id).bind(limit);
+    if let Some((created_at, id)) = after {
+        query = query.bind(*created_at).bind(id.as_str());
+    }
+    query.fetch_all(conn).await
 }

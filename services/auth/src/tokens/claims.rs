@@ -1,4 +1,4 @@
-//! The exact claim sets of Stride tokens (SPEC §4). Unknown claims are rejected: a token
+//! The exact claim sets of Stride tokens. Unknown claims are rejected: a token
 //! carrying anything else was not minted here.
 
 use serde::{Deserialize, Serialize};

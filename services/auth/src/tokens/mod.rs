@@ -1,9 +1,9 @@
-//! Minting and verifying Stride tokens (SPEC §4): Ed25519 (`EdDSA`) JWTs with a `kid`, typed
+//! Minting and verifying Stride tokens: Ed25519 (`EdDSA`) JWTs with a `kid`, typed
 //! by their `typ` header (`at+jwt` access, `rt+jwt` refresh).
 //!
 //! Verification pins the algorithm, checks `typ`, `kid`, signature, `iss`, `aud`, and then the
 //! times against the injected clock with the configured leeway. It does not consult the
-//! database: revocation is the caller's job (see [`crate::authn`]).
+//! database: revocation is the caller's job (see `crate::domain::caller`).
 
 pub mod claims;
 
@@ -117,11 +117,6 @@ impl Tokens {
     /// The token settings.
     pub fn config(&self) -> &TokenConfig {
         &self.config
-    }
-
-    /// The key ring.
-    pub fn keys(&self) -> &KeyRing {
-        &self.keys
     }
 
     /// Signs an access token for `user_id` in session `session_id`, expiring after the access

@@ -1,7 +1,7 @@
 //! The auth schema migrates on both backends, idempotently, and stores what it reads back.
 
 use shared::db::{Db, Flag};
-use stride_auth::store::MIGRATIONS;
+use stride_auth::MIGRATIONS;
 use testkit::{Backend, TestAuth, backend_tests};
 
 async fn migrations_apply_once_and_rows_round_trip(backend: Backend) {

@@ -1,13 +1,13 @@
 //! Who is calling: what the auth layer learnt from the access token, handed to handlers
 //! through request extensions.
 
+use crate::domain::ids::UserId;
+
 /// The authenticated caller of an RPC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The token `sub`: every query is scoped by it.
-    pub user_id: String,
-    /// The token `sid` (empty when authentication is disabled for benchmarks).
-    pub session_id: String,
+    pub user_id: UserId,
     /// Lower-case role names from the `roles` claim, e.g. `["user"]`.
     pub roles: Vec<String>,
 }
@@ -27,8 +27,7 @@ mod tests {
 
     fn with_roles(roles: &[&str]) -> Caller {
         Caller {
-            user_id: "u".into(),
-            session_id: "s".into(),
+            user_id: UserId::parse("u".into()).unwrap(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
         }
     }

@@ -68,11 +68,6 @@ impl Checker {
         }
         verdict
     }
-
-    /// Number of distinct checks in flight (for tests).
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.lock().map(|m| m.len()).unwrap_or(0)
-    }
 }
 
 async fn ask(client: AuthClient, jti: String, sid: String) -> Verdict {

@@ -4,17 +4,14 @@
 
 use std::time::Duration;
 
+use shared::credentials::SERVICE_KEY_HEADER;
 use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient;
+use shared::secret::Secret;
 use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Status, Streaming};
-
-use crate::config::ServiceKey;
-
-/// Metadata key carrying the service key on internal calls.
-pub const SERVICE_KEY_HEADER: &str = "x-stride-service-key";
 
 /// A client of the auth service's JWKS and introspection RPCs.
 #[derive(Clone)]
@@ -45,11 +42,7 @@ pub enum ClientError {
 
 impl AuthClient {
     /// A lazily connecting client of the auth service at `url`.
-    pub fn new(
-        url: &str,
-        service_key: &ServiceKey,
-        timeout: Duration,
-    ) -> Result<Self, ClientError> {
+    pub fn new(url: &str, service_key: &Secret, timeout: Duration) -> Result<Self, ClientError> {
         let endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(|e| ClientError::Url(e.to_string()))?
             .connect_timeout(timeout)

@@ -1,6 +1,6 @@
-//! The fitness auth layer (SPEC §5), on every fitness RPC except health and reflection:
+//! The fitness auth layer, on every fitness RPC except health and reflection:
 //!
-//! 1. the Bearer token from `authorization` metadata ([`token::bearer`]);
+//! 1. the Bearer token from `authorization` metadata (`shared::credentials::bearer`);
 //! 2. verified locally against the cached JWKS ([`jwks`]), EdDSA pinned, `typ: at+jwt`,
 //!    `iss`, `aud` and times checked ([`token`]);
 //! 3. its `jti` and `sid` looked up in the revocation set ([`revocation`]) that the feed
@@ -9,23 +9,24 @@
 //!    the request fails closed with UNAVAILABLE;
 //! 4. the [`Caller`] is handed to the handler in the request extensions ([`layer`]).
 
-pub mod cache;
-pub mod caller;
-pub mod check;
-pub mod client;
-pub mod feed;
-pub mod jwks;
-pub mod layer;
-pub mod revocation;
-pub mod token;
+pub(crate) mod cache;
+pub(crate) mod caller;
+pub(crate) mod check;
+pub(crate) mod client;
+pub(crate) mod feed;
+pub(crate) mod jwks;
+pub(crate) mod layer;
+pub(crate) mod revocation;
+pub(crate) mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::credentials::{INVALID_TOKEN, MISSING_TOKEN, bearer};
 use tokio::task::JoinHandle;
 
-pub use caller::Caller;
-pub use layer::{AuthLayer, Authenticated};
+pub(crate) use caller::Caller;
+pub(crate) use layer::AuthLayer;
 
 use self::check::{Checker, Verdict};
 use self::client::AuthClient;
@@ -33,6 +34,7 @@ use self::jwks::Jwks;
 use self::revocation::Revocations;
 use self::token::Verifier;
 use crate::config::AuthConfig;
+use crate::domain::ids::UserId;
 use crate::error::{Error, Result};
 
 /// Metadata naming the caller when authentication is disabled (benchmarks only).
@@ -63,11 +65,6 @@ impl Authenticator {
             client,
             config,
         }
-    }
-
-    /// The revocation set (tests and metrics read it).
-    pub fn revocations(&self) -> &Arc<Revocations> {
-        &self.revocations
     }
 
     /// Starts the feed consumer, the pruner and the periodic JWKS refresh. The returned
@@ -123,7 +120,7 @@ impl Authenticator {
         if self.config.disabled {
             return bench_caller(headers);
         }
-        let token = token::bearer(headers)?;
+        let token = bearer(headers).map_err(Error::Unauthenticated)?;
         let claims = self.verifier.verify(&self.jwks, token).await?;
         if self.revocations.is_revoked(&claims.jti, &claims.sid) {
             return Err(Error::Unauthenticated("TOKEN_REVOKED"));
@@ -143,9 +140,10 @@ impl Authenticator {
                 Verdict::Unknown => return Err(Error::Unavailable("REVOCATION_UNAVAILABLE")),
             }
         }
+        // The verifier refuses tokens without a subject, so this only restates it as a type.
+        let user_id = UserId::parse(claims.sub).ok_or(Error::Unauthenticated(INVALID_TOKEN))?;
         Ok(Caller {
-            user_id: claims.sub,
-            session_id: claims.sid,
+            user_id,
             roles: claims.roles,
         })
     }
@@ -156,8 +154,8 @@ fn bench_caller(headers: &http::HeaderMap) -> Result<Caller> {
     let user_id = headers
         .get(BENCH_USER_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .ok_or(Error::Unauthenticated("MISSING_CREDENTIALS"))?;
+        .and_then(|v| UserId::parse(v.to_owned()))
+        .ok_or(Error::Unauthenticated(MISSING_TOKEN))?;
     let roles = headers
         .get(BENCH_ROLES_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -168,11 +166,7 @@ fn bench_caller(headers: &http::HeaderMap) -> Result<Caller> {
                 .collect()
         })
         .unwrap_or_else(|| vec!["user".to_owned()]);
-    Ok(Caller {
-        user_id: user_id.to_owned(),
-        session_id: String::new(),
-        roles,
-    })
+    Ok(Caller { user_id, roles })
 }
 
 /// Background tasks of the auth layer, aborted when dropped.
@@ -197,7 +191,7 @@ mod tests {
         assert!(bench_caller(&h).is_err());
         h.insert(BENCH_USER_HEADER, "u1".parse().unwrap());
         let caller = bench_caller(&h).unwrap();
-        assert_eq!(caller.user_id, "u1");
+        assert_eq!(&*caller.user_id, "u1");
         assert_eq!(caller.roles, ["user"]);
         h.insert(BENCH_ROLES_HEADER, "Staff, user".parse().unwrap());
         assert!(bench_caller(&h).unwrap().is_staff());

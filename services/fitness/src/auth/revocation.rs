@@ -1,5 +1,5 @@
-//! The in-memory revocation set (SPEC §5 step 3): revoked token ids and session ids, each
-//! kept until every token it concerns has expired, plus when the feed was last heard from.
+//! The in-memory revocation set, checked on every request after the token verifies: revoked
+//! token ids and session ids, each kept until every token it concerns has expired, plus when the feed was last heard from.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -83,17 +83,6 @@ impl Revocations {
         entries.jtis.retain(|_, exp| *exp > now);
         entries.sids.retain(|_, exp| *exp > now);
         before - entries.jtis.len() - entries.sids.len()
-    }
-
-    /// Number of entries held.
-    pub fn len(&self) -> usize {
-        let entries = self.read();
-        entries.jtis.len() + entries.sids.len()
-    }
-
-    /// True when nothing is revoked.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The last feed sequence applied.

@@ -1,6 +1,6 @@
-//! Access-token verification (SPEC §4, §5 step 2): Bearer extraction, pinned EdDSA, header
-//! `typ: at+jwt`, signature against the cached JWKS, `iss`, `aud`, `exp`, `nbf` and `iat`
-//! with leeway. Tokens are never logged.
+//! Access-token verification: pinned EdDSA, header `typ: at+jwt` (RFC 9068), signature
+//! against the cached JWKS, `iss`, `aud`, `exp`, `nbf` and `iat` with leeway, and non-empty
+//! `sub`, `sid` and `jti`. Tokens are never logged.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -8,6 +8,8 @@ use std::time::Duration;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Validation};
 use serde::Deserialize;
+
+use shared::credentials::INVALID_TOKEN;
 
 use super::cache::VerifiedTokens;
 use super::jwks::Jwks;
@@ -37,24 +39,6 @@ pub struct Verifier {
     validation: Validation,
     leeway: Duration,
     verified: VerifiedTokens,
-}
-
-/// The bearer token of `authorization` metadata.
-pub fn bearer(headers: &http::HeaderMap) -> Result<&str> {
-    let value = headers
-        .get(http::header::AUTHORIZATION)
-        .ok_or(Error::Unauthenticated("MISSING_CREDENTIALS"))?;
-    let value = value
-        .to_str()
-        .map_err(|_| Error::Unauthenticated("MALFORMED_CREDENTIALS"))?;
-    let (scheme, token) = value
-        .split_once(' ')
-        .ok_or(Error::Unauthenticated("MALFORMED_CREDENTIALS"))?;
-    let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(Error::Unauthenticated("MALFORMED_CREDENTIALS"));
-    }
-    Ok(token)
 }
 
 /// True for the access-token types of RFC 9068 (`at+jwt`, `application/at+jwt`).
@@ -100,9 +84,9 @@ impl Verifier {
     }
 
     async fn verify_uncached(&self, jwks: &Jwks, token: &str) -> Result<Claims> {
-        let invalid = Error::Unauthenticated("INVALID_TOKEN");
+        let invalid = Error::Unauthenticated(INVALID_TOKEN);
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| Error::Unauthenticated("INVALID_TOKEN"))?;
+            .map_err(|_| Error::Unauthenticated(INVALID_TOKEN))?;
         if header.alg != Algorithm::EdDSA || !is_access_token_type(header.typ.as_deref()) {
             return Err(invalid);
         }
@@ -111,17 +95,17 @@ impl Verifier {
         let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|e| {
             match e.kind() {
                 ErrorKind::ExpiredSignature => Error::Unauthenticated("TOKEN_EXPIRED"),
-                _ => Error::Unauthenticated("INVALID_TOKEN"),
+                _ => Error::Unauthenticated(INVALID_TOKEN),
             }
         })?;
         let claims = data.claims;
         let now = jsonwebtoken::get_current_timestamp() as i64;
         let leeway = i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX);
         if claims.iat > now.saturating_add(leeway) {
-            return Err(Error::Unauthenticated("INVALID_TOKEN"));
+            return Err(Error::Unauthenticated(INVALID_TOKEN));
         }
         if claims.sub.is_empty() || claims.sid.is_empty() || claims.jti.is_empty() {
-            return Err(Error::Unauthenticated("INVALID_TOKEN"));
+            return Err(Error::Unauthenticated(INVALID_TOKEN));
         }
         Ok(claims)
     }
@@ -130,22 +114,6 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(value: &str) -> http::HeaderMap {
-        let mut h = http::HeaderMap::new();
-        h.insert(http::header::AUTHORIZATION, value.parse().unwrap());
-        h
-    }
-
-    #[test]
-    fn bearer_tokens_are_extracted_and_anything_else_refused() {
-        assert_eq!(bearer(&headers("Bearer abc")).unwrap(), "abc");
-        assert_eq!(bearer(&headers("bearer  abc ")).unwrap(), "abc");
-        assert!(bearer(&headers("Basic abc")).is_err());
-        assert!(bearer(&headers("Bearer ")).is_err());
-        assert!(bearer(&headers("abc")).is_err());
-        assert!(bearer(&http::HeaderMap::new()).is_err());
-    }
 
     #[test]
     fn only_access_token_types_pass() {

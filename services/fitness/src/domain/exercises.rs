@@ -1,16 +1,16 @@
 //! Exercises and their links to workouts: every change keeps the linked workouts' counters
 //! and the owner's stats in step, in the same transaction.
 
-use std::collections::{BTreeSet, HashMap};
-
 use shared::db::Db;
-use shared::error::Violations;
+use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 use sqlx::AnyConnection;
 
-use super::idempotency;
-use super::minutes;
-use super::values::{Id, Minutes, Name, RequestId, Text};
+use super::ids::{Id, UserId};
+use super::links::{self as linking, with_links};
+use super::values::{Minutes, Name, Search, Text};
+use super::{Batch, Create};
+use super::{idempotency, minutes};
 use crate::error::{Error, Result};
 use crate::store::exercises::{self, ExerciseRow, Filter};
 use crate::store::links;
@@ -54,54 +54,30 @@ pub struct ExercisePatch {
     pub workout_ids: Option<Vec<Id>>,
 }
 
-/// A validated listing request.
+/// A validated listing request, most recently created first; `None` filters mean "any".
 #[derive(Debug, Clone)]
 pub struct ExerciseQuery {
-    /// Filters, `None` meaning "any".
-    pub filter: Filter,
-    /// Position after the previous page: (`created_at`, `id`) of its last row.
-    pub after: Option<(i64, String)>,
-    /// Rows per page.
-    pub limit: i64,
-    /// Digest of the filters, bound into the next page token.
-    pub fingerprint: String,
+    /// Only exercises linked to this workout.
+    pub workout_id: Option<Id>,
+    /// Only exercises whose name contains this.
+    pub name_contains: Option<Search>,
+    /// Only exercises at least this long.
+    pub min_duration: Option<Minutes>,
+    /// Only exercises at most this long.
+    pub max_duration: Option<Minutes>,
+    /// Page size and the position after the previous page: (`created_at`, `id`) of its last
+    /// row.
+    pub page: PageRequest<(i64, String)>,
 }
 
 const CREATE: &str = "CreateExercise";
 const BATCH_CREATE: &str = "BatchCreateExercises";
 
-/// Joins rows with their `(exercise_id, workout_id)` links, keeping the rows' order.
-pub(crate) fn with_links(rows: Vec<ExerciseRow>, links: Vec<(String, String)>) -> Vec<Exercise> {
-    let mut by_exercise: HashMap<String, Vec<String>> = HashMap::new();
-    for (exercise_id, workout_id) in links {
-        by_exercise.entry(exercise_id).or_default().push(workout_id);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let mut workout_ids = by_exercise.remove(&row.id).unwrap_or_default();
-            workout_ids.sort();
-            Exercise { row, workout_ids }
-        })
-        .collect()
-}
-
-fn not_mine(field: &str) -> Error {
-    let mut v = Violations::new();
-    v.add(field, "every id must be one of your workouts");
-    Error::InvalidArgument(v)
-}
-
-fn ids(ids: &[Id]) -> Vec<String> {
-    let mut out: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
-    out.sort();
-    out
-}
-
 /// Inserts one exercise with its links and counters; `field` names its `workout_ids` in the
 /// error when one of them is not the user's workout (missing and foreign look the same).
 async fn insert(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     new: NewExercise,
     now: i64,
     field: &str,
@@ -114,31 +90,20 @@ async fn insert(
         created_at: now,
         updated_at: now,
     };
-    let workout_ids = ids(&new.workout_ids);
-    let matched = workouts::adjust_counters(
-        conn,
-        user_id,
-        &workout_ids,
-        1,
-        minutes(row.duration_minutes),
-    )
-    .await?;
-    if matched != workout_ids.len() as u64 {
-        return Err(not_mine(field));
-    }
+    let workout_ids = linking::sorted(&new.workout_ids);
     exercises::insert(conn, user_id, &row).await?;
-    links::insert(conn, user_id, &row.id, &workout_ids).await?;
+    let minutes = minutes(row.duration_minutes);
+    linking::link(conn, user_id, &row.id, &workout_ids, minutes, field).await?;
     Ok(Exercise { row, workout_ids })
 }
 
 /// Creates one exercise, or replays the response a previous call with `request_id` got.
 #[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &Db,
-    user_id: &str,
-    new: NewExercise,
-    request_id: Option<RequestId>,
-) -> Result<Exercise> {
+pub async fn create(db: &Db, user_id: &UserId, input: Create<NewExercise>) -> Result<Exercise> {
+    let Create {
+        item: new,
+        request_id,
+    } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -168,13 +133,16 @@ pub async fn create(
 }
 
 /// Creates every exercise or none, or replays a previous batch with `request_id`.
-#[tracing::instrument(skip_all, fields(items = batch.len()))]
+#[tracing::instrument(skip_all, fields(items = input.items.len()))]
 pub async fn batch_create(
     db: &Db,
-    user_id: &str,
-    batch: Vec<NewExercise>,
-    request_id: Option<RequestId>,
+    user_id: &UserId,
+    input: Batch<NewExercise>,
 ) -> Result<Vec<Exercise>> {
+    let Batch {
+        items: batch,
+        request_id,
+    } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -208,7 +176,7 @@ pub async fn batch_create(
 
 /// One of the user's exercises.
 #[tracing::instrument(skip_all)]
-pub async fn get(db: &Db, user_id: &str, id: &Id) -> Result<Exercise> {
+pub async fn get(db: &Db, user_id: &UserId, id: &Id) -> Result<Exercise> {
     let mut conn = db.pool().acquire().await?;
     let row = exercises::get(&mut conn, user_id, id.as_str())
         .await?
@@ -217,36 +185,34 @@ pub async fn get(db: &Db, user_id: &str, id: &Id) -> Result<Exercise> {
     Ok(Exercise { row, workout_ids })
 }
 
-/// One page of the user's exercises and the token of the next (empty at the end): two
-/// queries, whatever the page size.
+/// One page of the user's exercises, with the token of the next: two queries, whatever the
+/// page size.
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &Db, user_id: &str, query: ExerciseQuery) -> Result<(Vec<Exercise>, String)> {
-    let mut conn = db.pool().acquire().await?;
-    let mut rows = exercises::list(
-        &mut conn,
-        user_id,
-        &query.filter,
-        query.after.as_ref(),
-        query.limit + 1,
-    )
-    .await?;
-    let more = rows.len() as i64 > query.limit;
-    rows.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
-    let token = match rows.last() {
-        Some(last) if more => {
-            shared::paging::encode_token(&query.fingerprint, &(last.created_at, &last.id))
-        }
-        _ => String::new(),
+pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Page<Exercise>> {
+    let filter = Filter {
+        workout_id: query.workout_id.map(Id::into_string),
+        name_like: query.name_contains.as_ref().map(Search::pattern),
+        min_duration: query.min_duration.map(Minutes::get),
+        max_duration: query.max_duration.map(Minutes::get),
     };
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut conn = db.pool().acquire().await?;
+    let after = query.page.after.as_ref();
+    let rows = exercises::list(&mut conn, user_id, &filter, after, query.page.limit()).await?;
+    let page = query
+        .page
+        .page(rows, |last| (last.created_at, last.id.clone()));
+    let ids: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
     let links = links::of_exercises(&mut conn, user_id, &ids).await?;
-    Ok((with_links(rows, links), token))
+    Ok(Page {
+        items: with_links(page.items, links),
+        next_page_token: page.next_page_token,
+    })
 }
 
 /// Applies a partial update, re-linking workouts and moving counters and stats by the
 /// difference between the old and new duration and links.
 #[tracing::instrument(skip_all)]
-pub async fn update(db: &Db, user_id: &str, patch: ExercisePatch) -> Result<Exercise> {
+pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<Exercise> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -277,26 +243,13 @@ pub async fn update(db: &Db, user_id: &str, patch: ExercisePatch) -> Result<Exer
     }
     new.updated_at = now;
     let new_links = match &patch.workout_ids {
-        Some(list) => ids(list),
+        Some(list) => linking::sorted(list),
         None => old_links.clone(),
     };
     let (old_min, new_min) = (minutes(old.duration_minutes), minutes(new.duration_minutes));
-    let before: BTreeSet<&String> = old_links.iter().collect();
-    let after: BTreeSet<&String> = new_links.iter().collect();
-    let removed: Vec<String> = before.difference(&after).map(|s| (*s).clone()).collect();
-    let kept: Vec<String> = before.intersection(&after).map(|s| (*s).clone()).collect();
-    let added: Vec<String> = after.difference(&before).map(|s| (*s).clone()).collect();
-
-    let matched = workouts::adjust_counters(&mut tx, user_id, &added, 1, new_min).await?;
-    if matched != added.len() as u64 {
-        return Err(not_mine("exercise.workout_ids"));
-    }
-    workouts::adjust_counters(&mut tx, user_id, &removed, -1, -old_min).await?;
-    if new_min != old_min {
-        workouts::adjust_counters(&mut tx, user_id, &kept, 0, new_min - old_min).await?;
-    }
-    links::delete(&mut tx, user_id, id, &removed).await?;
-    links::insert(&mut tx, user_id, id, &added).await?;
+    let moves = (old_links.as_slice(), new_links.as_slice());
+    let field = "exercise.workout_ids";
+    linking::relink(&mut tx, user_id, id, moves, (old_min, new_min), field).await?;
     let row = exercises::update(&mut tx, user_id, &new)
         .await?
         .ok_or(Error::NotFound("exercise"))?;
@@ -316,7 +269,7 @@ pub async fn update(db: &Db, user_id: &str, patch: ExercisePatch) -> Result<Exer
 
 /// Deletes one of the user's exercises and its links, taking it out of every counter.
 #[tracing::instrument(skip_all)]
-pub async fn delete(db: &Db, user_id: &str, id: &Id) -> Result<()> {
+pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;

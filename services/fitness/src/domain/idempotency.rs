@@ -8,17 +8,16 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::error::Violations;
 use sqlx::AnyConnection;
 
-use super::values::RequestId;
+use super::ids::{RequestId, UserId};
 use crate::error::{Error, Result};
 use crate::store::request_ids;
 
 /// The stored response of `request_id`, if this user has used it for `method` before.
 pub async fn replay<T: DeserializeOwned>(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     request_id: Option<&RequestId>,
     method: &str,
 ) -> Result<Option<T>> {
@@ -31,22 +30,22 @@ pub async fn replay<T: DeserializeOwned>(
         return Ok(None);
     };
     if stored_method != method {
-        let mut v = Violations::new();
-        v.add(
+        return Err(Error::invalid(
             "request_id",
             format!("already used for {stored_method}; use a new request id"),
-        );
-        return Err(Error::InvalidArgument(v));
+        ));
     }
-    serde_json::from_slice(&response)
-        .map(Some)
-        .map_err(|e| Error::Internal(format!("stored response of {method} is unreadable: {e}")))
+    serde_json::from_slice(&response).map(Some).map_err(|e| {
+        Error::internal(format_args!(
+            "stored response of {method} is unreadable: {e}"
+        ))
+    })
 }
 
 /// Stores `response` as the answer to `request_id` (nothing when there is no key).
 pub async fn record<T: Serialize>(
     conn: &mut AnyConnection,
-    user_id: &str,
+    user_id: &UserId,
     request_id: Option<&RequestId>,
     method: &str,
     response: &T,
@@ -55,8 +54,9 @@ pub async fn record<T: Serialize>(
     let Some(request_id) = request_id else {
         return Ok(());
     };
-    let bytes = serde_json::to_vec(response)
-        .map_err(|e| Error::Internal(format!("cannot encode the response of {method}: {e}")))?;
+    let bytes = serde_json::to_vec(response).map_err(|e| {
+        Error::internal(format_args!("cannot encode the response of {method}: {e}"))
+    })?;
     request_ids::insert(conn, user_id, request_id.as_str(), method, &bytes, now).await?;
     Ok(())
 }

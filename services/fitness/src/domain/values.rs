@@ -9,39 +9,6 @@ pub const MAX_NAME_CHARS: usize = 255;
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// Longest duration, in minutes (one day).
 pub const MAX_MINUTES: i32 = 1440;
-/// Longest request id, in characters.
-pub const MAX_REQUEST_ID_CHARS: usize = 128;
-
-/// A resource id: a UUID, kept in canonical lower-case hyphenated form.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Id(String);
-
-impl Id {
-    /// A fresh UUIDv7.
-    pub fn generate() -> Self {
-        Self(uuid::Uuid::now_v7().to_string())
-    }
-
-    /// Parses a UUID in any of its textual forms.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.is_empty() {
-            return Err("required".into());
-        }
-        uuid::Uuid::try_parse(raw)
-            .map(|u| Self(u.to_string()))
-            .map_err(|_| "must be a UUID".into())
-    }
-
-    /// The canonical text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The canonical text, owned.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-}
 
 /// A workout title or exercise name: 1–255 characters, not blank.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +29,33 @@ impl Name {
     /// The text.
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// Text to find inside titles or names (case-insensitively): at most 255 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search(String);
+
+impl Search {
+    /// `None` for empty text (no filter).
+    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.chars().count() > MAX_NAME_CHARS {
+            return Err(format!("at most {MAX_NAME_CHARS} characters"));
+        }
+        Ok(Some(Self(raw.to_owned())))
+    }
+
+    /// The text as asked.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The `LIKE` pattern matching the text anywhere, wildcards escaped.
+    pub fn pattern(&self) -> String {
+        shared::sql::contains_pattern(&self.0)
     }
 }
 
@@ -181,30 +175,6 @@ impl Minutes {
     }
 }
 
-/// An AIP-155 idempotency key: 1–128 printable characters (a UUID is typical).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(String);
-
-impl RequestId {
-    /// `None` for an empty key (no idempotency asked for).
-    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        if raw.chars().count() > MAX_REQUEST_ID_CHARS || raw.chars().any(char::is_control) {
-            return Err(format!(
-                "at most {MAX_REQUEST_ID_CHARS} printable characters"
-            ));
-        }
-        Ok(Some(Self(raw.to_owned())))
-    }
-
-    /// The key.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
 /// A staff evaluation, 0–100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Evaluation(i32);
@@ -230,20 +200,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_canonicalised_and_garbage_is_refused() {
-        let id = Id::parse("0190A3B4-0000-7000-8000-000000000001").unwrap();
-        assert_eq!(id.as_str(), "0190a3b4-0000-7000-8000-000000000001");
-        assert!(Id::parse("").is_err());
-        assert!(Id::parse("not-a-uuid").is_err());
-        assert!(Id::parse("'; DROP TABLE workouts; --").is_err());
-    }
-
-    #[test]
     fn names_need_one_to_255_characters() {
         assert!(Name::parse("").is_err());
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse(&"é".repeat(255)).is_ok());
         assert!(Name::parse(&"a".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn searches_are_optional_and_bounded() {
+        assert_eq!(Search::parse(""), Ok(None));
+        let search = Search::parse("50%").unwrap().unwrap();
+        assert_eq!(search.pattern(), "%50\\%%");
+        assert!(Search::parse(&"a".repeat(256)).is_err());
     }
 
     #[test]
@@ -272,14 +241,6 @@ mod tests {
         assert!(Evaluation::parse(100).is_ok());
         assert!(Evaluation::parse(101).is_err());
         assert!(Evaluation::parse(-1).is_err());
-    }
-
-    #[test]
-    fn request_ids_are_optional_and_bounded() {
-        assert_eq!(RequestId::parse(""), Ok(None));
-        assert!(RequestId::parse("abc").unwrap().is_some());
-        assert!(RequestId::parse(&"x".repeat(129)).is_err());
-        assert!(RequestId::parse("a\nb").is_err());
     }
 
     #[test]

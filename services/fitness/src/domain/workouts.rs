@@ -2,14 +2,20 @@
 //! owner's stats changed in the same transaction.
 
 use shared::db::Db;
+use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 
-use super::exercises::{self, Exercise};
+use super::exercises::Exercise;
 use super::idempotency;
-use super::values::{CalendarDate, Id, Name, RequestId, Text, WorkoutType};
+use super::ids::{Id, UserId};
+use super::links::with_links;
+use super::values::{CalendarDate, Name, Search, Text, WorkoutType};
+use super::{Batch, Create};
 use crate::error::{Error, Result};
 use crate::store::stats::{self, Delta};
-use crate::store::workouts::{self, After, Filter, Order, WorkoutRow};
+use crate::store::workouts::{self, Filter, WorkoutRow};
+// A listing's orders and keyset positions are those its SQL has statements for.
+pub(crate) use crate::store::workouts::{After, Order};
 use crate::store::{exercises as exercise_store, links};
 
 /// A workout as stored and returned.
@@ -28,6 +34,15 @@ pub struct NewWorkout {
     pub workout_type: WorkoutType,
 }
 
+/// A validated `GetWorkout`.
+#[derive(Debug, Clone)]
+pub struct GetWorkout {
+    /// The workout.
+    pub id: Id,
+    /// Whether its exercises are wanted too.
+    pub include_exercises: bool,
+}
+
 /// A validated partial update: `None` fields are left as they are.
 #[derive(Debug, Clone)]
 pub struct WorkoutPatch {
@@ -43,19 +58,21 @@ pub struct WorkoutPatch {
     pub workout_type: Option<WorkoutType>,
 }
 
-/// A validated listing request.
+/// A validated listing request; `None` filters mean "any".
 #[derive(Debug, Clone)]
 pub struct WorkoutQuery {
-    /// Filters, `None` meaning "any".
-    pub filter: Filter,
+    /// Only workouts of this type.
+    pub workout_type: Option<WorkoutType>,
+    /// Only workouts on or after this date.
+    pub date_from: Option<CalendarDate>,
+    /// Only workouts on or before this date.
+    pub date_to: Option<CalendarDate>,
+    /// Only workouts whose title contains this.
+    pub title_contains: Option<Search>,
     /// Sort order.
     pub order: Order,
-    /// Position after the previous page, from its token.
-    pub after: Option<After>,
-    /// Rows per page.
-    pub limit: i64,
-    /// Digest of the filters and order, bound into the next page token.
-    pub fingerprint: String,
+    /// Page size and the position after the previous page.
+    pub page: PageRequest<After>,
 }
 
 const CREATE: &str = "CreateWorkout";
@@ -77,12 +94,11 @@ fn row(new: NewWorkout, now: i64) -> WorkoutRow {
 
 /// Creates one workout, or replays the response a previous call with `request_id` got.
 #[tracing::instrument(skip_all)]
-pub async fn create(
-    db: &Db,
-    user_id: &str,
-    new: NewWorkout,
-    request_id: Option<RequestId>,
-) -> Result<Workout> {
+pub async fn create(db: &Db, user_id: &UserId, input: Create<NewWorkout>) -> Result<Workout> {
+    let Create {
+        item: new,
+        request_id,
+    } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -104,13 +120,16 @@ pub async fn create(
 }
 
 /// Creates every workout or none, or replays a previous batch with `request_id`.
-#[tracing::instrument(skip_all, fields(items = batch.len()))]
+#[tracing::instrument(skip_all, fields(items = input.items.len()))]
 pub async fn batch_create(
     db: &Db,
-    user_id: &str,
-    batch: Vec<NewWorkout>,
-    request_id: Option<RequestId>,
+    user_id: &UserId,
+    input: Batch<NewWorkout>,
 ) -> Result<Vec<Workout>> {
+    let Batch {
+        items: batch,
+        request_id,
+    } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -145,57 +164,50 @@ pub async fn batch_create(
 
 /// One of the user's workouts, with its exercises (oldest first) when asked: three queries
 /// however many exercises there are.
-#[tracing::instrument(skip_all, fields(include_exercises))]
-pub async fn get(
-    db: &Db,
-    user_id: &str,
-    id: &Id,
-    include_exercises: bool,
-) -> Result<(Workout, Vec<Exercise>)> {
+#[tracing::instrument(skip_all, fields(include_exercises = input.include_exercises))]
+pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<(Workout, Vec<Exercise>)> {
+    let id = &input.id;
     let mut conn = db.pool().acquire().await?;
     let workout = workouts::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
-    if !include_exercises {
+    if !input.include_exercises {
         return Ok((workout, Vec::new()));
     }
     let rows = exercise_store::of_workout(&mut conn, user_id, id.as_str()).await?;
     let links = links::of_workout_exercises(&mut conn, user_id, id.as_str()).await?;
-    Ok((workout, exercises::with_links(rows, links)))
+    Ok((workout, with_links(rows, links)))
 }
 
-/// One page of the user's workouts and the token of the next (empty at the end).
+/// One page of the user's workouts, with the token of the next.
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &Db, user_id: &str, query: WorkoutQuery) -> Result<(Vec<Workout>, String)> {
+pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page<Workout>> {
+    let filter = Filter {
+        workout_type: query.workout_type.map(|t| t.db_name().to_owned()),
+        date_from: query.date_from.map(CalendarDate::into_string),
+        date_to: query.date_to.map(CalendarDate::into_string),
+        title_like: query.title_contains.as_ref().map(Search::pattern),
+    };
     let mut conn = db.pool().acquire().await?;
-    // One extra row tells whether another page exists.
-    let mut rows = workouts::list(
+    let after = query.page.after.as_ref();
+    let rows = workouts::list(
         &mut conn,
         user_id,
-        &query.filter,
+        &filter,
         query.order,
-        query.after.as_ref(),
-        query.limit + 1,
+        after,
+        query.page.limit(),
     )
     .await?;
-    let more = rows.len() as i64 > query.limit;
-    rows.truncate(usize::try_from(query.limit).unwrap_or(usize::MAX));
-    let token = match rows.last() {
-        Some(last) if more => {
-            let after = match query.order {
-                Order::DateDesc => After::Date(last.workout_date.clone(), last.id.clone()),
-                Order::CreatedDesc => After::Created(last.created_at, last.id.clone()),
-            };
-            shared::paging::encode_token(&query.fingerprint, &after)
-        }
-        _ => String::new(),
-    };
-    Ok((rows, token))
+    Ok(query.page.page(rows, |last| match query.order {
+        Order::DateDesc => After::Date(last.workout_date.clone(), last.id.clone()),
+        Order::CreatedDesc => After::Created(last.created_at, last.id.clone()),
+    }))
 }
 
 /// Applies a partial update to one of the user's workouts.
 #[tracing::instrument(skip_all)]
-pub async fn update(db: &Db, user_id: &str, patch: WorkoutPatch) -> Result<Workout> {
+pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Workout> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;
@@ -231,7 +243,7 @@ pub async fn update(db: &Db, user_id: &str, patch: WorkoutPatch) -> Result<Worko
 
 /// Deletes one of the user's workouts; its exercises stay, unlinked.
 #[tracing::instrument(skip_all)]
-pub async fn delete(db: &Db, user_id: &str, id: &Id) -> Result<()> {
+pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     stats::lock(&mut tx, user_id, now).await?;

@@ -1,15 +1,20 @@
-//! gRPC handlers, one file per service: parse the request into validated domain values
-//! (collecting every violation for one `BadRequest`), call the domain, map the result.
+//! gRPC handlers, one file per service: parse the request into a validated domain input
+//! (`Input::try_from(request)`, collecting every violation for one `BadRequest`), call the
+//! domain operation, map the result to the wire.
 
-pub mod exercise;
-pub mod stats;
-pub mod workout;
+pub(crate) mod exercise;
+pub(crate) mod stats;
+pub(crate) mod workout;
 
-use shared::error::{FieldViolation, Violations};
-use tonic::{Request, Status};
+use prost_types::FieldMask;
+use shared::credentials::MISSING_TOKEN;
+use shared::error::Violations;
+use tonic::{Request, Response, Status};
 
 use crate::auth::Caller;
-use crate::error::Error;
+use crate::domain::ids::{Id, RequestId};
+use crate::domain::{Batch, Create, MAX_BATCH};
+use crate::error::{Error, Result};
 
 /// The authenticated caller the auth layer put into the request, recorded on the RPC span.
 pub(crate) fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
@@ -18,8 +23,8 @@ pub(crate) fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
         .get::<Caller>()
         .cloned()
         // Only reachable if a service were mounted without the auth layer: refuse, never guess.
-        .ok_or_else(|| Status::from(Error::Unauthenticated("MISSING_CREDENTIALS")))?;
-    tracing::Span::current().record("user_id", caller.user_id.as_str());
+        .ok_or_else(|| Status::from(Error::Unauthenticated(MISSING_TOKEN)))?;
+    tracing::Span::current().record("user_id", &*caller.user_id);
     Ok(caller)
 }
 
@@ -32,26 +37,95 @@ pub(crate) fn field(prefix: &str, name: &str) -> String {
     }
 }
 
-/// Records each violation of `other` into `into`.
-pub(crate) fn merge(into: &mut Violations, other: &Violations) {
-    for v in other.fields() {
-        into.add(v.field.clone(), v.description.clone());
+/// The parsed value when nothing was violated, else every violation. Parsers leave `value`
+/// `None` only after recording why.
+pub(crate) fn parsed<T>(violations: Violations, value: Option<T>) -> Result<T> {
+    match value {
+        Some(value) if violations.is_empty() => Ok(value),
+        _ => Err(Error::InvalidArgument(violations)),
     }
 }
 
-/// Records one field violation into `into`.
-pub(crate) fn add(into: &mut Violations, violation: FieldViolation) {
-    into.add(violation.field, violation.description);
+/// The id in the request field `name`.
+pub(crate) fn id(name: &str, raw: &str) -> Result<Id> {
+    Id::parse(raw).map_err(|description| Error::invalid(name, description))
+}
+
+/// A create request: its item parsed by `item`, and its optional `request_id`.
+pub(crate) fn create<T>(
+    request_id: &str,
+    item: impl FnOnce(&mut Violations) -> Option<T>,
+) -> Result<Create<T>> {
+    let mut v = Violations::new();
+    let item = item(&mut v);
+    let request_id = v
+        .check("request_id", RequestId::parse(request_id))
+        .flatten();
+    parsed(v, item.map(|item| Create { item, request_id }))
+}
+
+/// A batch create request: each of its `requests` parsed by `item` at its path
+/// `requests[i]`, 1 to [`MAX_BATCH`] of them, and its optional `request_id`.
+pub(crate) fn batch<R, T>(
+    requests: &[R],
+    request_id: &str,
+    mut item: impl FnMut(&R, &str, &mut Violations) -> Option<T>,
+) -> Result<Batch<T>> {
+    let create = create(request_id, |v| {
+        if requests.is_empty() || requests.len() > MAX_BATCH {
+            v.add("requests", format!("between 1 and {MAX_BATCH} items"));
+        }
+        let requests = requests.iter().take(MAX_BATCH).enumerate();
+        let items = requests.filter_map(|(i, r)| item(r, &format!("requests[{i}]"), v));
+        Some(items.collect())
+    })?;
+    Ok(Batch {
+        items: create.item,
+        request_id: create.request_id,
+    })
+}
+
+/// `TryFrom<Request> for Id`, for each request that names one resource by its `id` only.
+macro_rules! id_requests {
+    ($($request:ty),+ $(,)?) => {$(
+        impl TryFrom<$request> for crate::domain::ids::Id {
+            type Error = crate::error::Error;
+
+            fn try_from(request: $request) -> crate::error::Result<Self> {
+                crate::rpc::id("id", &request.id)
+            }
+        }
+    )+};
+}
+pub(crate) use id_requests;
+
+/// The paths an update touches (AIP-134): those of `mask`, each one of `fields`, or without
+/// a mask the populated ones. `fields` pairs each updatable path with whether the request
+/// populates it. Problems with the mask are recorded into `v` and touch nothing.
+pub(crate) fn update_paths(
+    mask: Option<&FieldMask>,
+    fields: &[(&'static str, bool)],
+    v: &mut Violations,
+) -> Vec<&'static str> {
+    let updatable: Vec<&'static str> = fields.iter().map(|&(path, _)| path).collect();
+    let populated: Vec<&'static str> = fields
+        .iter()
+        .filter_map(|&(path, set)| set.then_some(path))
+        .collect();
+    shared::mask::paths(mask, &updatable, &populated).unwrap_or_else(|mask| {
+        for violation in mask.fields() {
+            v.add(violation.field.clone(), violation.description.clone());
+        }
+        Vec::new()
+    })
 }
 
 /// Converts a domain result for the wire.
 pub(crate) fn reply<T, U>(
-    result: crate::error::Result<T>,
+    result: Result<T>,
     map: impl FnOnce(T) -> U,
-) -> Result<tonic::Response<U>, Status> {
-    result
-        .map(|v| tonic::Response::new(map(v)))
-        .map_err(Status::from)
+) -> Result<Response<U>, Status> {
+    result.map(|v| Response::new(map(v))).map_err(Status::from)
 }
 
 /// Saturating conversion of a stored count or sum to a proto `int32`.

@@ -2,18 +2,18 @@
 
 use shared::db::Db;
 use shared::error::Violations;
-use shared::paging;
+use shared::paging::{Page, PageRequest};
 use shared::pb::fitness::v1 as pb;
 use shared::pb::fitness::v1::stats_service_server::StatsService;
 use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 
-use super::{add, caller, reply};
+use super::{caller, parsed, reply};
 use crate::auth::Caller;
-use crate::domain::stats::{self, LEADERBOARD_FINGERPRINT, LeaderboardQuery, Stat};
-use crate::domain::values::{Evaluation, Id};
-use crate::error::Error;
-use crate::store::stats::LeaderAfter;
+use crate::domain::ids::Id;
+use crate::domain::stats::{self, LeaderboardQuery, SetEvaluation, Stat};
+use crate::domain::values::Evaluation;
+use crate::error::{Error, Result};
 
 /// Handler of `StatsService`.
 #[derive(Debug, Clone)]
@@ -39,12 +39,41 @@ fn stat_to_pb(s: Stat) -> pb::Stat {
     }
 }
 
+impl TryFrom<pb::ListLeaderboardRequest> for LeaderboardQuery {
+    type Error = Error;
+
+    fn try_from(request: pb::ListLeaderboardRequest) -> Result<Self> {
+        let mut v = Violations::new();
+        let filters = ["leaderboard"];
+        let page = PageRequest::parse(request.page_size, &request.page_token, &filters, &mut v);
+        parsed(v, Some(Self { page }))
+    }
+}
+
+impl TryFrom<pb::SetEvaluationRequest> for SetEvaluation {
+    type Error = Error;
+
+    fn try_from(request: pb::SetEvaluationRequest) -> Result<Self> {
+        let mut v = Violations::new();
+        let user_id = v.check("user_id", Id::parse(&request.user_id));
+        let evaluation = v.check("evaluation", Evaluation::parse(request.evaluation));
+        let input = user_id.zip(evaluation);
+        parsed(
+            v,
+            input.map(|(user_id, evaluation)| Self {
+                user_id,
+                evaluation,
+            }),
+        )
+    }
+}
+
 /// Staff and admins only; everyone else gets PERMISSION_DENIED.
-fn require_staff(caller: &Caller) -> Result<(), Status> {
+fn require_staff(caller: &Caller) -> Result<()> {
     if caller.is_staff() {
         Ok(())
     } else {
-        Err(Error::PermissionDenied.into())
+        Err(Error::PermissionDenied)
     }
 }
 
@@ -66,32 +95,12 @@ impl StatsService for StatsApi {
     ) -> Result<Response<pb::ListLeaderboardResponse>, Status> {
         let caller = caller(&request)?;
         require_staff(&caller)?;
-        let request = request.into_inner();
-        let mut v = Violations::new();
-        let limit = paging::page_size(request.page_size)
-            .map_err(|e| add(&mut v, e))
-            .ok();
-        let after =
-            match paging::decode_token::<LeaderAfter>(&request.page_token, LEADERBOARD_FINGERPRINT)
-            {
-                Ok(after) => after,
-                Err(e) => {
-                    add(&mut v, e);
-                    None
-                }
-            };
-        if !v.is_empty() {
-            return Err(Error::InvalidArgument(v).into());
-        }
-        let query = LeaderboardQuery {
-            after,
-            limit: limit.unwrap_or(paging::DEFAULT_PAGE_SIZE),
-        };
+        let query = LeaderboardQuery::try_from(request.into_inner())?;
         reply(
             stats::leaderboard(&self.db, query).await,
-            |(rows, next_page_token)| pb::ListLeaderboardResponse {
-                stats: rows.into_iter().map(stat_to_pb).collect(),
-                next_page_token,
+            |page: Page<Stat>| pb::ListLeaderboardResponse {
+                stats: page.items.into_iter().map(stat_to_pb).collect(),
+                next_page_token: page.next_page_token,
             },
         )
     }
@@ -103,16 +112,7 @@ impl StatsService for StatsApi {
     ) -> Result<Response<pb::Stat>, Status> {
         let caller = caller(&request)?;
         require_staff(&caller)?;
-        let request = request.into_inner();
-        let mut v = Violations::new();
-        let user_id = v.check("user_id", Id::parse(&request.user_id));
-        let evaluation = v.check("evaluation", Evaluation::parse(request.evaluation));
-        let (Some(user_id), Some(evaluation)) = (user_id, evaluation) else {
-            return Err(Error::InvalidArgument(v).into());
-        };
-        reply(
-            stats::set_evaluation(&self.db, &user_id, evaluation).await,
-            stat_to_pb,
-        )
+        let input = SetEvaluation::try_from(request.into_inner())?;
+        reply(stats::set_evaluation(&self.db, input).await, stat_to_pb)
     }
 }

@@ -108,7 +108,7 @@ pub async fn delete(
 pub struct Filter {
     /// Only exercises linked to this workout.
     pub workout_id: Option<String>,
-    /// Already a `LIKE` pattern (see `contains_pattern`).
+    /// Already a `LIKE` pattern (see `Search::pattern`).
     pub name_like: Option<String>,
     /// Inclusive lower duration bound.
     pub min_duration: Option<i32>,

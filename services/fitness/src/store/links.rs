@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::placeholders;
+use shared::sql::placeholders;
 
 /// Links `exercise_id` to each of `workout_ids` (all the user's, checked by the caller).
 #[tracing::instrument(skip_all, fields(links = workout_ids.len()))]

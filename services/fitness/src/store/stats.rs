@@ -94,13 +94,6 @@ pub struct Delta {
     pub minutes: i64,
 }
 
-impl Delta {
-    /// True when nothing changes.
-    pub fn is_zero(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
 /// The user's row, if any.
 #[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<StatRow>> {

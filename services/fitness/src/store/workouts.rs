@@ -2,7 +2,7 @@
 
 use sqlx::AnyConnection;
 
-use super::placeholders;
+use shared::sql::placeholders;
 
 /// A stored workout.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
@@ -153,7 +153,7 @@ pub struct Filter {
     pub date_from: Option<String>,
     /// Inclusive upper date bound.
     pub date_to: Option<String>,
-    /// Already a `LIKE` pattern (see `contains_pattern`).
+    /// Already a `LIKE` pattern (see `Search::pattern`).
     pub title_like: Option<String>,
 }
 

@@ -1,5 +1,6 @@
 //! `AdminService.RotateSigningKey`: the new key signs, the old one keeps verifying.
 
+use shared::pb::auth::v1::user_service_client::UserServiceClient;
 use shared::pb::auth::v1::{GetMeRequest, RotateSigningKeyRequest};
 use testkit::{Backend, TestAuth, backend_tests};
 
@@ -37,12 +38,17 @@ async fn key_rotation_signs_new_tokens_with_the_new_kid_and_old_tokens_keep_veri
         [rotated.kid.as_str(), old_kid.as_str()],
         "active key first"
     );
-    replica
-        .state()
-        .tokens
-        .verify_access(&fresh)
+    let replica_addr = replica.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(replica.run(async {
+        let _ = stopped.await;
+    }));
+    UserServiceClient::new(testkit::channel(replica_addr).await)
+        .get_me(bearer(GetMeRequest {}, &fresh))
         .await
         .expect("another replica learns the new kid from the database");
+    let _ = stop.send(());
+    serving.await.unwrap().unwrap();
 
     let (retired_at, expires_at): (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT retired_at, expires_at FROM signing_keys WHERE kid = $1")

@@ -1,6 +1,7 @@
 //! The revocation feed: resume without loss or repetition, several replicas on one database,
 //! heartbeats, expiry and pruning, shutdown.
 
+mod appended;
 mod delivery;
 mod positions;
 

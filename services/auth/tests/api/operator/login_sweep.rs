@@ -15,7 +15,7 @@ async fn the_sweep_forgets_ip_windows_of_clients_that_never_came_back(backend: B
             .await
             .unwrap();
     }
-    let deleted = stride_auth::domain::login::sweep_ip_windows(&auth.db, now)
+    let deleted = stride_auth::maintenance::sweep_ip_windows(&auth.db, now)
         .await
         .unwrap();
     assert_eq!(deleted, 1);

@@ -1,15 +1,17 @@
-//! The security event log (SPEC §9): one row per security-relevant event, written in the same
-//! transaction as the change it records, and mirrored (after commit) as a `tracing` event with target
-//! `security`. Never a password, token, key or hash: only ids, addresses and plain detail.
+//! The security event log: one row per security-relevant event, written in the same
+//! transaction as the change it records, and mirrored (after commit) as a `tracing` event with
+//! target `security`. Never a password, token, key or hash: only ids, addresses and plain
+//! detail.
 
 use shared::db::Tx;
 use shared::time::Micros;
 
-use crate::store;
+use crate::domain::Client;
+use crate::store::security_events::{self as store, EventRow};
 
 /// Kinds of security event, stored as their UPPER_SNAKE name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EventType {
+pub(crate) enum EventType {
     /// A user registered.
     Register,
     /// A login succeeded and opened a session.
@@ -48,7 +50,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every kind, in proto order.
-    pub const ALL: [EventType; 17] = [
+    pub(crate) const ALL: [EventType; 17] = [
         EventType::Register,
         EventType::LoginSucceeded,
         EventType::LoginFailed,
@@ -69,7 +71,7 @@ impl EventType {
     ];
 
     /// The stored name, e.g. `LOGIN_FAILED`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             EventType::Register => "REGISTER",
             EventType::LoginSucceeded => "LOGIN_SUCCEEDED",
@@ -92,12 +94,12 @@ impl EventType {
     }
 
     /// Parses a stored name.
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.as_str() == name)
     }
 
     /// The proto enum value (`SecurityEventType`).
-    pub fn to_proto(self) -> i32 {
+    pub(crate) fn to_proto(self) -> i32 {
         // Proto numbering follows `ALL`, starting at 1 (0 is UNSPECIFIED).
         Self::ALL
             .iter()
@@ -106,7 +108,7 @@ impl EventType {
     }
 
     /// From the proto enum value; `None` for UNSPECIFIED or unknown values.
-    pub fn from_proto(value: i32) -> Option<Self> {
+    pub(crate) fn from_proto(value: i32) -> Option<Self> {
         let index = usize::try_from(value).ok()?.checked_sub(1)?;
         Self::ALL.get(index).copied()
     }
@@ -114,7 +116,7 @@ impl EventType {
 
 /// One event to record. Build it with struct update syntax from a request's context.
 #[derive(Debug, Clone)]
-pub struct SecurityEvent {
+pub(crate) struct SecurityEvent {
     /// What happened.
     pub kind: EventType,
     /// The user concerned, if known.
@@ -131,7 +133,7 @@ pub struct SecurityEvent {
 
 impl SecurityEvent {
     /// An event of `kind` with no other information yet.
-    pub fn new(kind: EventType) -> Self {
+    pub(crate) fn new(kind: EventType) -> Self {
         Self {
             kind,
             user_id: None,
@@ -143,10 +145,55 @@ impl SecurityEvent {
     }
 }
 
+impl SecurityEvent {
+    /// The same event, caused by a request from `client`.
+    pub(crate) fn by(self, client: &Client) -> Self {
+        Self {
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            ..self
+        }
+    }
+
+    /// The same event, concerning `user_id`.
+    pub(crate) fn user(self, user_id: &str) -> Self {
+        Self {
+            user_id: Some(user_id.to_owned()),
+            ..self
+        }
+    }
+
+    /// The same event, concerning `session_id`.
+    pub(crate) fn session(self, session_id: &str) -> Self {
+        Self {
+            session_id: Some(session_id.to_owned()),
+            ..self
+        }
+    }
+
+    /// The same event with `detail`.
+    pub(crate) fn detail(self, detail: impl Into<String>) -> Self {
+        Self {
+            detail: detail.into(),
+            ..self
+        }
+    }
+}
+
 /// Appends `event` in the caller's transaction and, once it commits, mirrors it to the
 /// `security` log target.
-pub async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> sqlx::Result<()> {
-    store::events::insert(tx, event, now).await?;
+pub(crate) async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> sqlx::Result<()> {
+    let row = EventRow {
+        id: crate::new_id(),
+        user_id: event.user_id.clone(),
+        event_type: event.kind.as_str().to_owned(),
+        session_id: event.session_id.clone(),
+        ip: event.ip.clone(),
+        user_agent: event.user_agent.clone(),
+        detail: event.detail.clone(),
+        created_at: now,
+    };
+    store::insert(tx, &row).await?;
     // Logged once committed, so the log never shows an event the database does not hold.
     let event = event.clone();
     tx.after_commit(move || {

@@ -1,25 +1,25 @@
-//! `users` and `profiles`: accounts, their profile (always written together), lockout
-//! counters.
+//! `users` and `profiles`: accounts and their profile, always written together (a profile
+//! never exists without its user). The login counters of a user are in [`lockout`], the admin
+//! listing in [`listing`].
+
+pub(crate) mod listing;
+pub(crate) mod lockout;
 
 use shared::db::Flag;
 use shared::time::Micros;
 use sqlx::AnyConnection;
 
-/// The columns of [`UserRow`]: a user joined with its profile and whether it has an avatar.
-macro_rules! user_select {
-    () => {
-        "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.active, \
-         u.created_at, u.updated_at, p.full_name, p.full_name_custom, p.bio, p.birth_date, \
-         p.notes, p.language, p.updated_at AS profile_updated_at, \
-         CASE WHEN EXISTS (SELECT 1 FROM avatars a WHERE a.user_id = u.id) THEN 1 ELSE 0 END \
-         AS has_avatar \
-         FROM users u JOIN profiles p ON p.user_id = u.id "
-    };
-}
+/// The rows of [`UserRow`]: a user `u` joined with its profile `p` and whether it has an
+/// avatar. Statements append their `WHERE`.
+const SELECT: &str = "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.role, \
+     u.active, u.created_at, u.updated_at, p.full_name, p.full_name_custom, p.bio, \
+     p.birth_date, p.notes, p.language, p.updated_at AS profile_updated_at, \
+     CASE WHEN EXISTS (SELECT 1 FROM avatars a WHERE a.user_id = u.id) THEN 1 ELSE 0 END \
+     AS has_avatar FROM users u JOIN profiles p ON p.user_id = u.id";
 
 /// A user with its profile.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct UserRow {
+pub(crate) struct UserRow {
     /// User id.
     pub id: String,
     /// Username as registered.
@@ -58,7 +58,7 @@ pub struct UserRow {
 
 /// A new account.
 #[derive(Debug)]
-pub struct NewUser<'a> {
+pub(crate) struct NewUser<'a> {
     /// User id.
     pub id: &'a str,
     /// Username as given.
@@ -77,7 +77,11 @@ pub struct NewUser<'a> {
 
 /// Inserts a user; the unique keys make a taken username or email a unique violation.
 #[tracing::instrument(skip_all, fields(user_id = user.id))]
-pub async fn insert(conn: &mut AnyConnection, user: &NewUser<'_>, now: Micros) -> sqlx::Result<()> {
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    user: &NewUser<'_>,
+    now: Micros,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users (id, username, username_key, email, email_key, first_name, \
          last_name, role, active, password_hash, created_at, updated_at) \
@@ -101,7 +105,7 @@ pub async fn insert(conn: &mut AnyConnection, user: &NewUser<'_>, now: Micros) -
 
 /// Inserts the profile of a new user.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn insert_profile(
+pub(crate) async fn insert_profile(
     conn: &mut AnyConnection,
     user_id: &str,
     full_name: &str,
@@ -122,7 +126,7 @@ pub async fn insert_profile(
 
 /// Which of `username_key` / `email_key` are taken: `(username, email)`.
 #[tracing::instrument(skip_all)]
-pub async fn taken(
+pub(crate) async fn taken(
     conn: &mut AnyConnection,
     username_key: &str,
     email_key: &str,
@@ -141,7 +145,7 @@ pub async fn taken(
 
 /// True when another user than `user_id` has `email_key`.
 #[tracing::instrument(skip_all)]
-pub async fn email_taken_by_other(
+pub(crate) async fn email_taken_by_other(
     conn: &mut AnyConnection,
     email_key: &str,
     user_id: &str,
@@ -154,105 +158,9 @@ pub async fn email_taken_by_other(
     Ok(n > 0)
 }
 
-/// What a login needs to know about an account.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Credentials {
-    /// User id.
-    pub id: String,
-    /// Argon2id PHC string.
-    pub password_hash: String,
-    /// False once deactivated.
-    pub active: Flag,
-    /// Stored role name.
-    pub role: String,
-    /// Locked until this time, if locked.
-    pub locked_until: Option<Micros>,
-}
-
-/// The account whose lowercased username or email is `login_key`.
-#[tracing::instrument(skip_all)]
-pub async fn credentials_by_login(
-    conn: &mut AnyConnection,
-    login_key: &str,
-) -> sqlx::Result<Option<Credentials>> {
-    // Usernames cannot contain '@' and emails must: at most one row matches.
-    sqlx::query_as(
-        "SELECT id, password_hash, active, role, locked_until FROM users \
-         WHERE username_key = $1 OR email_key = $1",
-    )
-    .bind(login_key)
-    .fetch_optional(conn)
-    .await
-}
-
-/// The account `user_id`.
-#[tracing::instrument(skip_all, fields(user_id))]
-pub async fn credentials_by_id(
-    conn: &mut AnyConnection,
-    user_id: &str,
-) -> sqlx::Result<Option<Credentials>> {
-    sqlx::query_as("SELECT id, password_hash, active, role, locked_until FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// Counts a failed login unless the account is locked at `now`; returns
-/// `(failed_logins, lockout_count)` after the increment, or `None` when it is locked. Atomic:
-/// concurrent failures each see a distinct count.
-#[tracing::instrument(skip_all, fields(user_id))]
-pub async fn count_failure(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: Micros,
-) -> sqlx::Result<Option<(i64, i64)>> {
-    sqlx::query_as(
-        "UPDATE users SET failed_logins = failed_logins + 1 \
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
-         RETURNING CAST(failed_logins AS BIGINT), CAST(lockout_count AS BIGINT)",
-    )
-    .bind(user_id)
-    .bind(now)
-    .fetch_optional(conn)
-    .await
-}
-
-/// Locks the account until `until`, resets the failure count and counts the lockout.
-#[tracing::instrument(skip_all, fields(user_id))]
-pub async fn lock(conn: &mut AnyConnection, user_id: &str, until: Micros) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE users SET locked_until = $2, failed_logins = 0, \
-         lockout_count = lockout_count + 1 WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(until)
-    .execute(conn)
-    .await
-    .map(|_| ())
-}
-
-/// After a successful login: clears the failure and lockout counters, unless the account got
-/// locked meanwhile (returns false then).
-#[tracing::instrument(skip_all, fields(user_id))]
-pub async fn clear_failures(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    now: Micros,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE users SET failed_logins = 0, lockout_count = 0, locked_until = NULL \
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
-    )
-    .bind(user_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Replaces the password hash.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn set_password_hash(
+pub(crate) async fn set_password_hash(
     conn: &mut AnyConnection,
     user_id: &str,
     hash: &str,
@@ -267,8 +175,8 @@ pub async fn set_password_hash(
 
 /// A user with profile.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(concat!(user_select!(), "WHERE u.id = $1"))
+pub(crate) async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
         .bind(user_id)
         .fetch_optional(conn)
         .await
@@ -276,7 +184,7 @@ pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option
 
 /// The user's own fields after an update.
 #[derive(Debug)]
-pub struct UserFields<'a> {
+pub(crate) struct UserFields<'a> {
     /// Given name.
     pub first_name: &'a str,
     /// Family name.
@@ -287,7 +195,7 @@ pub struct UserFields<'a> {
 
 /// Writes the user's own fields.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn update_fields(
+pub(crate) async fn update_fields(
     conn: &mut AnyConnection,
     user_id: &str,
     fields: &UserFields<'_>,
@@ -310,7 +218,7 @@ pub async fn update_fields(
 
 /// The profile after an update.
 #[derive(Debug)]
-pub struct ProfileFields<'a> {
+pub(crate) struct ProfileFields<'a> {
     /// Display name.
     pub full_name: &'a str,
     /// Whether the user chose it.
@@ -327,7 +235,7 @@ pub struct ProfileFields<'a> {
 
 /// Writes the profile.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn update_profile(
+pub(crate) async fn update_profile(
     conn: &mut AnyConnection,
     user_id: &str,
     fields: &ProfileFields<'_>,
@@ -352,7 +260,7 @@ pub async fn update_profile(
 
 /// Sets the `active` flag; returns the previous value, `None` if there is no such user.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn set_active(
+pub(crate) async fn set_active(
     conn: &mut AnyConnection,
     user_id: &str,
     active: bool,
@@ -369,7 +277,7 @@ pub async fn set_active(
 
 /// Sets the role.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn set_role(
+pub(crate) async fn set_role(
     conn: &mut AnyConnection,
     user_id: &str,
     role: &str,
@@ -387,7 +295,7 @@ pub async fn set_role(
 /// Locks the user row for the rest of the transaction (PostgreSQL; SQLite's writer lock
 /// already serialises) and returns its stored role and `active` flag.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn role_and_active_for_update(
+pub(crate) async fn role_and_active_for_update(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> sqlx::Result<Option<(String, Flag)>> {
@@ -398,66 +306,14 @@ pub async fn role_and_active_for_update(
         .await
 }
 
-/// Filters of the admin user listing.
-#[derive(Debug, Default)]
-pub struct UserFilter<'a> {
-    /// Case-insensitive substring of username, email, names or full name; empty for all.
-    pub query: &'a str,
-    /// Stored role name; `None` for every role.
-    pub role: Option<&'a str>,
-    /// `active` flag; `None` for both.
-    pub active: Option<bool>,
-}
-
-/// A page of users matching `filter`, oldest first, after the keyset `(created_at, id)`.
-#[tracing::instrument(skip_all)]
-pub async fn list(
+/// `(role, active)` of a user.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn role_and_active(
     conn: &mut AnyConnection,
-    filter: &UserFilter<'_>,
-    after: Option<(Micros, &str)>,
-    limit: i64,
-) -> sqlx::Result<Vec<UserRow>> {
-    // The statement is assembled from fixed fragments only; every value is a bound parameter.
-    let mut sql = String::from(user_select!());
-    sql.push_str("WHERE (u.created_at > $1 OR (u.created_at = $1 AND u.id > $2))");
-    let mut n = 2;
-    let mut next = || {
-        n += 1;
-        n
-    };
-    let query_param = (!filter.query.is_empty()).then(&mut next);
-    if let Some(p) = query_param {
-        sql.push_str(&format!(
-            " AND (lower(u.username) LIKE lower(${p}) ESCAPE '\\' \
-             OR lower(u.email) LIKE lower(${p}) ESCAPE '\\' \
-             OR lower(u.first_name) LIKE lower(${p}) ESCAPE '\\' \
-             OR lower(u.last_name) LIKE lower(${p}) ESCAPE '\\' \
-             OR lower(p.full_name) LIKE lower(${p}) ESCAPE '\\')"
-        ));
-    }
-    let role_param = filter.role.map(|_| next());
-    if let Some(p) = role_param {
-        sql.push_str(&format!(" AND u.role = ${p}"));
-    }
-    let active_param = filter.active.map(|_| next());
-    if let Some(p) = active_param {
-        sql.push_str(&format!(" AND u.active = ${p}"));
-    }
-    let limit_param = next();
-    sql.push_str(&format!(
-        " ORDER BY u.created_at, u.id LIMIT ${limit_param}"
-    ));
-
-    let (created_at, id) = after.unwrap_or((i64::MIN, ""));
-    let mut query = sqlx::query_as(&sql).bind(created_at).bind(id);
-    if query_param.is_some() {
-        query = query.bind(super::like_pattern(filter.query));
-    }
-    if let Some(role) = filter.role {
-        query = query.bind(role);
-    }
-    if let Some(active) = filter.active {
-        query = query.bind(Flag(active));
-    }
-    query.bind(limit).fetch_all(conn).await
+    user_id: &str,
+) -> sqlx::Result<Option<(String, Flag)>> {
+    sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
 }

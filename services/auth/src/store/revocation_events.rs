@@ -1,13 +1,17 @@
-//! Reading and pruning the `revocation_events` feed (written by `store::revocation`).
+//! `revocation_events` and its counter `revocation_sequence`: the sequenced feed that
+//! `WatchRevocations` serves (see `docs/ARCHITECTURE.md`, "The revocation feed").
 
 use shared::time::Micros;
 use sqlx::AnyConnection;
+
+/// The columns of [`EventRow`], in its field order.
+const COLUMNS: &str = "sequence, kind, jti, session_id, user_id, revoked_at, expires_at";
 
 /// The committed head of the feed: the last sequence handed out by a committed transaction.
 /// Every event up to it is committed (or pruned), because sequences are taken under the
 /// counter's row lock.
 #[tracing::instrument(skip_all)]
-pub async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
+pub(crate) async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT value FROM revocation_sequence WHERE id = 1")
         .fetch_one(conn)
         .await
@@ -15,7 +19,7 @@ pub async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
 
 /// The feed's identity, created on first call (`candidate`, a fresh UUID) and stable after.
 #[tracing::instrument(skip_all)]
-pub async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result<String> {
+pub(crate) async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result<String> {
     sqlx::query("UPDATE revocation_sequence SET feed_id = $1 WHERE id = 1 AND feed_id = ''")
         .bind(candidate)
         .execute(&mut *conn)
@@ -25,9 +29,20 @@ pub async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result
         .await
 }
 
+/// Takes the next feed sequence. The row lock on `revocation_sequence` is held until the
+/// transaction ends, so revoking transactions commit in sequence order.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn next_sequence(conn: &mut AnyConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "UPDATE revocation_sequence SET value = value + 1 WHERE id = 1 RETURNING value",
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// A stored feed event.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EventRow {
+pub(crate) struct EventRow {
     /// Feed position.
     pub sequence: i64,
     /// `TOKEN` or `SESSION`.
@@ -44,21 +59,38 @@ pub struct EventRow {
     pub expires_at: Micros,
 }
 
+/// Appends a feed event.
+#[tracing::instrument(skip_all, fields(sequence = event.sequence, kind = %event.kind))]
+pub(crate) async fn insert(conn: &mut AnyConnection, event: &EventRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO revocation_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(event.sequence)
+    .bind(&event.kind)
+    .bind(event.jti.as_deref())
+    .bind(event.session_id.as_deref())
+    .bind(&event.user_id)
+    .bind(event.revoked_at)
+    .bind(event.expires_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
 /// Up to `limit` events with `after < sequence <= upto` that still matter (`expires_at` later
 /// than `live_after`), in sequence order.
 #[tracing::instrument(skip_all, fields(after, upto))]
-pub async fn events_between(
+pub(crate) async fn events_between(
     conn: &mut AnyConnection,
     after: i64,
     upto: i64,
     live_after: Micros,
     limit: i64,
 ) -> sqlx::Result<Vec<EventRow>> {
-    sqlx::query_as(
-        "SELECT sequence, kind, jti, session_id, user_id, revoked_at, expires_at \
-         FROM revocation_events WHERE sequence > $1 AND sequence <= $2 AND expires_at > $3 \
-         ORDER BY sequence LIMIT $4",
-    )
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM revocation_events \
+         WHERE sequence > $1 AND sequence <= $2 AND expires_at > $3 ORDER BY sequence LIMIT $4"
+    ))
     .bind(after)
     .bind(upto)
     .bind(live_after)
@@ -69,7 +101,7 @@ pub async fn events_between(
 
 /// Deletes events whose `expires_at` is not later than `before`.
 #[tracing::instrument(skip_all)]
-pub async fn delete_expired(conn: &mut AnyConnection, before: Micros) -> sqlx::Result<u64> {
+pub(crate) async fn delete_expired(conn: &mut AnyConnection, before: Micros) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM revocation_events WHERE expires_at <= $1")
         .bind(before)
         .execute(conn)

@@ -7,12 +7,14 @@ use sqlx::AnyConnection;
 use crate::clock::micros;
 use crate::domain::Client;
 use crate::error::Result;
-use crate::store::sessions::{self as store, NewRefreshToken, SessionRow};
+use crate::store::access_tokens::{self, AccessRow};
+use crate::store::refresh_tokens::{self, RefreshRow};
+use crate::store::sessions::{self, SessionRow};
 use crate::tokens::{Minted, Tokens};
 
 /// A freshly issued access + refresh pair, already recorded.
 #[derive(Debug, Clone)]
-pub struct IssuedPair {
+pub(crate) struct IssuedPair {
     /// The access token.
     pub access: Minted,
     /// The refresh token.
@@ -23,7 +25,7 @@ pub struct IssuedPair {
 
 /// Opens a session for `user_id` (absolute end: now + `STRIDE_SESSION_MAX_AGE`) and issues its
 /// first pair, in the caller's transaction.
-pub async fn open(
+pub(crate) async fn open(
     conn: &mut AnyConnection,
     tokens: &Tokens,
     user_id: &str,
@@ -42,16 +44,15 @@ pub async fn open(
         last_refreshed_at: None,
         expires_at: now.saturating_add(micros(tokens.config().session_max_age)),
         revoked_at: None,
-        revoke_reason: None,
     };
-    store::insert(conn, &session).await?;
+    sessions::insert(conn, &session).await?;
     issue_pair(conn, tokens, &session, roles, None, client).await
 }
 
 /// Mints a pair in `session` and records both tokens (the refresh token with its parent, IP,
 /// user agent and the session's device label; the access token under the refresh token).
 /// Expiries never pass the session's absolute end.
-pub async fn issue_pair(
+pub(crate) async fn issue_pair(
     conn: &mut AnyConnection,
     tokens: &Tokens,
     session: &SessionRow,
@@ -61,29 +62,34 @@ pub async fn issue_pair(
 ) -> Result<IssuedPair> {
     let refresh = tokens.mint_refresh(&session.user_id, &session.id, session.expires_at)?;
     let access = tokens.mint_access(&session.user_id, &session.id, roles, session.expires_at)?;
-    store::insert_refresh(
+    refresh_tokens::insert(
         conn,
-        &NewRefreshToken {
-            jti: &refresh.jti,
-            session_id: &session.id,
-            user_id: &session.user_id,
-            parent_jti,
+        &RefreshRow {
+            jti: refresh.jti.clone(),
+            session_id: session.id.clone(),
+            user_id: session.user_id.clone(),
+            parent_jti: parent_jti.map(str::to_owned),
             issued_at: refresh.issued_at,
             expires_at: refresh.expires_at,
-            ip: &client.ip,
-            user_agent: &client.user_agent,
-            device_label: &session.device_label,
+            rotated_at: None,
+            revoked_at: None,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+            device_label: session.device_label.clone(),
         },
     )
     .await?;
-    store::insert_access(
+    access_tokens::insert(
         conn,
-        &access.jti,
-        &session.id,
-        &refresh.jti,
-        &session.user_id,
-        access.issued_at,
-        access.expires_at,
+        &AccessRow {
+            jti: access.jti.clone(),
+            session_id: session.id.clone(),
+            refresh_jti: refresh.jti.clone(),
+            user_id: session.user_id.clone(),
+            issued_at: access.issued_at,
+            expires_at: access.expires_at,
+            revoked_at: None,
+        },
     )
     .await?;
     Ok(IssuedPair {

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 /// A stored signing key.
 #[derive(Debug, sqlx::FromRow)]
-pub struct KeyRow {
+pub(crate) struct KeyRow {
     /// Key id (`kid` header).
     pub kid: String,
     /// PKCS#8 DER, or `nonce || ciphertext` when `encrypted`.
@@ -25,7 +25,7 @@ pub struct KeyRow {
 
 /// Every key still able to verify a live token at `now`, the active one first.
 #[tracing::instrument(skip_all)]
-pub async fn live(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<Vec<KeyRow>> {
+pub(crate) async fn live(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<Vec<KeyRow>> {
     sqlx::query_as(
         "SELECT kid, private_key, encrypted, public_key, created_at, retired_at, expires_at \
          FROM signing_keys WHERE expires_at IS NULL OR expires_at > $1 \
@@ -38,7 +38,7 @@ pub async fn live(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<Vec<Key
 
 /// Stores a new active key.
 #[tracing::instrument(skip_all, fields(kid = %row.kid))]
-pub async fn insert(conn: &mut AnyConnection, row: &KeyRow) -> sqlx::Result<()> {
+pub(crate) async fn insert(conn: &mut AnyConnection, row: &KeyRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, private_key, encrypted, public_key, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -56,7 +56,7 @@ pub async fn insert(conn: &mut AnyConnection, row: &KeyRow) -> sqlx::Result<()> 
 /// Retires the active key (if any): it verifies until `expires_at`, then leaves the JWKS.
 /// Returns the retired key's id.
 #[tracing::instrument(skip_all)]
-pub async fn retire_active(
+pub(crate) async fn retire_active(
     conn: &mut AnyConnection,
     now: Micros,
     expires_at: Micros,
@@ -69,4 +69,13 @@ pub async fn retire_active(
     .bind(expires_at)
     .fetch_optional(conn)
     .await
+}
+
+/// True when some key is active (not retired).
+#[tracing::instrument(skip_all)]
+pub(crate) async fn has_active(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL")
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
 }

@@ -1,0 +1,104 @@
+//! `ChangePassword`: the signed-in user replaces their password after proving the current one;
+//! every other session of theirs is revoked in the same transaction.
+
+use shared::db::Db;
+use zeroize::Zeroizing;
+
+use crate::clock::Clock;
+use crate::config::PasswordConfig;
+use crate::domain::caller::Caller;
+use crate::domain::security_events::{self, EventType, SecurityEvent};
+use crate::domain::values::{NewPassword, PresentedPassword};
+use crate::domain::{Client, revocation};
+use crate::error::{Error, Result};
+use crate::feed::FeedNotifier;
+use crate::password::Hasher;
+use crate::store::users::{self, lockout};
+
+/// What a password change needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PasswordChange<'a> {
+    /// The auth database.
+    pub db: &'a Db,
+    /// Argon2id on the bounded pool.
+    pub hasher: &'a Hasher,
+    /// "Now".
+    pub clock: &'a Clock,
+    /// Woken when the other sessions' revocations commit.
+    pub feed: &'a FeedNotifier,
+    /// The strength rules of new passwords.
+    pub policy: &'a PasswordConfig,
+}
+
+impl PasswordChange<'_> {
+    /// Replaces the caller's password after checking the current one, and revokes every other
+    /// session of the caller (the current one stays), with a `PASSWORD_CHANGED` event, all in
+    /// one transaction. A wrong current password is UNAUTHENTICATED (`INVALID_CREDENTIALS`).
+    ///
+    /// The new password arrives unparsed: its strength is judged against the user's stored
+    /// names, so it is parsed here, as field `new_password`.
+    #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
+    pub(crate) async fn change(
+        &self,
+        caller: &Caller,
+        current: PresentedPassword,
+        new: Zeroizing<String>,
+        client: &Client,
+    ) -> Result<usize> {
+        let user = {
+            let mut conn = self.db.pool().acquire().await?;
+            users::get(&mut conn, &caller.user_id)
+                .await?
+                .ok_or(Error::NotFound("user"))?
+        };
+        let local = user.email.split('@').next().unwrap_or_default();
+        let inputs = [
+            user.username.as_str(),
+            local,
+            &user.first_name,
+            &user.last_name,
+        ];
+        let new = NewPassword::parse(new.to_string(), self.policy, &inputs)
+            .map_err(|why| Error::invalid("new_password", why))?;
+        if new.equals(&current) {
+            return Err(Error::invalid(
+                "new_password",
+                "must differ from the current password",
+            ));
+        }
+        let stored = {
+            let mut conn = self.db.pool().acquire().await?;
+            lockout::credentials_by_id(&mut conn, &caller.user_id)
+                .await?
+                .ok_or(Error::NotFound("user"))?
+        };
+        let verification = self
+            .hasher
+            .verify(current.secret(), Some(stored.password_hash))
+            .await?;
+        if !verification.matches {
+            return Err(Error::InvalidCredentials);
+        }
+        let hash = self.hasher.hash(new.secret()).await?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        users::set_password_hash(&mut tx, &caller.user_id, &hash).await?;
+        let revoked = revocation::revoke_user_sessions(
+            &mut tx,
+            self.feed,
+            &caller.user_id,
+            Some(&caller.session_id),
+            "password changed",
+            now,
+        )
+        .await?;
+        let event = SecurityEvent::new(EventType::PasswordChanged)
+            .user(&caller.user_id)
+            .session(&caller.session_id)
+            .by(client)
+            .detail(format!("{revoked} other sessions revoked"));
+        security_events::record(&mut tx, &event, now).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+}

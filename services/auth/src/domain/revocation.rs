@@ -1,0 +1,118 @@
+//! The write side of revocation: revoke one token, one session, or every session of a user,
+//! inside the caller's transaction. Each revocation flags the rows, appends a sequenced event
+//! to the feed `WatchRevocations` serves, and registers on the transaction the wake-up of this
+//! process's streams once it commits: no caller can forget it, and a rollback wakes nobody.
+//!
+//! The sequence is taken with `UPDATE revocation_sequence … RETURNING` in the same
+//! transaction, whose row lock makes revoking transactions commit in sequence order: a
+//! consumer resuming after sequence N can never miss an event committed later with a smaller
+//! number (see `docs/ARCHITECTURE.md`, "The revocation feed"). Security events are the
+//! caller's business (it knows why it revokes).
+
+use shared::db::Tx;
+use shared::time::Micros;
+
+use crate::feed::FeedNotifier;
+use crate::store::revocation_events::{self as events, EventRow};
+use crate::store::{access_tokens, refresh_tokens, sessions};
+
+/// Feed event kind of a single token.
+pub(crate) const KIND_TOKEN: &str = "TOKEN";
+/// Feed event kind of a whole session.
+pub(crate) const KIND_SESSION: &str = "SESSION";
+
+/// Revokes session `session_id` and all its tokens, appending a SESSION feed event (expiring
+/// with the session). False when it was already revoked (idempotent) or does not exist.
+pub(crate) async fn revoke_session(
+    tx: &mut Tx,
+    feed: &FeedNotifier,
+    session_id: &str,
+    reason: &str,
+    now: Micros,
+) -> sqlx::Result<bool> {
+    let Some((user_id, expires_at)) = sessions::revoke(tx, session_id, reason, now).await? else {
+        return Ok(false);
+    };
+    refresh_tokens::revoke_session(tx, session_id, now).await?;
+    access_tokens::revoke_session(tx, session_id, now).await?;
+    append(
+        tx,
+        feed,
+        EventRow {
+            sequence: 0,
+            kind: KIND_SESSION.to_owned(),
+            jti: None,
+            session_id: Some(session_id.to_owned()),
+            user_id,
+            revoked_at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Revokes every not-yet-revoked session of `user_id` except `keep` (the caller's current
+/// session, if it should survive), one feed event each. Returns how many it revoked.
+pub(crate) async fn revoke_user_sessions(
+    tx: &mut Tx,
+    feed: &FeedNotifier,
+    user_id: &str,
+    keep: Option<&str>,
+    reason: &str,
+    now: Micros,
+) -> sqlx::Result<usize> {
+    let mut revoked = 0;
+    for session_id in sessions::unrevoked_of_user(tx, user_id).await? {
+        if keep != Some(session_id.as_str())
+            && revoke_session(tx, feed, &session_id, reason, now).await?
+        {
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}
+
+/// Revokes one access or refresh token by `jti`, appending a TOKEN feed event (expiring with
+/// the token). False when it was already revoked or does not exist. Only that token: what a
+/// refresh token's revocation implies for its successors is the caller's decision.
+pub(crate) async fn revoke_token(
+    tx: &mut Tx,
+    feed: &FeedNotifier,
+    jti: &str,
+    now: Micros,
+) -> sqlx::Result<bool> {
+    let row = match access_tokens::revoke(tx, jti, now).await? {
+        Some(row) => Some(row),
+        None => refresh_tokens::revoke(tx, jti, now).await?,
+    };
+    let Some((session_id, user_id, expires_at)) = row else {
+        return Ok(false);
+    };
+    append(
+        tx,
+        feed,
+        EventRow {
+            sequence: 0,
+            kind: KIND_TOKEN.to_owned(),
+            jti: Some(jti.to_owned()),
+            session_id: Some(session_id),
+            user_id,
+            revoked_at: now,
+            expires_at,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Numbers `event` with the next sequence, appends it, and wakes this process's streams once
+/// the transaction commits.
+async fn append(tx: &mut Tx, feed: &FeedNotifier, mut event: EventRow) -> sqlx::Result<()> {
+    event.sequence = events::next_sequence(tx).await?;
+    events::insert(tx, &event).await?;
+    let feed = feed.clone();
+    let sequence = event.sequence;
+    tx.after_commit(move || feed.published(sequence));
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `access_tokens`: every access token issued, under the refresh token it was issued with.
+
+use shared::db::Flag;
+use shared::sql::select_ids_in;
+use shared::time::Micros;
+use sqlx::AnyConnection;
+
+/// The columns of [`AccessRow`], in its field order.
+const COLUMNS: &str = "jti, session_id, refresh_jti, user_id, issued_at, expires_at, revoked_at";
+
+/// A stored access token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct AccessRow {
+    /// Token id.
+    pub jti: String,
+    /// Its session.
+    pub session_id: String,
+    /// The refresh token issued with it.
+    pub refresh_jti: String,
+    /// Owner.
+    pub user_id: String,
+    /// Issue time.
+    pub issued_at: Micros,
+    /// Expiry.
+    pub expires_at: Micros,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<Micros>,
+}
+
+/// Records an issued access token.
+#[tracing::instrument(skip_all, fields(jti = %row.jti))]
+pub(crate) async fn insert(conn: &mut AnyConnection, row: &AccessRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO access_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(&row.jti)
+    .bind(&row.session_id)
+    .bind(&row.refresh_jti)
+    .bind(&row.user_id)
+    .bind(row.issued_at)
+    .bind(row.expires_at)
+    .bind(row.revoked_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Every access token of a session, oldest first.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn of_session(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Vec<AccessRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM access_tokens WHERE session_id = $1 ORDER BY issued_at, jti"
+    ))
+    .bind(session_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// `(session_id, user_id)` of access token `jti`.
+#[tracing::instrument(skip_all, fields(jti))]
+pub(crate) async fn owner(
+    conn: &mut AnyConnection,
+    jti: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT session_id, user_id FROM access_tokens WHERE jti = $1")
+        .bind(jti)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Marks access token `jti` revoked if it is not already; returns `(session_id, user_id,
+/// expires_at)` when this call revoked it.
+#[tracing::instrument(skip_all, fields(jti))]
+pub(crate) async fn revoke(
+    conn: &mut AnyConnection,
+    jti: &str,
+    now: Micros,
+) -> sqlx::Result<Option<(String, String, Micros)>> {
+    sqlx::query_as(
+        "UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL \
+         RETURNING session_id, user_id, expires_at",
+    )
+    .bind(jti)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks every not-yet-revoked access token of a session revoked.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn revoke_session(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: Micros,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(session_id)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())
+}
+
+/// The revoked access tokens among `jtis`.
+#[tracing::instrument(skip_all, fields(count = jtis.len()))]
+pub(crate) async fn revoked_among(
+    conn: &mut AnyConnection,
+    jtis: &[String],
+) -> sqlx::Result<Vec<String>> {
+    select_ids_in(
+        conn,
+        "SELECT jti FROM access_tokens WHERE revoked_at IS NOT NULL AND jti IN",
+        jtis,
+    )
+    .await
+}
+
+/// What the auth layer and introspection need to know about a presented access token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct AccessState {
+    /// Owner of the token.
+    pub user_id: String,
+    /// Its session.
+    pub session_id: String,
+    /// Token revoked at.
+    pub token_revoked_at: Option<Micros>,
+    /// Session revoked at.
+    pub session_revoked_at: Option<Micros>,
+    /// The owner's current role.
+    pub role: String,
+    /// Whether the owner is active.
+    pub active: Flag,
+}
+
+/// The revocation state of access token `jti`, its session and its user, in one query.
+#[tracing::instrument(skip_all, fields(jti))]
+pub(crate) async fn state(
+    conn: &mut AnyConnection,
+    jti: &str,
+) -> sqlx::Result<Option<AccessState>> {
+    sqlx::query_as(
+        "SELECT a.user_id, a.session_id, a.revoked_at AS token_revoked_at, \
+         s.revoked_at AS session_revoked_at, u.role, u.active \
+         FROM access_tokens a JOIN sessions s ON s.id = a.session_id \
+         JOIN users u ON u.id = a.user_id WHERE a.jti = $1",
+    )
+    .bind(jti)
+    .fetch_optional(conn)
+    .await
+}

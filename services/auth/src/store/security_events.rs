@@ -1,0 +1,95 @@
+//! `security_events`: the security log, appended in the transaction of the change it records.
+
+use shared::time::Micros;
+use sqlx::AnyConnection;
+
+/// The columns of [`EventRow`], in its field order.
+const COLUMNS: &str = "id, user_id, event_type, session_id, ip, user_agent, detail, created_at";
+
+/// The optional filters of a listing, written once (`$n IS NULL OR …`, see `shared::sql`).
+const FILTERS: &str = "($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR event_type = $2) \
+                       AND ($3 IS NULL OR created_at >= $3) AND ($4 IS NULL OR created_at < $4)";
+
+/// A stored security event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct EventRow {
+    /// Event id.
+    pub id: String,
+    /// User concerned.
+    pub user_id: Option<String>,
+    /// Stored type name.
+    pub event_type: String,
+    /// Session concerned.
+    pub session_id: Option<String>,
+    /// Client IP.
+    pub ip: String,
+    /// Client user agent.
+    pub user_agent: String,
+    /// Detail text.
+    pub detail: String,
+    /// When it was recorded.
+    pub created_at: Micros,
+}
+
+/// Appends one event.
+#[tracing::instrument(skip_all, fields(event = %row.event_type))]
+pub(crate) async fn insert(conn: &mut AnyConnection, row: &EventRow) -> sqlx::Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO security_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(&row.id)
+    .bind(row.user_id.as_deref())
+    .bind(&row.event_type)
+    .bind(row.session_id.as_deref())
+    .bind(&row.ip)
+    .bind(&row.user_agent)
+    .bind(&row.detail)
+    .bind(row.created_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Filters of the security event listing; `None` means "no constraint".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EventFilter {
+    /// Only this user's events.
+    pub user_id: Option<String>,
+    /// Only this stored type name.
+    pub event_type: Option<&'static str>,
+    /// Created at or after.
+    pub start: Option<Micros>,
+    /// Created before.
+    pub end: Option<Micros>,
+}
+
+/// A page of events matching `filter`, newest first, after the keyset `(created_at, id)`.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn list(
+    conn: &mut AnyConnection,
+    filter: &EventFilter,
+    after: Option<&(Micros, String)>,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    let sql = match after {
+        None => format!(
+            "SELECT {COLUMNS} FROM security_events WHERE {FILTERS} \
+             ORDER BY created_at DESC, id DESC LIMIT $5"
+        ),
+        Some(_) => format!(
+            "SELECT {COLUMNS} FROM security_events WHERE {FILTERS} \
+             AND (created_at < $6 OR (created_at = $6 AND id < $7)) \
+             ORDER BY created_at DESC, id DESC LIMIT $5"
+        ),
+    };
+    let mut query = sqlx::query_as(&sql)
+        .bind(filter.user_id.as_deref())
+        .bind(filter.event_type)
+        .bind(filter.start)
+        .bind(filter.end)
+        .bind(limit);
+    if let Some((created_at, id)) = after {
+        query = query.bind(*created_at).bind(id.as_str());
+    }
+    query.fetch_all(conn).await
+}

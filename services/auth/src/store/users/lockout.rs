@@ -1,0 +1,105 @@
+//! The login counters of `users`: failed attempts and lockout, updated atomically so
+//! concurrent failures each see a distinct count.
+
+use shared::time::Micros;
+use sqlx::AnyConnection;
+
+/// What a login needs to know about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Credentials {
+    /// User id.
+    pub id: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// False once deactivated.
+    pub active: shared::db::Flag,
+    /// Stored role name.
+    pub role: String,
+    /// Locked until this time, if locked.
+    pub locked_until: Option<Micros>,
+}
+
+/// The account whose lowercased username or email is `login_key`.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn credentials_by_login(
+    conn: &mut AnyConnection,
+    login_key: &str,
+) -> sqlx::Result<Option<Credentials>> {
+    // Usernames cannot contain '@' and emails must: at most one row matches.
+    sqlx::query_as(
+        "SELECT id, password_hash, active, role, locked_until FROM users \
+         WHERE username_key = $1 OR email_key = $1",
+    )
+    .bind(login_key)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The account `user_id`.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn credentials_by_id(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> sqlx::Result<Option<Credentials>> {
+    sqlx::query_as("SELECT id, password_hash, active, role, locked_until FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Counts a failed login unless the account is locked at `now`; returns
+/// `(failed_logins, lockout_count)` after the increment, or `None` when it is locked. Atomic:
+/// concurrent failures each see a distinct count.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn count_failure(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: Micros,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    sqlx::query_as(
+        "UPDATE users SET failed_logins = failed_logins + 1 \
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+         RETURNING CAST(failed_logins AS BIGINT), CAST(lockout_count AS BIGINT)",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Locks the account until `until`, resets the failure count and counts the lockout.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn lock(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    until: Micros,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET locked_until = $2, failed_logins = 0, \
+         lockout_count = lockout_count + 1 WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(until)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// After a successful login: clears the failure and lockout counters, unless the account got
+/// locked meanwhile (returns false then).
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn clear_failures(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: Micros,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE users SET failed_logins = 0, lockout_count = 0, locked_until = NULL \
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
