@@ -7,7 +7,7 @@ use clap::{Parser, ValueEnum};
 use shared::db::Backend;
 
 /// Load generator for Stride: starts the real services in-process on loopback and measures the
-/// SPEC §10 scenarios. Every run is bounded in requests and in time.
+/// scenarios of docs/BENCHMARKS.md. Every run is bounded in requests and in time.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "stride-bench", version, about, long_about = None)]
 pub struct Args {
@@ -37,7 +37,7 @@ pub struct Args {
     pub serve_child: Option<ChildService>,
 }
 
-/// One benchmark scenario (SPEC §10 and issue 7).
+/// One benchmark scenario (the table in docs/BENCHMARKS.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
     /// Every scenario below, in this order.

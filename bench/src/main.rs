@@ -1,4 +1,4 @@
-//! `stride-bench`: measures Stride against SPEC §10 on this machine, with the real services
+//! `stride-bench`: measures Stride against the targets in docs/BENCHMARKS.md on this machine, with the real services
 //! started in-process on loopback (see docs/BENCHMARKS.md).
 #![forbid(unsafe_code)]
 // A benchmark's report is its output.

@@ -1,4 +1,4 @@
-//! Rows of results, their verdicts against SPEC §10, and the printed tables.
+//! Rows of results, their verdicts against the targets in docs/BENCHMARKS.md, and the printed tables.
 
 use std::fmt::Write as _;
 
@@ -57,7 +57,7 @@ pub struct Row {
     pub error_examples: Vec<String>,
     /// Resident memory, as text (what was measured differs per scenario).
     pub rss: String,
-    /// The target, as SPEC §10 states it (empty when none).
+    /// The target, as docs/BENCHMARKS.md states it (empty when none).
     pub target: String,
     /// Against the target.
     pub verdict: Verdict,

@@ -8,11 +8,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
-use shared::db::{Backend, DatabaseUrl, Db};
-use sqlx::{Connection as _, Executor as _};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use anyhow::{Context as _, Result};
+use shared::db::{Backend, Db};
+use testkit::{TestAuth, TestDb, TestFitness};
 use tonic::transport::{Channel, Endpoint};
 
 /// Where PostgreSQL databases are created when `STRIDE_BENCH_POSTGRES_URL` is unset.
@@ -24,103 +22,14 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// The shared secret between fitness and auth in the benchmark stack.
 pub const SERVICE_KEY: &str = "bench-service-key";
 
-/// A database that exists for one run: an SQLite file in a temporary directory, or a
-/// PostgreSQL database created on the admin server and dropped by [`BenchDb::drop_now`].
-#[derive(Debug)]
-pub struct BenchDb {
-    url: DatabaseUrl,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl BenchDb {
-    /// Creates an empty database for `service` on `backend`.
-    pub async fn create(service: &str, backend: Backend) -> Result<Self> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::Builder::new()
-                    .prefix("stride-bench-")
-                    .tempdir()
-                    .context("create a temporary directory")?;
-                let path = dir.path().join(format!("{service}.db"));
-                let url = format!("sqlite://{}", path.display())
-                    .parse()
-                    .map_err(|e: String| anyhow::anyhow!(e))?;
-                Ok(Self {
-                    url,
-                    _dir: Some(dir),
-                    postgres: None,
-                })
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let name = format!("stride_bench_{service}_{}", uuid::Uuid::now_v7().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .with_context(|| format!("connect to {admin} (STRIDE_BENCH_POSTGRES_URL)"))?;
-                // The name is generated above, never input.
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .context("create the benchmark database")?;
-                let _ = conn.close().await;
-                let mut url = url::Url::parse(&admin).context("STRIDE_BENCH_POSTGRES_URL")?;
-                url.set_path(&name);
-                Ok(Self {
-                    url: url
-                        .as_str()
-                        .parse()
-                        .map_err(|e: String| anyhow::anyhow!(e))?,
-                    _dir: None,
-                    postgres: Some((admin, name)),
-                })
-            }
-        }
-    }
-
-    /// The URL to give the service.
-    pub fn url(&self) -> &DatabaseUrl {
-        &self.url
-    }
-
-    /// Removes a PostgreSQL database (ending its connections); SQLite files go with the
-    /// temporary directory when this value is dropped.
-    pub async fn drop_now(mut self) -> Result<()> {
-        if let Some((admin, name)) = self.postgres.take() {
-            let mut conn = sqlx::PgConnection::connect(&admin).await?;
-            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await
-                .context("drop the benchmark database")?;
-            let _ = conn.close().await;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for BenchDb {
-    /// The safety net when a scenario fails before [`BenchDb::drop_now`]: a short-lived thread
-    /// with its own runtime drops the PostgreSQL database (Drop cannot await).
-    fn drop(&mut self) {
-        let Some((admin, name)) = self.postgres.take() else {
-            return;
-        };
-        let dropper = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                    let _ = conn
-                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await;
-                    let _ = conn.close().await;
-                }
-            });
-        });
-        let _ = dropper.join();
-    }
+/// Creates an empty database for `service` on `backend` for one run: a SQLite file in a
+/// temporary directory, or a database on the server at `STRIDE_BENCH_POSTGRES_URL`. Remove it
+/// with `TestDb::drop_now`; dropping it removes it on a helper thread.
+pub async fn create_db(service: &str, backend: Backend) -> Result<TestDb> {
+    let admin = postgres_admin_url();
+    TestDb::create_named("stride_bench", service, backend, &admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e} (STRIDE_BENCH_POSTGRES_URL)"))
 }
 
 /// `STRIDE_BENCH_POSTGRES_URL`, or the local default.
@@ -131,16 +40,21 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned())
 }
 
-/// A service task and its shutdown trigger.
+/// A service of the stack: where it listens, its pool, and how it stops.
 #[derive(Debug)]
 pub struct Running {
     /// Where it listens.
     pub addr: SocketAddr,
     /// Its database pool (for seeding rows directly).
     pub db: Db,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
-    database: Option<BenchDb>,
+    service: Service,
+}
+
+/// The testkit service behind a [`Running`], which owns its server and database.
+#[derive(Debug)]
+enum Service {
+    Auth(TestAuth),
+    Fitness(TestFitness),
 }
 
 impl Running {
@@ -150,31 +64,21 @@ impl Running {
     }
 
     /// Stops the server (bounded drain), then removes its database.
-    pub async fn stop(mut self) -> Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            match tokio::time::timeout(Duration::from_secs(10), task).await {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => bail!("server failed: {e}"),
-                Ok(Err(e)) => bail!("server task failed: {e}"),
-                Err(_) => bail!("server did not stop within 10 s"),
+    pub async fn stop(self) -> Result<()> {
+        let stopped = async {
+            match self.service {
+                Service::Auth(auth) => auth.stop_keeping_db().await,
+                Service::Fitness(fitness) => fitness.stop_keeping_db().await,
             }
-        }
-        if let Some(db) = self.database.take() {
-            db.drop_now().await?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Running {
-    /// A scenario that failed half-way still shuts its server down.
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        };
+        let database = tokio::time::timeout(Duration::from_secs(10), stopped)
+            .await
+            .map_err(|_| anyhow::anyhow!("server did not stop within 10 s"))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        database
+            .drop_now()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -189,34 +93,26 @@ pub enum Argon2Cost {
 
 /// Starts the auth service on a fresh database.
 pub async fn start_auth(backend: Backend, cost: Argon2Cost) -> Result<Running> {
-    let database = BenchDb::create("auth", backend).await?;
-    let mut config = stride_auth::Config::for_tests(database.url().clone());
-    config.service_key = stride_auth::config::Secret::new(SERVICE_KEY);
-    // Every benchmark client comes from 127.0.0.1: the per-IP login limit would throttle the
-    // Login scenarios after 30 attempts, which is not what they measure.
-    config.lockout.ip_limit = u32::MAX;
-    if cost == Argon2Cost::Production {
-        config.password.memory_kib = argon2::Params::DEFAULT_M_COST;
-        config.password.iterations = argon2::Params::DEFAULT_T_COST;
-        config.password.parallelism = argon2::Params::DEFAULT_P_COST;
-        config.password.hash_concurrency =
-            std::thread::available_parallelism().map_or(1, usize::from);
-    }
-    let app = stride_auth::App::build(config)
-        .await
-        .map_err(|e| anyhow::anyhow!("auth service does not start: {e}"))?;
-    let addr = app.local_addr();
-    let db = app.db().clone();
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(app.run(async move {
-        let _ = rx.await;
-    }));
+    let database = create_db("auth", backend).await?;
+    let auth = TestAuth::start(database, |config| {
+        config.service_key = stride_auth::config::Secret::new(SERVICE_KEY);
+        // Every benchmark client comes from 127.0.0.1: the per-IP login limit would throttle
+        // the Login scenarios after 30 attempts, which is not what they measure.
+        config.lockout.ip_limit = u32::MAX;
+        if cost == Argon2Cost::Production {
+            config.password.memory_kib = argon2::Params::DEFAULT_M_COST;
+            config.password.iterations = argon2::Params::DEFAULT_T_COST;
+            config.password.parallelism = argon2::Params::DEFAULT_P_COST;
+            config.password.hash_concurrency =
+                std::thread::available_parallelism().map_or(1, usize::from);
+        }
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("auth service does not start: {e}"))?;
     Ok(Running {
-        addr,
-        db,
-        shutdown: Some(tx),
-        task: Some(task),
-        database: Some(database),
+        addr: auth.addr,
+        db: auth.db.clone(),
+        service: Service::Auth(auth),
     })
 }
 
@@ -227,25 +123,17 @@ pub async fn start_fitness(
     auth_url: String,
     auth_disabled: bool,
 ) -> Result<Running> {
-    let database = BenchDb::create("fitness", backend).await?;
-    let mut config = stride_fitness::Config::for_tests(database.url().clone(), auth_url);
-    config.auth.service_key = shared::secret::Secret::new(SERVICE_KEY);
-    config.auth.disabled = auth_disabled;
-    let app = stride_fitness::App::build(config)
-        .await
-        .map_err(|e| anyhow::anyhow!("fitness service does not start: {e}"))?;
-    let addr = app.local_addr();
-    let db = app.db().clone();
-    let (tx, rx) = oneshot::channel();
-    let task = tokio::spawn(app.run(async move {
-        let _ = rx.await;
-    }));
+    let database = create_db("fitness", backend).await?;
+    let fitness = TestFitness::start(database, auth_url, |config| {
+        config.auth.service_key = shared::secret::Secret::new(SERVICE_KEY);
+        config.auth.disabled = auth_disabled;
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("fitness service does not start: {e}"))?;
     Ok(Running {
-        addr,
-        db,
-        shutdown: Some(tx),
-        task: Some(task),
-        database: Some(database),
+        addr: fitness.addr,
+        db: fitness.db.clone(),
+        service: Service::Fitness(fitness),
     })
 }
 

@@ -5,6 +5,11 @@
 //!   when the test ends.
 //! - [`TestAuth`] and [`TestFitness`] start the real services in-process on port 0.
 //! - [`backend_tests!`] runs each test once per backend.
+//! - [`users`], [`bearer`], [`status`] and [`poll`] hold what tests of both services do as a
+//!   client: sign up and in, present a token, read an error's details, wait for background work.
+//!
+//! The benchmark (`bench/`) builds its stack from the same pieces: [`TestDb::create_named`] on
+//! its own PostgreSQL server, [`TestAuth::start`] and [`TestFitness::start`].
 //!
 //! Without `STRIDE_TEST_POSTGRES_URL` the PostgreSQL variants skip, unless
 //! `STRIDE_TEST_POSTGRES=required` (as in CI), where they fail instead. `TEST_LOG=1` shows logs.
@@ -12,14 +17,22 @@
 // A harness reports setup failures by panicking, exactly like an assertion.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod bearer;
 mod db;
+pub mod poll;
 mod probe;
 mod services;
+pub mod status;
+pub mod users;
 
 pub use db::TestDb;
 pub use probe::{health_status, list_services_v1, list_services_v1alpha};
-pub use services::{TestAuth, TestFitness, channel};
+pub use services::{Server, Service, TestAuth, TestFitness, channel};
 pub use shared::db::Backend;
+
+/// Why a database or a server could not be set up or taken down (the benchmark reports it;
+/// tests panic with it).
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// Runs each named `async fn(Backend)` as two tests, `sqlite::<name>` and `postgres::<name>`.
 ///

@@ -19,61 +19,44 @@ pub async fn health_status(addr: SocketAddr, service: &str) -> ServingStatus {
     ServingStatus::try_from(response.into_inner().status).expect("a known status")
 }
 
+/// One `ListServices` exchange in the reflection API `$version`: its two versions are the same
+/// messages in two generated modules, which no trait unites.
+macro_rules! list_services {
+    ($version:ident, $addr:expr) => {{
+        use $version::server_reflection_client::ServerReflectionClient;
+        use $version::server_reflection_request::MessageRequest;
+        use $version::server_reflection_response::MessageResponse;
+        let request = $version::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut stream = ServerReflectionClient::new(channel($addr).await)
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .expect(concat!("reflection ", stringify!($version), " answers"))
+            .into_inner();
+        let response = stream
+            .message()
+            .await
+            .expect("a reflection response")
+            .expect("one message");
+        match response.message_response {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+                names.sort();
+                names
+            }
+            other => panic!("unexpected reflection response: {other:?}"),
+        }
+    }};
+}
+
 /// Service names listed by reflection v1, sorted.
 pub async fn list_services_v1(addr: SocketAddr) -> Vec<String> {
-    let mut client = v1::server_reflection_client::ServerReflectionClient::new(channel(addr).await);
-    let request = v1::ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
-            String::new(),
-        )),
-    };
-    let mut stream = client
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection v1 answers")
-        .into_inner();
-    let response = stream
-        .message()
-        .await
-        .expect("a reflection response")
-        .expect("one message");
-    match response.message_response {
-        Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) => {
-            let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
-            names.sort();
-            names
-        }
-        other => panic!("unexpected reflection response: {other:?}"),
-    }
+    list_services!(v1, addr)
 }
 
 /// Service names listed by reflection v1alpha (what grpcurl 1.8 speaks), sorted.
 pub async fn list_services_v1alpha(addr: SocketAddr) -> Vec<String> {
-    let mut client =
-        v1alpha::server_reflection_client::ServerReflectionClient::new(channel(addr).await);
-    let request = v1alpha::ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(
-            v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
-        ),
-    };
-    let mut stream = client
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection v1alpha answers")
-        .into_inner();
-    let response = stream
-        .message()
-        .await
-        .expect("a reflection response")
-        .expect("one message");
-    match response.message_response {
-        Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) => {
-            let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
-            names.sort();
-            names
-        }
-        other => panic!("unexpected reflection response: {other:?}"),
-    }
+    list_services!(v1alpha, addr)
 }

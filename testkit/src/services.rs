@@ -1,12 +1,15 @@
 //! Real services started in-process on port 0.
 
+use std::future::Future;
 use std::net::SocketAddr;
 
 use shared::db::{Backend, Db};
+use shared::server::StartError;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
+use crate::Error;
 use crate::db::TestDb;
 
 /// A client channel to `addr`.
@@ -18,38 +21,108 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .expect("connect to the test service")
 }
 
-/// A server task with its shutdown trigger.
+/// What [`Server`] needs of a service's `App`: both services build, report where they listen
+/// and serve until a shutdown future resolves the same way.
+pub trait Service: Sized + Send + 'static {
+    /// Its configuration.
+    type Config;
+    /// Opens the database, migrates it and binds the listener.
+    fn build(config: Self::Config) -> impl Future<Output = Result<Self, StartError>> + Send;
+    /// Where it listens.
+    fn local_addr(&self) -> SocketAddr;
+    /// Its database pool.
+    fn db(&self) -> &Db;
+    /// Serves until `shutdown` resolves, then drains.
+    fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static;
+}
+
+/// Implements [`Service`] for a service crate's `App` by forwarding to its inherent methods,
+/// which have the same names and shapes in both crates.
+macro_rules! forward_service {
+    ($krate:ident) => {
+        impl Service for $krate::App {
+            type Config = $krate::Config;
+            fn build(
+                config: Self::Config,
+            ) -> impl Future<Output = Result<Self, StartError>> + Send {
+                $krate::App::build(config)
+            }
+            fn local_addr(&self) -> SocketAddr {
+                self.local_addr()
+            }
+            fn db(&self) -> &Db {
+                self.db()
+            }
+            fn run(
+                self,
+                shutdown: impl Future<Output = ()> + Send + 'static,
+            ) -> impl Future<Output = Result<(), tonic::transport::Error>> + Send + 'static {
+                self.run(shutdown)
+            }
+        }
+    };
+}
+
+forward_service!(stride_auth);
+forward_service!(stride_fitness);
+
+/// A service serving in a task of the current runtime, with its shutdown trigger.
 #[derive(Debug)]
-struct Running {
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its database pool, for assertions on (or seeding of) stored rows.
+    pub db: Db,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), tonic::transport::Error>>>,
 }
 
-impl Running {
-    fn start<F>(serve: impl FnOnce(oneshot::Receiver<()>) -> F) -> Self
-    where
-        F: std::future::Future<Output = Result<(), tonic::transport::Error>> + Send + 'static,
-    {
+impl Server {
+    /// Builds the service from `config` and serves it.
+    pub async fn start<S: Service>(config: S::Config) -> Result<Self, StartError> {
+        Ok(Self::serve(S::build(config).await?))
+    }
+
+    /// Serves an already built `app`.
+    pub fn serve<S: Service>(app: S) -> Self {
+        let addr = app.local_addr();
+        let db = app.db().clone();
         let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(app.run(async move {
+            let _ = rx.await;
+        }));
         Self {
+            addr,
+            db,
             shutdown: Some(tx),
-            task: Some(tokio::spawn(serve(rx))),
+            task: Some(task),
         }
     }
 
-    async fn stop(&mut self) {
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Shuts down gracefully and waits for the server to finish.
+    pub async fn stop(mut self) -> Result<(), Error> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             task.await
-                .expect("server task panicked")
-                .expect("server failed");
+                .map_err(|e| format!("the server task failed: {e}"))?
+                .map_err(|e| format!("the server failed: {e}"))?;
         }
+        Ok(())
     }
 }
 
-impl Drop for Running {
+impl Drop for Server {
+    /// A test or scenario that failed half-way still shuts its server down.
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -64,7 +137,7 @@ pub struct TestAuth {
     pub addr: SocketAddr,
     /// Its database pool, for assertions on stored rows.
     pub db: Db,
-    running: Running,
+    server: Server,
     // Declared last: the database outlives the server using it.
     test_db: TestDb,
 }
@@ -81,30 +154,30 @@ impl TestAuth {
         adjust: impl FnOnce(&mut stride_auth::Config),
     ) -> Self {
         let test_db = TestDb::create("auth", backend).await;
+        Self::start(test_db, adjust)
+            .await
+            .expect("auth service starts")
+    }
+
+    /// Starts the auth service on `test_db` after `adjust` has edited the test configuration.
+    pub async fn start(
+        test_db: TestDb,
+        adjust: impl FnOnce(&mut stride_auth::Config),
+    ) -> Result<Self, StartError> {
         let mut config = stride_auth::Config::for_tests(test_db.url().clone());
         adjust(&mut config);
-        let app = stride_auth::App::build(config)
-            .await
-            .expect("auth service starts");
-        let addr = app.local_addr();
-        let db = app.db().clone();
-        let running = Running::start(|rx| async move {
-            app.run(async move {
-                let _ = rx.await;
-            })
-            .await
-        });
-        Self {
-            addr,
-            db,
-            running,
+        let server = Server::start::<stride_auth::App>(config).await?;
+        Ok(Self {
+            addr: server.addr,
+            db: server.db.clone(),
+            server,
             test_db,
-        }
+        })
     }
 
     /// `http://<addr>`, as the fitness service's `STRIDE_AUTH_URL` expects.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// A client channel to the service.
@@ -118,8 +191,14 @@ impl TestAuth {
     }
 
     /// Shuts down gracefully and waits for the server to finish.
-    pub async fn stop(mut self) {
-        self.running.stop().await;
+    pub async fn stop(self) {
+        self.stop_keeping_db().await.expect("auth stops cleanly");
+    }
+
+    /// Shuts down gracefully and hands back the database, for the caller to remove.
+    pub async fn stop_keeping_db(self) -> Result<TestDb, Error> {
+        self.server.stop().await?;
+        Ok(self.test_db)
     }
 }
 
@@ -130,8 +209,8 @@ pub struct TestFitness {
     pub addr: SocketAddr,
     /// Its database pool, for assertions on stored rows.
     pub db: Db,
-    running: Running,
-    _test_db: TestDb,
+    server: Server,
+    test_db: TestDb,
 }
 
 impl TestFitness {
@@ -147,25 +226,27 @@ impl TestFitness {
         adjust: impl FnOnce(&mut stride_fitness::Config),
     ) -> Self {
         let test_db = TestDb::create("fitness", backend).await;
+        Self::start(test_db, auth_url, adjust)
+            .await
+            .expect("fitness service starts")
+    }
+
+    /// Starts the fitness service on `test_db` after `adjust` has edited the test
+    /// configuration.
+    pub async fn start(
+        test_db: TestDb,
+        auth_url: String,
+        adjust: impl FnOnce(&mut stride_fitness::Config),
+    ) -> Result<Self, StartError> {
         let mut config = stride_fitness::Config::for_tests(test_db.url().clone(), auth_url);
         adjust(&mut config);
-        let app = stride_fitness::App::build(config)
-            .await
-            .expect("fitness service starts");
-        let addr = app.local_addr();
-        let db = app.db().clone();
-        let running = Running::start(|rx| async move {
-            app.run(async move {
-                let _ = rx.await;
-            })
-            .await
-        });
-        Self {
-            addr,
-            db,
-            running,
-            _test_db: test_db,
-        }
+        let server = Server::start::<stride_fitness::App>(config).await?;
+        Ok(Self {
+            addr: server.addr,
+            db: server.db.clone(),
+            server,
+            test_db,
+        })
     }
 
     /// A client channel to the service.
@@ -174,7 +255,13 @@ impl TestFitness {
     }
 
     /// Shuts down gracefully and waits for the server to finish.
-    pub async fn stop(mut self) {
-        self.running.stop().await;
+    pub async fn stop(self) {
+        self.stop_keeping_db().await.expect("fitness stops cleanly");
+    }
+
+    /// Shuts down gracefully and hands back the database, for the caller to remove.
+    pub async fn stop_keeping_db(self) -> Result<TestDb, Error> {
+        self.server.stop().await?;
+        Ok(self.test_db)
     }
 }

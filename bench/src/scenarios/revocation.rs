@@ -16,7 +16,7 @@ use crate::report::{Row, Verdict};
 use crate::stack::{self, Argon2Cost};
 use crate::stats::{Latency, Samples};
 
-/// Target p99 of revocation → rejection (SPEC §5, §10), microseconds.
+/// Target p99 of revocation → rejection (docs/BENCHMARKS.md), microseconds.
 pub const TARGET_P99_MICROS: u64 = 50_000;
 /// Give up on one revocation after this long: it counts as an error.
 const GIVE_UP: Duration = Duration::from_secs(5);

@@ -19,9 +19,9 @@ use tonic_health::pb::health_client::HealthClient;
 use super::{Ctx, setup};
 use crate::machine::Rss;
 use crate::report::{Row, Verdict};
-use crate::stack::{self, BenchDb, SERVICE_KEY};
+use crate::stack::{self, SERVICE_KEY};
 
-/// Idle RSS target per service (SPEC §10), KiB.
+/// Idle RSS target per service (docs/BENCHMARKS.md), KiB.
 pub const TARGET_KIB: u64 = 30 * 1024;
 
 /// How the child processes are started.
@@ -173,8 +173,8 @@ async fn login_burst(auth: SocketAddr) -> Result<usize> {
 pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     let launcher = Launcher::find()?;
     let backend = ctx.plan.backend;
-    let auth_db = BenchDb::create("auth", backend).await?;
-    let fitness_db = BenchDb::create("fitness", backend).await?;
+    let auth_db = stack::create_db("auth", backend).await?;
+    let fitness_db = stack::create_db("fitness", backend).await?;
     let auth_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
     let fitness_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
     let common = [("STRIDE_SERVICE_KEY", SERVICE_KEY.to_owned())];
@@ -243,7 +243,10 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     rows.push(row);
     drop(fitness);
     drop(auth);
-    fitness_db.drop_now().await?;
-    auth_db.drop_now().await?;
+    fitness_db
+        .drop_now()
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    auth_db.drop_now().await.map_err(|e| anyhow::anyhow!(e))?;
     Ok(rows)
 }

@@ -16,9 +16,9 @@ use crate::load::{Worker, warm_then_drive};
 use crate::report::{Row, Verdict};
 use crate::stack::{self, Argon2Cost, SERVICE_KEY};
 
-/// Target of `Refresh` rotation (SPEC §10, PostgreSQL, 2 cores).
+/// Target of `Refresh` rotation (docs/BENCHMARKS.md: PostgreSQL, 2 cores).
 pub const REFRESH_TARGET_RPS: f64 = 1_500.0;
-/// Target of `IntrospectToken` (SPEC §10).
+/// Target of `IntrospectToken` (docs/BENCHMARKS.md).
 pub const INTROSPECT_TARGET_RPS: f64 = 15_000.0;
 
 /// Rotates its own session's refresh token, keeping the newest one.

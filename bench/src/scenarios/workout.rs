@@ -16,7 +16,7 @@ use crate::load::{Limits, Worker, drive, warm_then_drive};
 use crate::report::{Row, Verdict};
 use crate::stack::{self, Argon2Cost, Running};
 
-/// Target of authenticated `GetWorkout` (SPEC §10, PostgreSQL, 2 cores).
+/// Target of authenticated `GetWorkout` (docs/BENCHMARKS.md: PostgreSQL, 2 cores).
 pub const GET_WORKOUT_TARGET_RPS: f64 = 10_000.0;
 /// Largest accepted cost of the auth layer, as a fraction of the unauthenticated throughput.
 pub const AUTH_COST_TARGET: f64 = 0.15;

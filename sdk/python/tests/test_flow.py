@@ -27,7 +27,7 @@ from stride.fitness.v1 import workout_service_pb2, workout_service_pb2_grpc
 
 # Deadline of each RPC, in seconds.
 RPC_TIMEOUT = 10
-# How long fitness may take to learn of a revocation through auth's feed (SPEC: p99 50 ms).
+# How long fitness may take to learn of a revocation through auth's feed (the target in docs/BENCHMARKS.md: p99 50 ms).
 REVOCATION_DEADLINE = 10
 PASSWORD = "Tr4ck-every-str1de-daily!"
 

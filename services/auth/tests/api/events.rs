@@ -9,7 +9,10 @@ use testkit::{Backend, TestAuth, backend_tests};
 
 use crate::helpers::*;
 
-async fn every_security_relevant_action_leaves_exactly_its_event_and_no_secret(backend: Backend) {
+/// A service where every security-relevant action has happened once (registrations, logins
+/// good and bad up to a lock, profile, avatar, password, role, deactivation and back, session
+/// revocation, key rotation); returns it with every secret that went through it.
+async fn every_action_once(backend: Backend) -> (TestAuth, Vec<String>) {
     let auth = TestAuth::spawn_with(backend, |c| c.lockout.threshold = 2).await;
     let admin_token = admin_token(&auth).await;
     let registered = register(&auth, "ada").await;
@@ -95,28 +98,6 @@ async fn every_security_relevant_action_leaves_exactly_its_event_and_no_secret(b
         .await
         .unwrap_err();
 
-    for (event, expected) in [
-        ("REGISTER", 2),
-        ("LOGIN_SUCCEEDED", 2),
-        ("LOGIN_FAILED", 2),
-        ("ACCOUNT_LOCKED", 1),
-        ("PROFILE_UPDATED", 1),
-        ("AVATAR_UPDATED", 1),
-        ("PASSWORD_CHANGED", 1),
-        ("ROLE_CHANGED", 1),
-        ("USER_DEACTIVATED", 1),
-        ("USER_ACTIVATED", 1),
-        ("ALL_SESSIONS_REVOKED", 1),
-        ("SIGNING_KEY_ROTATED", 1),
-    ] {
-        assert_eq!(event_count(&auth, event).await, expected, "{event}");
-    }
-
-    let rows: Vec<(String, String, String, String)> =
-        sqlx::query_as("SELECT event_type, ip, user_agent, detail FROM security_events")
-            .fetch_all(auth.db.pool())
-            .await
-            .unwrap();
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(&ada)
         .fetch_one(auth.db.pool())
@@ -133,8 +114,40 @@ async fn every_security_relevant_action_leaves_exactly_its_event_and_no_secret(b
         &admin_token,
         "eyJ",
     ];
+    (auth, secrets.map(str::to_owned).to_vec())
+}
+
+async fn every_security_relevant_action_leaves_exactly_its_event(backend: Backend) {
+    let (auth, _) = every_action_once(backend).await;
+    for (event, expected) in [
+        ("REGISTER", 2),
+        ("LOGIN_SUCCEEDED", 2),
+        ("LOGIN_FAILED", 2),
+        ("ACCOUNT_LOCKED", 1),
+        ("PROFILE_UPDATED", 1),
+        ("AVATAR_UPDATED", 1),
+        ("PASSWORD_CHANGED", 1),
+        ("ROLE_CHANGED", 1),
+        ("USER_DEACTIVATED", 1),
+        ("USER_ACTIVATED", 1),
+        ("ALL_SESSIONS_REVOKED", 1),
+        ("SIGNING_KEY_ROTATED", 1),
+    ] {
+        assert_eq!(event_count(&auth, event).await, expected, "{event}");
+    }
+    auth.stop().await;
+}
+
+async fn no_security_event_carries_a_secret(backend: Backend) {
+    let (auth, secrets) = every_action_once(backend).await;
+
+    let rows: Vec<(String, String, String, String)> =
+        sqlx::query_as("SELECT event_type, ip, user_agent, detail FROM security_events")
+            .fetch_all(auth.db.pool())
+            .await
+            .unwrap();
     for (event, ip, agent, detail) in rows {
-        for secret in secrets {
+        for secret in &secrets {
             for text in [&ip, &agent, &detail] {
                 assert!(!text.contains(secret), "{event} leaks a secret: {text}");
             }
@@ -143,4 +156,7 @@ async fn every_security_relevant_action_leaves_exactly_its_event_and_no_secret(b
     auth.stop().await;
 }
 
-backend_tests!(every_security_relevant_action_leaves_exactly_its_event_and_no_secret);
+backend_tests!(
+    every_security_relevant_action_leaves_exactly_its_event,
+    no_security_event_carries_a_secret,
+);

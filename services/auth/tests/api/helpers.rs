@@ -1,23 +1,30 @@
-//! Helpers shared by the auth API tests: clients, sign-up/sign-in shortcuts, status details,
-//! and a forger that signs arbitrary tokens with the service's own key.
+//! Helpers of the auth tests that only auth needs: clients of its services, sign-in shortcuts
+//! that return token pairs, service-key requests, database shortcuts, JWT decoding, and a
+//! forger that signs arbitrary tokens with the service's own key. What fitness's tests need
+//! too (users, bearer tokens, status details, polling) lives in `testkit`, re-exported here.
 #![allow(dead_code)] // Each test module uses a different subset.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use shared::db::Flag;
 use shared::pb::auth::v1::{
-    LoginRequest, LoginResponse, RegisterRequest, RegisterResponse,
+    GetJwksRequest, GetJwksResponse, IntrospectTokenRequest, IntrospectTokenResponse,
+    LoginResponse, RefreshRequest, RegisterResponse, TokenPair,
     admin_service_client::AdminServiceClient, auth_service_client::AuthServiceClient,
+    session_service_client::SessionServiceClient,
+    token_introspection_service_client::TokenIntrospectionServiceClient,
     user_service_client::UserServiceClient,
 };
 use testkit::TestAuth;
 use tonic::transport::Channel;
-use tonic::{Code, Request, Status};
-use tonic_types::StatusExt;
+use tonic::{Request, Status};
 
-/// A password zxcvbn rates strong.
-pub const PASSWORD: &str = "violet-kettle-orbit-9172";
-/// Another strong password.
-pub const OTHER_PASSWORD: &str = "saffron-glacier-tundra-4408";
+pub use testkit::bearer::bearer;
+pub use testkit::poll::eventually;
+pub use testkit::status::{bad_fields, reason};
+pub use testkit::users::{OTHER_PASSWORD, PASSWORD, registration};
+
+/// The service key of `Config::for_tests`.
+pub const SERVICE_KEY: &str = "test-service-key";
 
 pub async fn auth_client(auth: &TestAuth) -> AuthServiceClient<Channel> {
     AuthServiceClient::new(auth.channel().await)
@@ -31,38 +38,57 @@ pub async fn admin_client(auth: &TestAuth) -> AdminServiceClient<Channel> {
     AdminServiceClient::new(auth.channel().await)
 }
 
-pub fn registration(username: &str) -> RegisterRequest {
-    RegisterRequest {
-        username: username.to_owned(),
-        email: format!("{username}@example.com"),
-        password: PASSWORD.to_owned(),
-        first_name: "Ada".to_owned(),
-        last_name: "Lovelace".to_owned(),
-        device_label: "laptop".to_owned(),
-    }
+pub async fn session_client(auth: &TestAuth) -> SessionServiceClient<Channel> {
+    SessionServiceClient::new(auth.channel().await)
+}
+
+pub async fn introspection_client(auth: &TestAuth) -> TokenIntrospectionServiceClient<Channel> {
+    TokenIntrospectionServiceClient::new(auth.channel().await)
+}
+
+/// The JWKS the service serves.
+pub async fn jwks(auth: &TestAuth) -> GetJwksResponse {
+    auth_client(auth)
+        .await
+        .get_jwks(GetJwksRequest {})
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Registers `username` with [`PASSWORD`].
 pub async fn register(auth: &TestAuth, username: &str) -> RegisterResponse {
-    auth_client(auth)
-        .await
-        .register(registration(username))
-        .await
-        .expect("registration succeeds")
-        .into_inner()
+    testkit::users::register(auth.channel().await, username).await
 }
 
-/// Logs in; the error status when it fails.
+/// Registers `username` and returns its first token pair.
+pub async fn signed_up(auth: &TestAuth, username: &str) -> TokenPair {
+    register(auth, username).await.tokens.unwrap()
+}
+
+/// Logs in without a device label; the error status when it fails.
 pub async fn login(auth: &TestAuth, login: &str, password: &str) -> Result<LoginResponse, Status> {
+    testkit::users::login(auth.channel().await, login, password, "").await
+}
+
+/// Logs `username` in again with [`PASSWORD`] (a second session) on `device`.
+pub async fn sign_in(auth: &TestAuth, username: &str, device: &str) -> TokenPair {
+    testkit::users::login(auth.channel().await, username, PASSWORD, device)
+        .await
+        .expect("login succeeds")
+        .tokens
+        .unwrap()
+}
+
+/// `AuthService.Refresh`.
+pub async fn refresh(auth: &TestAuth, refresh_token: &str) -> Result<TokenPair, Status> {
     auth_client(auth)
         .await
-        .login(LoginRequest {
-            login: login.to_owned(),
-            password: password.to_owned(),
-            device_label: String::new(),
+        .refresh(RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
         })
         .await
-        .map(tonic::Response::into_inner)
+        .map(|r| r.into_inner().tokens.unwrap())
 }
 
 /// The access token of a registration.
@@ -70,34 +96,25 @@ pub fn access(response: &RegisterResponse) -> String {
     response.tokens.as_ref().unwrap().access_token.clone()
 }
 
-/// `message` with `authorization: Bearer <token>`.
-pub fn bearer<T>(message: T, token: &str) -> Request<T> {
+/// `message` with the service key.
+pub fn with_key<T>(message: T) -> Request<T> {
     let mut request = Request::new(message);
     request
         .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        .insert("x-stride-service-key", SERVICE_KEY.parse().unwrap());
     request
 }
 
-/// The `ErrorInfo` reason of a status.
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
-}
-
-/// The fields named by the `BadRequest` of an INVALID_ARGUMENT status, sorted.
-pub fn bad_fields(status: &Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut fields: Vec<String> = status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default();
-    fields.sort();
-    fields
+/// `IntrospectToken` with the service key.
+pub async fn introspect(auth: &TestAuth, token: &str) -> IntrospectTokenResponse {
+    introspection_client(auth)
+        .await
+        .introspect_token(with_key(IntrospectTokenRequest {
+            token: token.to_owned(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 /// Makes `user_id` an admin directly in the database.
@@ -123,6 +140,30 @@ pub async fn event_count(auth: &TestAuth, event_type: &str) -> i64 {
         .fetch_one(auth.db.pool())
         .await
         .unwrap()
+}
+
+/// The `jti` claim of a token.
+pub fn jti_of(token: &str) -> String {
+    claims_of(token)["jti"].as_str().unwrap().to_owned()
+}
+
+/// The decoded (unverified) claims of a JWT.
+pub fn claims_of(token: &str) -> serde_json::Value {
+    decode_part(token, 1)
+}
+
+/// The decoded header of a JWT.
+pub fn header_of(token: &str) -> serde_json::Value {
+    decode_part(token, 0)
+}
+
+fn decode_part(token: &str, index: usize) -> serde_json::Value {
+    use base64::Engine as _;
+    let part = token.split('.').nth(index).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// Signs arbitrary headers and claims with the service's active key (stored unencrypted in
@@ -153,24 +194,4 @@ impl Forger {
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.key).unwrap()
     }
-}
-
-/// The decoded (unverified) claims of a JWT.
-pub fn claims_of(token: &str) -> serde_json::Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-/// The decoded header of a JWT, as JSON.
-pub fn header_of(token: &str) -> serde_json::Value {
-    use base64::Engine as _;
-    let part = token.split('.').next().unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }

@@ -190,33 +190,7 @@ async fn a_login_rehashes_a_password_hashed_with_old_parameters(backend: Backend
     auth.stop().await;
 }
 
-async fn the_sweep_forgets_ip_windows_of_clients_that_never_came_back(backend: Backend) {
-    let auth = TestAuth::spawn(backend).await;
-    let minute = 60_000_000_i64;
-    let now = 1_800_000_000_000_000_i64;
-    let current = now - now.rem_euclid(minute);
-    for (ip, window) in [("10.0.0.1", current - 5 * minute), ("10.0.0.2", current)] {
-        sqlx::query("INSERT INTO login_attempts (ip, window_start, attempts) VALUES ($1, $2, 3)")
-            .bind(ip)
-            .bind(window)
-            .execute(auth.db.pool())
-            .await
-            .unwrap();
-    }
-    let deleted = stride_auth::maintenance::sweep_ip_windows(&auth.db, now)
-        .await
-        .unwrap();
-    assert_eq!(deleted, 1);
-    let left: Vec<String> = sqlx::query_scalar("SELECT ip FROM login_attempts")
-        .fetch_all(auth.db.pool())
-        .await
-        .unwrap();
-    assert_eq!(left, ["10.0.0.2"], "the current window stays");
-    auth.stop().await;
-}
-
 backend_tests!(
-    the_sweep_forgets_ip_windows_of_clients_that_never_came_back,
     a_wrong_password_and_an_unknown_user_are_indistinguishable,
     the_account_locks_after_the_threshold_and_unlocks_after_the_lock_time,
     twenty_concurrent_wrong_passwords_cannot_exceed_the_threshold,

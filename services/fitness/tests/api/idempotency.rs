@@ -1,19 +1,38 @@
-//! Request ids (AIP-155) and all-or-nothing batches.
+//! Request ids (AIP-155): a retry returns the first result and writes nothing new.
 
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 
 use crate::helpers::{Stack, assert_bad, exercise, scalar, workout};
 
-async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_nothing(
-    backend: Backend,
-) {
-    let stack = Stack::spawn(backend).await;
-    let mut ada = stack.user("ada").await;
-    let create = |title: &str| pb::CreateWorkoutRequest {
+fn create(title: &str) -> pb::CreateWorkoutRequest {
+    pb::CreateWorkoutRequest {
         workout: Some(workout(title, "2026-11-24", pb::WorkoutType::Strength)),
         request_id: "0b7e3c1e-create-1".into(),
-    };
+    }
+}
+
+fn batch() -> pb::BatchCreateWorkoutsRequest {
+    pb::BatchCreateWorkoutsRequest {
+        requests: (0..3)
+            .map(|i| pb::CreateWorkoutRequest {
+                workout: Some(workout(
+                    &format!("B{i}"),
+                    "2026-11-25",
+                    pb::WorkoutType::Cardio,
+                )),
+                request_id: String::new(),
+            })
+            .collect(),
+        request_id: "batch-1".into(),
+    }
+}
+
+const WORKOUTS: &str = "SELECT COUNT(*) FROM workouts WHERE user_id = $1";
+
+async fn a_retried_create_returns_the_first_result_even_with_another_body(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
     let first = ada
         .workouts
         .create_workout(create("Legs"))
@@ -28,24 +47,14 @@ async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_n
         .unwrap()
         .into_inner();
     assert_eq!(retry, first);
-    let count = "SELECT COUNT(*) FROM workouts WHERE user_id = $1";
-    assert_eq!(scalar(&stack.fitness, count, &ada.id).await, 1);
+    assert_eq!(scalar(&stack.fitness, WORKOUTS, &ada.id).await, 1);
     assert_eq!(ada.my_stats().await.total_workouts, 1);
+    stack.stop().await;
+}
 
-    // Batches.
-    let batch = || pb::BatchCreateWorkoutsRequest {
-        requests: (0..3)
-            .map(|i| pb::CreateWorkoutRequest {
-                workout: Some(workout(
-                    &format!("B{i}"),
-                    "2026-11-25",
-                    pb::WorkoutType::Cardio,
-                )),
-                request_id: String::new(),
-            })
-            .collect(),
-        request_id: "batch-1".into(),
-    };
+async fn a_retried_batch_returns_the_first_result_and_creates_nothing(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
     let first_batch = ada
         .workouts
         .batch_create_workouts(batch())
@@ -59,11 +68,16 @@ async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_n
         .unwrap()
         .into_inner();
     assert_eq!(retried_batch, first_batch);
-    assert_eq!(scalar(&stack.fitness, count, &ada.id).await, 4);
+    assert_eq!(scalar(&stack.fitness, WORKOUTS, &ada.id).await, 3);
+    stack.stop().await;
+}
 
-    // Exercises.
+async fn retried_exercise_creates_and_batches_count_once_in_workouts_and_stats(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
+    let legs = ada.create_workout("Legs", "2026-11-24").await;
     let make = || pb::CreateExerciseRequest {
-        exercise: Some(exercise("Squat", Some(20), &[&first.id])),
+        exercise: Some(exercise("Squat", Some(20), &[&legs.id])),
         request_id: "exercise-1".into(),
     };
     let e1 = ada
@@ -98,7 +112,7 @@ async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_n
     assert_eq!(b1, b2);
     let exercises = "SELECT COUNT(*) FROM exercises WHERE user_id = $1";
     assert_eq!(scalar(&stack.fitness, exercises, &ada.id).await, 3);
-    let w = ada.get_workout(&first.id).await;
+    let w = ada.get_workout(&legs.id).await;
     assert_eq!((w.exercise_count, w.total_duration_minutes), (3, 60));
     let stats = ada.my_stats().await;
     assert_eq!(
@@ -107,10 +121,15 @@ async fn a_retry_with_the_same_request_id_returns_the_first_result_and_creates_n
             stats.total_exercises,
             stats.total_duration_minutes
         ),
-        (4, 3, 60)
+        (1, 3, 60)
     );
+    stack.stop().await;
+}
 
-    // A key already used by another method is refused, naming the field.
+async fn a_request_id_used_by_another_method_is_refused_naming_the_field(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
+    ada.workouts.create_workout(create("Legs")).await.unwrap();
     assert_bad(
         ada.workouts
             .batch_create_workouts(pb::BatchCreateWorkoutsRequest {
@@ -158,96 +177,36 @@ async fn concurrent_retries_with_one_request_id_create_exactly_one_row(backend: 
     stack.stop().await;
 }
 
-async fn a_failing_batch_writes_nothing(backend: Backend) {
+async fn the_same_request_id_from_another_user_is_another_request(backend: Backend) {
     let stack = Stack::spawn(backend).await;
     let mut ada = stack.user("ada").await;
-    let legs = ada.create_workout("Legs", "2026-11-24").await;
-    let before = ada.my_stats().await;
-    let missing = uuid::Uuid::now_v7().to_string();
-    let item = |ids: &[&str]| pb::CreateExerciseRequest {
-        exercise: Some(exercise("Squat", Some(15), ids)),
-        request_id: String::new(),
-    };
-    // Items 0 and 1 are fine; item 2 links a workout that does not exist. Valid on their
-    // own, they reach the database before the batch fails.
-    let failing = pb::BatchCreateExercisesRequest {
-        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id, &missing])],
-        request_id: "batch-that-fails".into(),
-    };
-    assert_bad(
-        ada.exercises.batch_create_exercises(failing.clone()).await,
-        &["requests[2].exercise.workout_ids"],
-    );
-    let fitness = &stack.fitness;
-    for (sql, expected) in [
-        ("SELECT COUNT(*) FROM exercises WHERE user_id = $1", 0),
-        (
-            "SELECT COUNT(*) FROM workout_exercises WHERE user_id = $1",
-            0,
-        ),
-        ("SELECT COUNT(*) FROM request_ids WHERE user_id = $1", 0),
-        (
-            "SELECT CAST(SUM(exercise_count) AS BIGINT) FROM workouts WHERE user_id = $1",
-            0,
-        ),
-    ] {
-        assert_eq!(scalar(fitness, sql, &ada.id).await, expected, "{sql}");
-    }
-    let after = ada.my_stats().await;
-    assert_eq!(
-        (after.total_exercises, after.total_duration_minutes),
-        (before.total_exercises, before.total_duration_minutes)
-    );
-    // The failed attempt did not burn the request id: the corrected batch goes through.
-    let fixed = pb::BatchCreateExercisesRequest {
-        requests: vec![item(&[&legs.id]), item(&[]), item(&[&legs.id])],
-        request_id: "batch-that-fails".into(),
-    };
-    let created = ada
-        .exercises
-        .batch_create_exercises(fixed)
+    let mut bob = stack.user("bob").await;
+    ada.workouts
+        .create_workout(pb::CreateWorkoutRequest {
+            workout: Some(workout("Ada only", "2026-01-01", pb::WorkoutType::Balance)),
+            request_id: "shared-key".into(),
+        })
+        .await
+        .unwrap();
+    // The same request id from another user is another request.
+    let bobs = bob
+        .workouts
+        .create_workout(pb::CreateWorkoutRequest {
+            workout: Some(workout("Bob only", "2026-01-01", pb::WorkoutType::Balance)),
+            request_id: "shared-key".into(),
+        })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(created.exercises.len(), 3);
-    let w = ada.get_workout(&legs.id).await;
-    assert_eq!((w.exercise_count, w.total_duration_minutes), (2, 30));
-
-    // A failing workout batch (validation) writes nothing either.
-    let mut requests: Vec<_> = (0..3)
-        .map(|i| pb::CreateWorkoutRequest {
-            workout: Some(workout(
-                &format!("W{i}"),
-                "2026-11-24",
-                pb::WorkoutType::Cardio,
-            )),
-            request_id: String::new(),
-        })
-        .collect();
-    requests[2].workout.as_mut().unwrap().workout_type = 0;
-    assert_bad(
-        ada.workouts
-            .batch_create_workouts(pb::BatchCreateWorkoutsRequest {
-                requests,
-                request_id: String::new(),
-            })
-            .await,
-        &["requests[2].workout.workout_type"],
-    );
-    assert_eq!(
-        scalar(
-            fitness,
-            "SELECT COUNT(*) FROM workouts WHERE user_id = $1",
-            &ada.id
-        )
-        .await,
-        1
-    );
+    assert_eq!(bobs.title, "Bob only");
     stack.stop().await;
 }
 
 backend_tests!(
-    a_retry_with_the_same_request_id_returns_the_first_result_and_creates_nothing,
+    a_retried_create_returns_the_first_result_even_with_another_body,
+    a_retried_batch_returns_the_first_result_and_creates_nothing,
+    retried_exercise_creates_and_batches_count_once_in_workouts_and_stats,
+    a_request_id_used_by_another_method_is_refused_naming_the_field,
     concurrent_retries_with_one_request_id_create_exactly_one_row,
-    a_failing_batch_writes_nothing,
+    the_same_request_id_from_another_user_is_another_request,
 );

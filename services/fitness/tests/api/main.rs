@@ -2,6 +2,7 @@
 //! generated clients, each test on SQLite and on PostgreSQL. One binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod atomic_batches;
 mod auth_layer;
 mod auth_switch;
 mod config;
@@ -9,7 +10,9 @@ mod exercises;
 mod helpers;
 mod idempotency;
 mod included_exercises;
+mod invariant;
 mod isolation;
+mod leaderboard;
 mod revocation_expiry;
 mod serving;
 mod stats;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use shared::pb::auth::v1::{
-    GetJwksRequest, GetMeRequest, RotateSigningKeyRequest, admin_service_client::AdminServiceClient,
+    GetMeRequest, RotateSigningKeyRequest, admin_service_client::AdminServiceClient,
 };
 use stride_auth::clock::ManualClock;
 use testkit::{Backend, TestAuth, backend_tests};
@@ -12,16 +12,7 @@ use testkit::{Backend, TestAuth, backend_tests};
 use crate::helpers::*;
 
 async fn jwks_kids(auth: &TestAuth) -> Vec<String> {
-    auth_client(auth)
-        .await
-        .get_jwks(GetJwksRequest {})
-        .await
-        .unwrap()
-        .into_inner()
-        .keys
-        .into_iter()
-        .map(|k| k.kid)
-        .collect()
+    jwks(auth).await.keys.into_iter().map(|k| k.kid).collect()
 }
 
 async fn a_retired_key_verifies_its_tokens_until_they_expire_then_leaves_the_jwks(

@@ -1,0 +1,106 @@
+//! Positions in the feed: expired events, positions never reached, positions in another feed.
+
+use testkit::backend_tests;
+
+use super::*;
+
+async fn expired_events_are_never_sent_and_are_pruned(backend: Backend) {
+    let clock = ManualClock::new();
+    let auth = TestAuth::spawn_with(backend, |c| {
+        c.clock = clock.clock();
+        c.feed.prune_interval = Duration::from_millis(50);
+        c.feed.heartbeat = Duration::from_millis(100);
+    })
+    .await;
+    let short = signed_up(&auth, "ada").await;
+    let long = signed_up(&auth, "bob").await;
+    session_client(&auth)
+        .await
+        .revoke_token(bearer(
+            RevokeTokenRequest {
+                jti: jti_of(&short.access_token),
+            },
+            &short.access_token,
+        ))
+        .await
+        .unwrap();
+    logout(&auth, &long.refresh_token).await;
+    // The access token (10 min) can no longer verify once its expiry plus leeway is past.
+    clock.advance(Duration::from_secs(600 + 61));
+    let mut feed = watch(auth.addr, 0).await;
+    let events = next_events(&mut feed, 1).await;
+    assert_eq!(events[0].sid, long.session_id, "only the live event");
+    assert_eq!(events[0].sequence, 2);
+    assert_eq!(next_heartbeat(&mut feed).await, 2);
+    eventually("the expired event is pruned", || async {
+        let left: Vec<i64> = sqlx::query_scalar("SELECT sequence FROM revocation_events")
+            .fetch_all(auth.db.pool())
+            .await
+            .unwrap();
+        left == [2]
+    })
+    .await;
+    // Resuming from before the pruned event misses nothing live.
+    let mut again = watch(auth.addr, 0).await;
+    assert_eq!(next_events(&mut again, 1).await[0].sequence, 2);
+    auth.stop().await;
+}
+
+async fn a_position_the_feed_never_reached_is_refused(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    let mut client = introspection_client(&auth).await;
+    let ahead = client
+        .watch_revocations(with_key(WatchRevocationsRequest {
+            after_sequence: 5,
+            ..WatchRevocationsRequest::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(ahead.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&ahead), "SEQUENCE_AHEAD_OF_FEED");
+    let negative = client
+        .watch_revocations(with_key(WatchRevocationsRequest {
+            after_sequence: -1,
+            ..WatchRevocationsRequest::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(negative.code(), Code::InvalidArgument);
+    auth.stop().await;
+}
+
+/// Sequences only mean something within one feed: heartbeats name the feed, and a position
+/// from another feed (a replaced database) replays this one from its start.
+async fn a_position_in_another_feed_replays_this_feed_from_the_start(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    for name in ["ada", "bob"] {
+        let pair = signed_up(&auth, name).await;
+        logout(&auth, &pair.refresh_token).await;
+    }
+    let mut fresh = watch(auth.addr, 2).await;
+    let feed_id = heartbeat_feed(&mut fresh).await;
+    assert!(!feed_id.is_empty(), "heartbeats name the feed");
+
+    let mut same = watch_in(auth.addr, &feed_id, 2).await;
+    assert_eq!(
+        heartbeat_feed(&mut same).await,
+        feed_id,
+        "nothing after 2 in this feed"
+    );
+
+    let mut other = watch_in(auth.addr, "a-feed-that-was-replaced", 2).await;
+    let replayed: Vec<i64> = next_events(&mut other, 2)
+        .await
+        .iter()
+        .map(|e| e.sequence)
+        .collect();
+    assert_eq!(replayed, [1, 2]);
+    assert_eq!(heartbeat_feed(&mut other).await, feed_id);
+    auth.stop().await;
+}
+
+backend_tests!(
+    expired_events_are_never_sent_and_are_pruned,
+    a_position_the_feed_never_reached_is_refused,
+    a_position_in_another_feed_replays_this_feed_from_the_start,
+);

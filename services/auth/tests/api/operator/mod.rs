@@ -1,0 +1,6 @@
+//! What operators' tools call through the auth crate's library rather than gRPC: the admin
+//! command, the periodic login-window sweep, and restarting on a sealed key store.
+
+mod admin_command;
+mod login_sweep;
+mod master_key;
