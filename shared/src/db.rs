@@ -183,6 +183,12 @@ impl Db {
             // (19 % of CPU per GetWorkout on PostgreSQL, docs/BENCHMARKS.md). A connection that
             // died meanwhile fails its query instead, and the pool replaces it.
             .test_before_acquire(false)
+            // A connection still inside a transaction when it comes back is in an unknown
+            // state (a transaction its owner never finished): close it rather than hand it to
+            // the next caller, whose statements would run inside it.
+            .after_release(|conn, _meta| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -221,6 +227,11 @@ impl Db {
 
     /// Begins a write transaction. On SQLite it takes the write lock up front (`BEGIN
     /// IMMEDIATE`), so a transaction never fails halfway when it upgrades from read to write.
+    ///
+    /// Cancel-safe: sqlx's `begin` is not (a future dropped after `BEGIN` ran but before it
+    /// returned leaves its connection inside a transaction nobody will end, holding SQLite's
+    /// write lock), so the `BEGIN` runs to completion in a task of its own. If the caller is
+    /// gone by then, the transaction is dropped there and rolled back.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         let permit = match &self.write_gate {
             Some(gate) => Some(
@@ -231,10 +242,17 @@ impl Db {
             ),
             None => None,
         };
-        let inner = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        let (pool, backend) = (self.pool.clone(), self.backend);
+        let inner = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        })
+        .await
+        .map_err(|e| {
+            sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}"))
+        })??;
         Ok(Tx {
             inner,
             _permit: permit,
@@ -274,12 +292,29 @@ impl Tx {
 
     /// Commits, then runs the after-commit hooks; dropping a `Tx` without committing rolls it
     /// back and runs none.
+    ///
+    /// Cancel-safe: the commit and its hooks run to completion in a task of their own, so a
+    /// caller that goes away mid-commit cannot leave the connection in an unknown state, and
+    /// what committed is always announced (a revocation always wakes the feed).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await?;
-        for hook in self.after_commit {
-            hook();
-        }
-        Ok(())
+        let Tx {
+            inner,
+            _permit: permit,
+            after_commit,
+        } = self;
+        tokio::spawn(async move {
+            inner.commit().await?;
+            // The writer's turn ends with the commit, before the hooks run.
+            drop(permit);
+            for hook in after_commit {
+                hook();
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| {
+            sqlx::Error::Protocol(format!("the task committing a transaction failed: {e}"))
+        })?
     }
 }
 
@@ -294,6 +329,33 @@ impl Deref for Tx {
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.inner
+    }
+}
+
+/// True when `err` says the database cannot be reached or cannot take the statement now
+/// (connection lost or refused, pool exhausted or closed, SQLite's lock held past the busy
+/// timeout, PostgreSQL shutting down or out of connections): retrying later may succeed.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6), and their extended codes.
+            let sqlite_busy = matches!(code, "5" | "6" | "261" | "262" | "517");
+            // PostgreSQL: connection exceptions (08…), operator intervention (57P…),
+            // insufficient resources (53…), and a database that no longer exists (3D000).
+            let postgres_down = code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "3D000";
+            sqlite_busy || postgres_down
+        }
+        _ => false,
     }
 }
 

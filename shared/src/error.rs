@@ -137,7 +137,8 @@ pub enum Error<D: Domain> {
     /// UNAVAILABLE: a dependency cannot answer; the reason names which. Retrying may succeed.
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
-    /// INTERNAL: the database failed. The cause is logged, never returned.
+    /// UNAVAILABLE (`DATABASE_UNAVAILABLE`) when the database cannot be reached or is busy past
+    /// its timeout, else INTERNAL. The cause is logged, never returned.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     /// INTERNAL: anything else unexpected. The cause is logged, never returned.
@@ -224,6 +225,15 @@ impl<D: Domain> From<Error<D>> for Status {
                 reason,
                 "a dependency is unavailable; retry later",
             ),
+            Error::Database(cause) if crate::db::is_unavailable(&cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                status(
+                    Code::Unavailable,
+                    domain,
+                    "DATABASE_UNAVAILABLE",
+                    "the database is unavailable; retry later",
+                )
+            }
             Error::Database(cause) => {
                 tracing::error!(error = %cause, "database error");
                 internal(domain)
@@ -320,9 +330,24 @@ mod tests {
 
     #[test]
     fn database_errors_become_internal_without_their_cause() {
-        let status = Status::from(TestError::Database(sqlx::Error::PoolTimedOut));
+        let status = Status::from(TestError::Database(sqlx::Error::RowNotFound));
         assert_eq!(status.code(), Code::Internal);
         assert_eq!(status.message(), INTERNAL_MESSAGE);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_unavailable_not_internal() {
+        for cause in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            let status = Status::from(TestError::Database(cause));
+            assert_eq!(status.code(), Code::Unavailable);
+            assert_eq!(
+                status
+                    .get_error_details()
+                    .error_info()
+                    .map(|i| i.reason.as_str()),
+                Some("DATABASE_UNAVAILABLE")
+            );
+        }
     }
 
     #[test]

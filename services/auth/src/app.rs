@@ -25,7 +25,7 @@ use tonic::transport::server::Router;
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::login;
+use crate::domain::{security_events, throttle};
 use crate::feed::{Feed, FeedNotifier};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
@@ -165,13 +165,12 @@ impl App {
                 feed.close();
             }
         };
-        let incoming = server::incoming(self.listener);
-        let router = self.router;
+        let (router, listener) = (self.router, self.listener);
         let result = server::serve_with_drain(
             self.health,
             shutdown,
             state.config.shutdown_drain,
-            |signal| router.serve_with_incoming_shutdown(incoming, signal),
+            |signal| server::serve(router, listener, &state.config.server, signal),
         )
         .await;
         state.feed.close();
@@ -192,29 +191,35 @@ fn router(state: &AppState) -> Result<(Router, Health), StartError> {
             admin_service_server::SERVICE_NAME,
             token_introspection_service_server::SERVICE_NAME,
         ],
+        &state.config.server.limits,
     )?;
     let max = state.config.max_message_size;
     let s = state.clone();
     let router = router
         .add_service(
             AuthServiceServer::new(rpc::auth::AuthApi::new(s.clone()))
-                .max_decoding_message_size(max),
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
         )
         .add_service(
             UserServiceServer::new(rpc::user::UserApi::new(s.clone()))
-                .max_decoding_message_size(max),
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
         )
         .add_service(
             SessionServiceServer::new(rpc::session::SessionApi::new(s.clone()))
-                .max_decoding_message_size(max),
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
         )
         .add_service(
             AdminServiceServer::new(rpc::admin::AdminApi::new(s.clone()))
-                .max_decoding_message_size(max),
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
         )
         .add_service(InterceptedService::new(
             TokenIntrospectionServiceServer::new(rpc::introspection::IntrospectionApi::new(s))
-                .max_decoding_message_size(max),
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
             // The whole internal API requires the service key.
             rpc::introspection::service_key_guard(ServiceKeyCheck::new(
                 state.config.service_key.expose(),
@@ -244,12 +249,28 @@ impl Background {
             // The feed follows the head (this replica's commits and others') and prunes.
             tokio::spawn(state.revocations.clone().poll_head()),
             tokio::spawn(state.revocations.clone().prune()),
+            tokio::spawn(every(Duration::from_secs(3600), {
+                let (db, clock) = (state.db.clone(), state.clock.clone());
+                let retention = state.config.security_event_retention;
+                move || {
+                    let (db, now) = (db.clone(), clock.now());
+                    async move {
+                        match security_events::sweep(&db, now, retention).await {
+                            Ok(0) => {}
+                            Ok(deleted) => tracing::info!(deleted, "swept expired security events"),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "cannot sweep security events")
+                            }
+                        }
+                    }
+                }
+            })),
             tokio::spawn(every(Duration::from_secs(60), {
                 let (db, clock) = (state.db.clone(), state.clock.clone());
                 move || {
                     let (db, now) = (db.clone(), clock.now());
                     async move {
-                        match login::sweep_ip_windows(&db, now).await {
+                        match throttle::sweep_windows(&db, now, throttle::LONGEST_WINDOW).await {
                             Ok(0) => {}
                             Ok(deleted) => tracing::debug!(deleted, "swept old login windows"),
                             Err(err) => tracing::warn!(error = %err, "cannot sweep login windows"),

@@ -28,6 +28,7 @@ pub(crate) async fn ensure_admin(state: &AppState) -> Result<()> {
         &state.hasher,
         account,
         state.clock.now(),
+        &state.config.password,
         "bootstrap admin from STRIDE_BOOTSTRAP_ADMIN_*",
     )
     .await
@@ -58,6 +59,7 @@ pub async fn create_admin(
         &hasher,
         account,
         config.clock.now(),
+        &config.password,
         "admin created with stride admin create",
     )
     .await;

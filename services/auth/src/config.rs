@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
-use shared::config::{ConfigError, Env};
+use shared::config::{ConfigError, Env, ServerConfig, TlsVars};
 use shared::db::DatabaseUrl;
 pub use shared::secret::Secret;
 
@@ -34,15 +34,22 @@ pub struct Config {
     pub lockout: LockoutConfig,
     /// `STRIDE_BOOTSTRAP_ADMIN_*`: an admin created at start when absent (idempotent).
     pub bootstrap_admin: Option<BootstrapAdmin>,
-    /// `STRIDE_TRUST_FORWARDED_FOR`: take the client IP from the last `x-forwarded-for` entry
-    /// (the one a trusted proxy such as Envoy appends) instead of the TCP peer. Only enable it
-    /// behind a proxy that sets the header: otherwise clients choose their own IP.
-    pub trust_forwarded_for: bool,
+    /// `STRIDE_SECURITY_EVENT_RETENTION`: how long security events are kept (swept hourly).
+    pub security_event_retention: Duration,
+    /// `STRIDE_TRUSTED_PROXIES`: CIDRs of proxies (such as Envoy) whose `x-forwarded-for` names
+    /// the client; empty trusts none. See [`crate::proxies`].
+    pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// How the server listens: the HTTP/2 limits (`STRIDE_MAX_CONCURRENT_STREAMS`, …) and TLS
+    /// (`STRIDE_AUTH_TLS_CERT`, `STRIDE_AUTH_TLS_KEY`, and `STRIDE_AUTH_TLS_CLIENT_CA` to
+    /// require client certificates).
+    pub server: ServerConfig,
     /// Largest accepted gRPC message. Above the 1 MiB avatar cap so an oversized image reaches
     /// validation and gets a precise INVALID_ARGUMENT instead of a transport error.
     pub max_message_size: usize,
     /// "Now". The system clock, except in tests that move time by hand.
     pub clock: Clock,
+    /// Pauses tests put inside operations to make races deterministic; none in production.
+    pub hooks: TestHooks,
 }
 
 /// Token settings (see `docs/ARCHITECTURE.md`, "Tokens").
@@ -83,9 +90,12 @@ pub struct PasswordConfig {
     pub max_length: usize,
     /// `STRIDE_PASSWORD_MIN_SCORE`: lowest accepted zxcvbn score, 0 to 4.
     pub min_score: u8,
+    /// `STRIDE_PASSWORD_QUEUE_WAIT`: how long a request waits for a turn at hashing or
+    /// strength judging before RESOURCE_EXHAUSTED with `RetryInfo`.
+    pub queue_wait: Duration,
 }
 
-/// Login throttling.
+/// Account lockout and per-client throttling.
 #[derive(Debug, Clone)]
 pub struct LockoutConfig {
     /// `STRIDE_LOCKOUT_THRESHOLD`: consecutive failures that lock an account.
@@ -94,8 +104,11 @@ pub struct LockoutConfig {
     pub duration: Duration,
     /// `STRIDE_LOCKOUT_MAX_DURATION`: the longest lock time.
     pub max_duration: Duration,
-    /// `STRIDE_LOGIN_IP_LIMIT`: login attempts per client IP per minute.
+    /// `STRIDE_LOGIN_IP_LIMIT`: login (and password change) attempts per client per minute.
     pub ip_limit: u32,
+    /// `STRIDE_REGISTER_IP_LIMIT`: registrations per client per hour (a client is an IP
+    /// address, or an IPv6 /64). The default lets a school's shared address sign up a class.
+    pub register_ip_limit: u32,
 }
 
 /// An admin account to ensure at start.
@@ -107,6 +120,36 @@ pub struct BootstrapAdmin {
     pub email: String,
     /// `STRIDE_BOOTSTRAP_ADMIN_PASSWORD`.
     pub password: Secret,
+}
+
+/// A pause a test puts inside an operation.
+pub type Hook = std::sync::Arc<
+    dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Send + Sync,
+>;
+
+/// Points inside operations where a test can pause to make a race deterministic. Empty (no
+/// pause, no cost) unless a test sets one; nothing reads them from the environment.
+#[derive(Clone, Default)]
+pub struct TestHooks {
+    /// Login: after the password was checked, before the session is born.
+    pub after_password_check: Option<Hook>,
+}
+
+impl TestHooks {
+    /// Runs the `after_password_check` pause, if any.
+    pub(crate) async fn after_password_check(&self) {
+        if let Some(hook) = &self.after_password_check {
+            hook().await;
+        }
+    }
+}
+
+impl std::fmt::Debug for TestHooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestHooks")
+            .field("after_password_check", &self.after_password_check.is_some())
+            .finish()
+    }
 }
 
 /// The 32-byte AES-256-GCM key sealing private signing keys.
@@ -153,6 +196,13 @@ pub const MAX_REUSE_GRACE: Duration = Duration::from_secs(60);
 /// Default gRPC message cap: twice the avatar cap, plus room for the envelope.
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
 
+/// The auth server's TLS files.
+const TLS_VARS: TlsVars = TlsVars {
+    cert: "STRIDE_AUTH_TLS_CERT",
+    key: "STRIDE_AUTH_TLS_KEY",
+    client_ca: "STRIDE_AUTH_TLS_CLIENT_CA",
+};
+
 impl Config {
     /// Reads the configuration; the first invalid variable is the error.
     pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
@@ -186,6 +236,7 @@ impl Config {
             min_length: env.parse("STRIDE_PASSWORD_MIN_LENGTH", 12)?,
             max_length: env.parse("STRIDE_PASSWORD_MAX_LENGTH", 128)?,
             min_score: env.parse("STRIDE_PASSWORD_MIN_SCORE", 3)?,
+            queue_wait: env.duration("STRIDE_PASSWORD_QUEUE_WAIT", Duration::from_secs(2))?,
         };
         if let Err(reason) = argon2::Params::new(
             password.memory_kib,
@@ -231,6 +282,7 @@ impl Config {
                 Duration::from_secs(3600),
             )?,
             ip_limit: env.parse("STRIDE_LOGIN_IP_LIMIT", 30)?,
+            register_ip_limit: env.parse("STRIDE_REGISTER_IP_LIMIT", 100)?,
         };
         if lockout.threshold == 0 {
             return Err(invalid(env, "STRIDE_LOCKOUT_THRESHOLD", "at least 1"));
@@ -238,6 +290,7 @@ impl Config {
         if lockout.ip_limit == 0 {
             return Err(invalid(env, "STRIDE_LOGIN_IP_LIMIT", "at least 1"));
         }
+        let server = ServerConfig::from_env(env, TLS_VARS)?;
         Ok(Self {
             listen_addr: env.socket_addr("STRIDE_AUTH_ADDR", DEFAULT_ADDR)?,
             database_url: env.database_url("STRIDE_AUTH_DATABASE_URL", "sqlite://data/auth.db")?,
@@ -252,9 +305,19 @@ impl Config {
             password,
             lockout,
             bootstrap_admin: bootstrap_admin(env)?,
-            trust_forwarded_for: env.flag("STRIDE_TRUST_FORWARDED_FOR", false)?,
-            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            security_event_retention: env.duration(
+                "STRIDE_SECURITY_EVENT_RETENTION",
+                Duration::from_secs(90 * 86_400),
+            )?,
+            trusted_proxies: {
+                let raw = env.get("STRIDE_TRUSTED_PROXIES").unwrap_or_default();
+                crate::proxies::TrustedProxies::parse(raw)
+                    .map_err(|reason| ConfigError::new("STRIDE_TRUSTED_PROXIES", raw, reason))?
+            },
+            max_message_size: server.limits.max_message_size,
+            server,
             clock: Clock::system(),
+            hooks: TestHooks::default(),
         })
     }
 
@@ -285,17 +348,22 @@ impl Config {
                 min_length: 12,
                 max_length: 128,
                 min_score: 3,
+                queue_wait: Duration::from_secs(10),
             },
             lockout: LockoutConfig {
                 threshold: 5,
                 duration: Duration::from_secs(60),
                 max_duration: Duration::from_secs(3600),
                 ip_limit: 1000,
+                register_ip_limit: 1000,
             },
             bootstrap_admin: None,
-            trust_forwarded_for: false,
+            security_event_retention: Duration::from_secs(90 * 86_400),
+            trusted_proxies: crate::proxies::TrustedProxies::default(),
+            server: ServerConfig::plaintext(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             clock: Clock::system(),
+            hooks: TestHooks::default(),
         }
     }
 
@@ -400,7 +468,12 @@ mod tests {
         assert_eq!(config.lockout.max_duration, Duration::from_secs(3600));
         assert_eq!(config.lockout.ip_limit, 30);
         assert!(config.bootstrap_admin.is_none());
-        assert!(!config.trust_forwarded_for);
+        assert_eq!(
+            config.trusted_proxies,
+            crate::proxies::TrustedProxies::default()
+        );
+        assert_eq!(config.lockout.register_ip_limit, 100);
+        assert_eq!(config.password.queue_wait, Duration::from_secs(2));
     }
 
     #[test]
@@ -433,7 +506,9 @@ mod tests {
                 "STRIDE_BOOTSTRAP_ADMIN_PASSWORD",
                 "correct horse battery staple",
             ),
-            ("STRIDE_TRUST_FORWARDED_FOR", "true"),
+            ("STRIDE_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8"),
+            ("STRIDE_REGISTER_IP_LIMIT", "40"),
+            ("STRIDE_PASSWORD_QUEUE_WAIT", "500ms"),
         ]);
         let c = Config::from_env(Env::new(&map)).unwrap();
         assert_eq!(c.tokens.issuer, "https://auth.example");
@@ -472,7 +547,12 @@ mod tests {
             ("root", "root@example.com")
         );
         assert_eq!(admin.password.expose(), "correct horse battery staple");
-        assert!(c.trust_forwarded_for);
+        assert_eq!(
+            c.trusted_proxies,
+            crate::proxies::TrustedProxies::parse("10.0.0.0/8,fd00::/8").unwrap()
+        );
+        assert_eq!(c.lockout.register_ip_limit, 40);
+        assert_eq!(c.password.queue_wait, Duration::from_millis(500));
     }
 
     #[test]
@@ -504,7 +584,8 @@ mod tests {
             ("STRIDE_LOCKOUT_DURATION", "0s"),
             ("STRIDE_LOGIN_IP_LIMIT", "0"),
             ("STRIDE_BOOTSTRAP_ADMIN_USERNAME", "root"),
-            ("STRIDE_TRUST_FORWARDED_FOR", "perhaps"),
+            ("STRIDE_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("STRIDE_REGISTER_IP_LIMIT", "lots"),
         ] {
             let map = env(&[(var, value)]);
             let err = Config::from_env(Env::new(&map)).unwrap_err();

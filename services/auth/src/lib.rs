@@ -21,8 +21,11 @@ pub mod config;
 mod domain;
 mod error;
 mod feed;
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod password;
+pub mod proxies;
 mod rpc;
 mod store;
 mod tokens;
@@ -36,7 +39,8 @@ pub use store::MIGRATIONS;
 
 /// Periodic maintenance the server runs by itself, callable by tools and tests.
 pub mod maintenance {
-    pub use crate::domain::login::sweep_ip_windows;
+    pub use crate::domain::security_events::sweep as sweep_security_events;
+    pub use crate::domain::throttle::sweep_windows;
 }
 
 /// Error domain in every `ErrorInfo` this service returns.

@@ -1,11 +1,23 @@
-//! Password hashing with Argon2id on a bounded blocking pool.
+//! Password work off the async workers, every queue bounded: Argon2id hashing and zxcvbn
+//! strength judging.
 //!
 //! Hashing is deliberately slow, so it runs on Tokio's blocking threads, at most
 //! `STRIDE_PASSWORD_HASH_CONCURRENCY` at a time: a login storm queues here instead of taking
-//! every thread the rest of the service needs. An unknown user is checked against a dummy
-//! hash made with the same parameters, so it costs what a wrong password costs.
+//! every thread the rest of the service needs. A request waits at most
+//! `STRIDE_PASSWORD_QUEUE_WAIT` for its turn, then gets RESOURCE_EXHAUSTED with `RetryInfo`.
+//! New accounts may hold at most half of the hashing permits, so a registration flood cannot
+//! starve logins. An unknown user is checked against a dummy hash made with the same
+//! parameters, so it costs what a wrong password costs.
+//!
+//! zxcvbn's cost grows steeply with a password's length and its distinct look-alike symbols
+//! (`4@8({[<…`: every one multiplies the substitutions it tries; 19 of them cost a quarter of a
+//! second). It judges at most the first [`JUDGED_CHARS`] characters holding at most
+//! [`JUDGED_LOOKALIKES`] distinct look-alikes, which bounds one judgement to milliseconds, on
+//! one blocking thread at a time. Judging a prefix can only be stricter than judging the whole.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -24,11 +36,24 @@ pub struct Verification {
     pub needs_rehash: bool,
 }
 
-/// Argon2id hashing behind a semaphore. Cheap to clone.
+/// Most characters of a new password zxcvbn judges.
+pub(crate) const JUDGED_CHARS: usize = 64;
+/// Most distinct look-alike symbols (zxcvbn's l33t table) in the judged part.
+pub(crate) const JUDGED_LOOKALIKES: usize = 10;
+/// The symbols zxcvbn reads as letters (`4` as `a`, `$` as `s`, …).
+const LOOKALIKES: &str = "4@8({[<3691!|70$5+%2";
+
+/// Password hashing and judging behind bounded queues. Cheap to clone.
 #[derive(Clone)]
 pub struct Hasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// At most half of `permits` for new accounts' hashes, so logins always get a turn.
+    registrations: Arc<Semaphore>,
+    /// One zxcvbn judgement at a time.
+    judging: Arc<Semaphore>,
+    /// How long a request waits for its turn before RESOURCE_EXHAUSTED.
+    queue_wait: Duration,
     /// A hash of a random password with the current parameters, verified against when the
     /// user does not exist so both paths cost the same.
     dummy: Arc<str>,
@@ -54,9 +79,13 @@ impl Hasher {
             None,
         )
         .map_err(Error::internal)?;
+        let permits = config.hash_concurrency.max(1);
         let mut hasher = Self {
             params,
-            permits: Arc::new(Semaphore::new(config.hash_concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(permits)),
+            registrations: Arc::new(Semaphore::new((permits / 2).max(1))),
+            judging: Arc::new(Semaphore::new(1)),
+            queue_wait: config.queue_wait,
             dummy: Arc::from(""),
         };
         let random = Zeroizing::new(crate::new_id());
@@ -79,6 +108,43 @@ impl Hasher {
                 .map_err(Error::internal)
         })
         .await
+    }
+
+    /// Hashes the password of a new account: as [`hash`](Self::hash), within the share of
+    /// the pool new accounts may hold.
+    pub async fn hash_new(&self, password: Zeroizing<String>) -> Result<String> {
+        let _share = self
+            .turn(&self.registrations, "PASSWORD_HASHING_BUSY")
+            .await?;
+        self.hash(password).await
+    }
+
+    /// Judges a new password's strength with zxcvbn against `user_inputs` (words it must not
+    /// be made of): `Ok(Err(why))` below `min_score`. Bounded in cost (see the module docs).
+    pub(crate) async fn judge(
+        &self,
+        password: Zeroizing<String>,
+        user_inputs: Vec<String>,
+        min_score: u8,
+    ) -> Result<std::result::Result<(), String>> {
+        let _turn = self.turn(&self.judging, "PASSWORD_CHECK_BUSY").await?;
+        tokio::task::spawn_blocking(move || {
+            let judged = Zeroizing::new(judged_part(&password).to_owned());
+            let inputs: Vec<String> = user_inputs
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_lowercase())
+                .collect();
+            let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+            let score = zxcvbn::zxcvbn(&judged, &inputs).score() as u8;
+            if score < min_score {
+                Err("is too easy to guess; use a longer, less common passphrase".to_owned())
+            } else {
+                Ok(())
+            }
+        })
+        .await
+        .map_err(Error::internal)
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no user
@@ -114,15 +180,43 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Error::internal("password hashing pool closed"))?;
+        let _permit = self.turn(&self.permits, "PASSWORD_HASHING_BUSY").await?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(Error::internal)?
     }
+
+    /// A permit of `queue`, waited for at most `queue_wait`; then RESOURCE_EXHAUSTED with
+    /// `reason` and a `RetryInfo` of that wait.
+    async fn turn<'a>(
+        &self,
+        queue: &'a Semaphore,
+        reason: &'static str,
+    ) -> Result<tokio::sync::SemaphorePermit<'a>> {
+        match tokio::time::timeout(self.queue_wait, queue.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(Error::internal("password pool closed")),
+            Err(_) => Err(Error::RetryLater {
+                reason,
+                retry_after: self.queue_wait.max(Duration::from_secs(1)),
+            }),
+        }
+    }
+}
+
+/// The part of a password zxcvbn judges: its longest prefix of at most [`JUDGED_CHARS`]
+/// characters holding at most [`JUDGED_LOOKALIKES`] distinct look-alike symbols.
+pub(crate) fn judged_part(password: &str) -> &str {
+    let mut seen = HashSet::new();
+    for (count, (at, c)) in password.char_indices().enumerate() {
+        if count == JUDGED_CHARS {
+            return &password[..at];
+        }
+        if LOOKALIKES.contains(c) && seen.insert(c) && seen.len() > JUDGED_LOOKALIKES {
+            return &password[..at];
+        }
+    }
+    password
 }
 
 /// True when `hash` is Argon2id v0x13 with exactly `params`.
@@ -141,6 +235,16 @@ fn current(hash: &PasswordHash<'_>, params: &Params) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn zxcvbn_judges_a_bounded_prefix() {
+        let lookalikes = "4@8({[<369!1|7$5+%2".repeat(7);
+        let judged = judged_part(&lookalikes);
+        assert_eq!(judged, "4@8({[<369");
+        let long = "correct horse battery staple ".repeat(5);
+        assert_eq!(judged_part(&long).chars().count(), JUDGED_CHARS);
+        assert_eq!(judged_part("short"), "short");
+    }
+
     fn config(memory_kib: u32) -> PasswordConfig {
         PasswordConfig {
             memory_kib,
@@ -150,6 +254,7 @@ mod tests {
             min_length: 12,
             max_length: 128,
             min_score: 3,
+            queue_wait: std::time::Duration::from_secs(5),
         }
     }
 

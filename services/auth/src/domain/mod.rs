@@ -15,6 +15,7 @@ pub(crate) mod admin;
 pub(crate) mod caller;
 pub(crate) mod introspect;
 pub(crate) mod issuance;
+pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod password_change;
 pub(crate) mod profile;
@@ -24,6 +25,7 @@ pub(crate) mod revocation;
 pub(crate) mod revoke_own;
 pub(crate) mod security_events;
 pub(crate) mod session_list;
+pub(crate) mod throttle;
 pub(crate) mod token_tree;
 pub(crate) mod values;
 

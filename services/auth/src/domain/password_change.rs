@@ -1,13 +1,20 @@
 //! `ChangePassword`: the signed-in user replaces their password after proving the current one;
 //! every other session of theirs is revoked in the same transaction.
+//!
+//! Proving the current password is guarded like a login, so a stolen access token is no
+//! password oracle: the client's attempts are throttled, wrong guesses count toward the
+//! account's lockout (with a `PASSWORD_CHANGE_FAILED` event each), and a locked account is
+//! refused even the right password until the lock ends.
 
 use shared::db::Db;
 use zeroize::Zeroizing;
 
 use crate::clock::Clock;
-use crate::config::PasswordConfig;
+use crate::config::{LockoutConfig, PasswordConfig};
 use crate::domain::caller::Caller;
+use crate::domain::lockout::Lockout;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
+use crate::domain::throttle::{self, Action};
 use crate::domain::values::{NewPassword, PresentedPassword};
 use crate::domain::{Client, revocation};
 use crate::error::{Error, Result};
@@ -28,6 +35,8 @@ pub(crate) struct PasswordChange<'a> {
     pub feed: &'a FeedNotifier,
     /// The strength rules of new passwords.
     pub policy: &'a PasswordConfig,
+    /// Lockout and per-client limits of password guesses.
+    pub lockout: &'a LockoutConfig,
 }
 
 impl PasswordChange<'_> {
@@ -45,6 +54,13 @@ impl PasswordChange<'_> {
         new: Zeroizing<String>,
         client: &Client,
     ) -> Result<usize> {
+        let action = Action {
+            name: "password_change",
+            limit: self.lockout.ip_limit,
+            window: crate::domain::login::WINDOW,
+            event: EventType::PasswordChangeFailed,
+        };
+        throttle::attempt(self.db, self.clock, action, client).await?;
         let user = {
             let mut conn = self.db.pool().acquire().await?;
             users::get(&mut conn, &caller.user_id)
@@ -58,7 +74,12 @@ impl PasswordChange<'_> {
             &user.first_name,
             &user.last_name,
         ];
-        let new = NewPassword::parse(new.to_string(), self.policy, &inputs)
+        let new = NewPassword::parse(new.to_string(), self.policy)
+            .map_err(|why| Error::invalid("new_password", why))?;
+        let inputs = inputs.iter().map(|s| (*s).to_owned()).collect();
+        self.hasher
+            .judge(new.secret(), inputs, self.policy.min_score)
+            .await?
             .map_err(|why| Error::invalid("new_password", why))?;
         if new.equals(&current) {
             return Err(Error::invalid(
@@ -72,16 +93,28 @@ impl PasswordChange<'_> {
                 .await?
                 .ok_or(Error::NotFound("user"))?
         };
+        let guard = Lockout {
+            db: self.db,
+            clock: self.clock,
+            policy: self.lockout,
+        };
+        let kind = EventType::PasswordChangeFailed;
+        guard.refuse_if_locked(&stored, kind, client).await?;
         let verification = self
             .hasher
-            .verify(current.secret(), Some(stored.password_hash))
+            .verify(current.secret(), Some(stored.password_hash.clone()))
             .await?;
         if !verification.matches {
-            return Err(Error::InvalidCredentials);
+            return Err(guard.count_failure(&stored.id, kind, client).await?);
         }
         let hash = self.hasher.hash(new.secret()).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // Conditional on the password still being the one just proven (and not locked since).
+        if !lockout::clear_failures(&mut tx, &stored, now).await? {
+            drop(tx);
+            return Err(guard.not_cleared(&stored, kind, client).await?);
+        }
         users::set_password_hash(&mut tx, &caller.user_id, &hash).await?;
         let revoked = revocation::revoke_user_sessions(
             &mut tx,

@@ -1,16 +1,24 @@
 //! Registration: a user, its profile, a first session and token pair, and a `REGISTER` event,
 //! in one transaction. Also the account creation behind `stride admin create` and the
 //! bootstrap admin.
+//!
+//! Cheapest first, so an unauthenticated flood costs the service little: the client's attempt
+//! limit, then the field checks (at the RPC edge), then whether the username or email is taken
+//! (one read), then the password's strength (zxcvbn, bounded), then the hash (Argon2id, within
+//! the share new accounts may hold), then the insert, where the unique index stays the final
+//! guard against a concurrent registration.
 
 use shared::db::{Db, is_unique_violation};
 use shared::error::Violations;
 use shared::time::Micros;
 use sqlx::AnyConnection;
+use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::PasswordConfig;
 use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
+use crate::domain::throttle::{self, Action};
 use crate::domain::values::{DeviceLabel, Email, Name, NewPassword, Username};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
@@ -18,19 +26,21 @@ use crate::password::Hasher;
 use crate::store::users::{self, NewUser, UserRow};
 use crate::tokens::Tokens;
 
-/// A validated account to create.
+/// A validated account to create (its password's strength not yet judged).
 #[derive(Debug)]
 pub(crate) struct NewAccount {
     /// Unique case-insensitively.
     pub username: Username,
     /// Unique case-insensitively.
     pub email: Email,
-    /// Strong enough, and not made of the other fields.
+    /// Within the length policy; judged against `inputs` before hashing.
     pub password: NewPassword,
     /// Given name.
     pub first_name: Name,
     /// Family name.
     pub last_name: Name,
+    /// The words the password must not be made of: the fields as given.
+    pub inputs: Vec<String>,
 }
 
 impl NewAccount {
@@ -44,18 +54,17 @@ impl NewAccount {
         policy: &PasswordConfig,
         v: &mut Violations,
     ) -> Option<Self> {
-        // The password is judged against the other fields as given, valid or not.
+        // The password is judged later against the other fields as given, valid or not.
         let local = email.split('@').next().unwrap_or_default().to_owned();
-        let inputs = [
+        let inputs = vec![
             username.clone(),
             local,
             first_name.clone(),
             last_name.clone(),
         ];
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         let username = v.check("username", Username::parse(username));
         let email = v.check("email", Email::parse(email));
-        let password = v.check("password", NewPassword::parse(password, policy, &inputs));
+        let password = v.check("password", NewPassword::parse(password, policy));
         let first_name = v.check("first_name", Name::parse(first_name));
         let last_name = v.check("last_name", Name::parse(last_name));
         Some(Self {
@@ -64,7 +73,21 @@ impl NewAccount {
             password: password?,
             first_name: first_name?,
             last_name: last_name?,
+            inputs,
         })
+    }
+
+    /// The password's strength, judged against the other fields: INVALID_ARGUMENT on
+    /// `password` when it is too easy to guess.
+    async fn judge(&self, hasher: &Hasher, policy: &PasswordConfig) -> Result<()> {
+        hasher
+            .judge(
+                self.password.secret(),
+                self.inputs.clone(),
+                policy.min_score,
+            )
+            .await?
+            .map_err(|why| Error::invalid("password", why))
     }
 }
 
@@ -77,52 +100,75 @@ pub(crate) struct Registered {
     pub pair: IssuedPair,
 }
 
-/// Registers a USER: account, profile, session, first pair and `REGISTER` event, atomically.
-#[tracing::instrument(skip_all)]
-pub(crate) async fn register(
-    db: &Db,
-    hasher: &Hasher,
-    tokens: &Tokens,
-    clock: &Clock,
-    account: NewAccount,
-    device_label: &DeviceLabel,
-    client: &Client,
-) -> Result<Registered> {
-    let hash = hasher.hash(account.password.secret()).await?;
-    let now = clock.now();
-    let mut tx = db.begin().await?;
-    let user_id = insert_account(&mut tx, &account, Role::User, &hash, now).await?;
-    let pair = issuance::open(
-        &mut tx,
-        tokens,
-        &user_id,
-        Role::User.claims(),
-        device_label.as_str(),
-        client,
-        now,
-    )
-    .await?;
-    let event = SecurityEvent::new(EventType::Register)
-        .user(&user_id)
-        .session(&pair.session_id)
-        .by(client);
-    security_events::record(&mut tx, &event, now).await?;
-    let user = users::get(&mut tx, &user_id)
-        .await?
-        .ok_or_else(|| Error::internal("registered user vanished"))?;
-    tx.commit().await?;
-    Ok(Registered { user, pair })
+/// What registration needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Registration<'a> {
+    /// The auth database.
+    pub db: &'a Db,
+    /// Judges and hashes the password.
+    pub hasher: &'a Hasher,
+    /// Mints the first pair.
+    pub tokens: &'a Tokens,
+    /// "Now".
+    pub clock: &'a Clock,
+    /// The strength rule of passwords.
+    pub passwords: &'a PasswordConfig,
+    /// Registrations allowed per client per hour.
+    pub ip_limit: u32,
 }
 
-/// Inserts user + profile with `role`. A taken username or email is ALREADY_EXISTS, whether
-/// found by the pre-check or raised by the unique index (a concurrent registration).
-async fn insert_account(
-    conn: &mut AnyConnection,
-    account: &NewAccount,
-    role: Role,
-    password_hash: &str,
-    now: Micros,
-) -> Result<String> {
+impl Registration<'_> {
+    /// Registers a USER: account, profile, session, first pair and `REGISTER` event,
+    /// atomically.
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn register(
+        &self,
+        account: NewAccount,
+        device_label: &DeviceLabel,
+        client: &Client,
+    ) -> Result<Registered> {
+        let action = Action {
+            name: "register",
+            limit: self.ip_limit,
+            window: Duration::from_secs(3600),
+            event: EventType::RegisterThrottled,
+        };
+        throttle::attempt(self.db, self.clock, action, client).await?;
+        {
+            let mut conn = self.db.pool().acquire().await?;
+            refuse_taken(&mut conn, &account).await?;
+        }
+        account.judge(self.hasher, self.passwords).await?;
+        let hash = self.hasher.hash_new(account.password.secret()).await?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let user_id = insert_account(&mut tx, &account, Role::User, &hash, now).await?;
+        let pair = issuance::open(
+            &mut tx,
+            self.tokens,
+            &user_id,
+            Role::User.claims(),
+            device_label.as_str(),
+            client,
+            now,
+        )
+        .await?;
+        let event = SecurityEvent::new(EventType::Register)
+            .user(&user_id)
+            .session(&pair.session_id)
+            .by(client);
+        security_events::record(&mut tx, &event, now).await?;
+        let user = users::get(&mut tx, &user_id)
+            .await?
+            .ok_or_else(|| Error::internal("registered user vanished"))?;
+        tx.commit().await?;
+        Ok(Registered { user, pair })
+    }
+}
+
+/// ALREADY_EXISTS (`USERNAME_TAKEN`, `EMAIL_TAKEN`) when the account's username or email is
+/// taken, case-insensitively.
+async fn refuse_taken(conn: &mut AnyConnection, account: &NewAccount) -> Result<()> {
     let (username_taken, email_taken) =
         users::taken(conn, &account.username.key(), &account.email.key()).await?;
     if username_taken {
@@ -131,6 +177,19 @@ async fn insert_account(
     if email_taken {
         return Err(Error::AlreadyExists("EMAIL_TAKEN"));
     }
+    Ok(())
+}
+
+/// Inserts user + profile with `role`. A taken username or email is ALREADY_EXISTS, whether
+/// found by the check or raised by the unique index (a concurrent registration).
+async fn insert_account(
+    conn: &mut AnyConnection,
+    account: &NewAccount,
+    role: Role,
+    password_hash: &str,
+    now: Micros,
+) -> Result<String> {
+    refuse_taken(conn, account).await?;
     let id = crate::new_id();
     let user = NewUser {
         id: &id,
@@ -179,8 +238,10 @@ pub(crate) async fn create_admin(
     hasher: &Hasher,
     account: NewAccount,
     now: Micros,
+    policy: &PasswordConfig,
     detail: &str,
 ) -> Result<String> {
+    account.judge(hasher, policy).await?;
     let hash = hasher.hash(account.password.secret()).await?;
     let mut tx = db.begin().await?;
     let id = insert_account(&mut tx, &account, Role::Admin, &hash, now).await?;

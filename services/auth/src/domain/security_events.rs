@@ -46,11 +46,15 @@ pub(crate) enum EventType {
     AvatarUpdated,
     /// A new signing key became active.
     SigningKeyRotated,
+    /// ChangePassword was refused (wrong current password, locked account, throttled client).
+    PasswordChangeFailed,
+    /// Registration was refused: the client is over its attempt limit.
+    RegisterThrottled,
 }
 
 impl EventType {
     /// Every kind, in proto order.
-    pub(crate) const ALL: [EventType; 17] = [
+    pub(crate) const ALL: [EventType; 19] = [
         EventType::Register,
         EventType::LoginSucceeded,
         EventType::LoginFailed,
@@ -68,6 +72,8 @@ impl EventType {
         EventType::ProfileUpdated,
         EventType::AvatarUpdated,
         EventType::SigningKeyRotated,
+        EventType::PasswordChangeFailed,
+        EventType::RegisterThrottled,
     ];
 
     /// The stored name, e.g. `LOGIN_FAILED`.
@@ -90,6 +96,8 @@ impl EventType {
             EventType::ProfileUpdated => "PROFILE_UPDATED",
             EventType::AvatarUpdated => "AVATAR_UPDATED",
             EventType::SigningKeyRotated => "SIGNING_KEY_ROTATED",
+            EventType::PasswordChangeFailed => "PASSWORD_CHANGE_FAILED",
+            EventType::RegisterThrottled => "REGISTER_THROTTLED",
         }
     }
 
@@ -210,6 +218,29 @@ pub(crate) async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> s
     Ok(())
 }
 
+/// Events deleted per statement by [`sweep`].
+const SWEEP_BATCH: i64 = 10_000;
+
+/// Deletes every event older than `retention` at `now`, in bounded batches; returns how many
+/// went. Run periodically by the app (`STRIDE_SECURITY_EVENT_RETENTION`).
+pub async fn sweep(
+    db: &shared::db::Db,
+    now: Micros,
+    retention: std::time::Duration,
+) -> crate::error::Result<u64> {
+    let before = now.saturating_sub(crate::clock::micros(retention));
+    let mut total = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let deleted = store::delete_before(&mut tx, before, SWEEP_BATCH).await?;
+        tx.commit().await?;
+        total += deleted;
+        if deleted < SWEEP_BATCH.unsigned_abs() {
+            return Ok(total);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +254,7 @@ mod tests {
         assert_eq!(EventType::Register.to_proto(), 1);
         assert_eq!(EventType::SigningKeyRotated.to_proto(), 17);
         assert_eq!(EventType::from_proto(0), None);
-        assert_eq!(EventType::from_proto(18), None);
+        assert_eq!(EventType::RegisterThrottled.to_proto(), 19);
+        assert_eq!(EventType::from_proto(20), None);
     }
 }

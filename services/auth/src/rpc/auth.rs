@@ -102,16 +102,17 @@ impl AuthService for AuthApi {
         let s = &self.state;
         let client = s.client(&request);
         let input = Registration::try_from((request.into_inner(), &s.config.password))?;
-        let done = register::register(
-            &s.db,
-            &s.hasher,
-            &s.tokens,
-            &s.clock,
-            input.account,
-            &input.device_label,
-            &client,
-        )
-        .await?;
+        let registration = register::Registration {
+            db: &s.db,
+            hasher: &s.hasher,
+            tokens: &s.tokens,
+            clock: &s.clock,
+            passwords: &s.config.password,
+            ip_limit: s.config.lockout.register_ip_limit,
+        };
+        let done = registration
+            .register(input.account, &input.device_label, &client)
+            .await?;
         tracing::Span::current().record("user_id", done.user.id.as_str());
         Ok(Response::new(RegisterResponse {
             user: Some(convert::user(done.user)),
@@ -133,6 +134,7 @@ impl AuthService for AuthApi {
             tokens: &s.tokens,
             clock: &s.clock,
             policy: &s.config.lockout,
+            hooks: &s.config.hooks,
         };
         let done = login.attempt(attempt, &client).await?;
         Ok(Response::new(LoginResponse {

@@ -17,23 +17,21 @@ use crate::domain::caller::{self, Caller};
 use crate::domain::values::Id;
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
+use crate::proxies::TrustedProxies;
 
 /// Longest user agent kept, in characters.
 const MAX_USER_AGENT_CHARS: usize = 512;
 
-/// Where a request came from: the TCP peer's IP, or with `STRIDE_TRUST_FORWARDED_FOR` the last
-/// `x-forwarded-for` entry (the one the trusted proxy appended; earlier entries are whatever
-/// the client sent). The user agent comes from the `user-agent` metadata.
-fn client_info<T>(request: &Request<T>, trust_forwarded_for: bool) -> Client {
-    let forwarded = trust_forwarded_for
-        .then(|| request.metadata().get("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .map(str::trim)
-        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok());
-    let ip = forwarded
-        .or_else(|| request.remote_addr().map(|a| a.ip()))
+/// Where a request came from: the TCP peer's IP, or, from a trusted proxy, the client it names
+/// in `x-forwarded-for` (see [`crate::proxies`]). The user agent comes from the `user-agent`
+/// metadata.
+fn client_info<T>(request: &Request<T>, proxies: &TrustedProxies) -> Client {
+    let forwarded = request
+        .metadata()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = proxies
+        .client(request.remote_addr().map(|a| a.ip()), forwarded)
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let user_agent = request
         .metadata()
@@ -64,7 +62,7 @@ impl AppState {
 
     /// Where `request` came from.
     fn client<T>(&self, request: &Request<T>) -> Client {
-        client_info(request, self.config.trust_forwarded_for)
+        client_info(request, &self.config.trusted_proxies)
     }
 }
 

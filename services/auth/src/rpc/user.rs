@@ -78,6 +78,7 @@ impl UserService for UserApi {
             clock: &s.clock,
             feed: &s.feed,
             policy: &s.config.password,
+            lockout: &s.config.lockout,
         };
         change
             .change(&caller, current, Zeroizing::new(req.new_password), &client)

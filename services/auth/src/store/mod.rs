@@ -5,7 +5,7 @@
 
 pub(crate) mod access_tokens;
 pub(crate) mod avatars;
-pub(crate) mod login_attempts;
+pub(crate) mod ip_windows;
 pub(crate) mod refresh_tokens;
 pub(crate) mod revocation_events;
 pub(crate) mod security_events;

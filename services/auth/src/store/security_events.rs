@@ -93,3 +93,22 @@ pub(crate) async fn list(
     }
     query.fetch_all(conn).await
 }
+
+/// Deletes up to `limit` events recorded before `before`, oldest first; returns how many went.
+/// Bounded so one sweep never holds the writer for long.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn delete_before(
+    conn: &mut AnyConnection,
+    before: Micros,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "DELETE FROM security_events WHERE id IN \
+         (SELECT id FROM security_events WHERE created_at < $1 ORDER BY created_at, id LIMIT $2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected())
+}

@@ -119,7 +119,7 @@ async fn an_ip_over_its_limit_is_refused_until_the_window_ends(backend: Backend)
         c.clock = clock.clock();
         c.lockout.ip_limit = 3;
         c.lockout.threshold = 100;
-        c.trust_forwarded_for = true;
+        c.trusted_proxies = stride_auth::proxies::TrustedProxies::parse("127.0.0.1").unwrap();
     })
     .await;
     register(&auth, "ada").await;

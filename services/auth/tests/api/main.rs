@@ -12,6 +12,7 @@
 //! - `library`: the few tests that call the crate's library directly instead of gRPC.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod admin;
 mod config;
 mod events;

@@ -85,20 +85,26 @@ pub(crate) async fn lock(
     .map(|_| ())
 }
 
-/// After a successful login: clears the failure and lockout counters, unless the account got
-/// locked meanwhile (returns false then).
-#[tracing::instrument(skip_all, fields(user_id))]
+/// After a right password: clears the failure and lockout counters, only while the account is
+/// still what the password was checked against (`checked`: same hash, active, same role) and
+/// not locked at `now`. False when it changed or got locked meanwhile: the caller must not go
+/// on as if the check still held.
+#[tracing::instrument(skip_all, fields(user_id = %checked.id))]
 pub(crate) async fn clear_failures(
     conn: &mut AnyConnection,
-    user_id: &str,
+    checked: &Credentials,
     now: Micros,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE users SET failed_logins = 0, lockout_count = 0, locked_until = NULL \
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)",
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+         AND password_hash = $3 AND active = $4 AND role = $5",
     )
-    .bind(user_id)
+    .bind(&checked.id)
     .bind(now)
+    .bind(&checked.password_hash)
+    .bind(checked.active)
+    .bind(&checked.role)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

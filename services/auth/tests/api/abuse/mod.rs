@@ -1,0 +1,74 @@
+//! What a stranger with one connection, or a thief with a stolen access token, can make the
+//! service do: per-client throttling that writes nothing for refusals, password guessing
+//! through ChangePassword, a login racing an account change, and inputs that cost CPU.
+
+mod expensive_inputs;
+mod login_race;
+mod password_guessing;
+mod throttling;
+
+use std::time::Duration;
+
+use shared::pb::auth::v1::{ChangePasswordRequest, LoginRequest, RegisterRequest};
+use testkit::TestAuth;
+use tonic::{Request, Status};
+use tonic_types::StatusExt;
+
+use crate::helpers::*;
+
+/// The `RetryInfo` delay of a RESOURCE_EXHAUSTED status.
+fn retry_after(status: &Status) -> Option<Duration> {
+    status.get_error_details().retry_info()?.retry_delay
+}
+
+/// `request` as if forwarded by the trusted local proxy for `client`.
+fn from<T>(client: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request
+        .metadata_mut()
+        .insert("x-forwarded-for", client.parse().unwrap());
+    request
+}
+
+fn login_request(login: &str, password: &str) -> LoginRequest {
+    LoginRequest {
+        login: login.into(),
+        password: password.into(),
+        device_label: String::new(),
+    }
+}
+
+fn registration_as(username: &str, password: &str) -> RegisterRequest {
+    RegisterRequest {
+        password: password.into(),
+        ..registration(username)
+    }
+}
+
+/// ChangePassword as the session of `token`.
+async fn change_password(
+    auth: &TestAuth,
+    token: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), Status> {
+    user_client(auth)
+        .await
+        .change_password(bearer(
+            ChangePasswordRequest {
+                current_password: current.into(),
+                new_password: new.into(),
+            },
+            token,
+        ))
+        .await
+        .map(|_| ())
+}
+
+/// Rows of `table`.
+async fn rows(auth: &TestAuth, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(auth.db.pool())
+        .await
+        .unwrap()
+}
