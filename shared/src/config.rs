@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use crate::db::DatabaseUrl;
 
+mod listen;
+
+pub use listen::{ClientTlsVars, ServerConfig, ServerLimits, TlsVars, read_file};
+
 /// Variable name → value, as read from the process environment or built by a test.
 pub type EnvMap = HashMap<String, String>;
 
@@ -99,11 +103,25 @@ impl<'a> Env<'a> {
         }
     }
 
-    /// A `sqlite:` or `postgres:` database URL.
+    /// A duration like [`Env::duration`] that must be greater than zero.
+    pub fn positive_duration(&self, var: &str, default: Duration) -> Result<Duration, ConfigError> {
+        let value = self.duration(var, default)?;
+        if value.is_zero() {
+            return Err(ConfigError::new(
+                var,
+                self.get(var).unwrap_or_default(),
+                "must be greater than zero",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A `sqlite:` or `postgres:` database URL. An unusable one is reported with its password
+    /// redacted, since the error is printed at startup.
     pub fn database_url(&self, var: &str, default: &str) -> Result<DatabaseUrl, ConfigError> {
         let raw = self.get(var).unwrap_or(default);
         raw.parse()
-            .map_err(|reason: String| ConfigError::new(var, raw, reason))
+            .map_err(|reason: String| ConfigError::new(var, &redact_url(raw), reason))
     }
 
     /// A `true`/`false` flag (also `1`/`0`, `yes`/`no`).
@@ -119,6 +137,29 @@ impl<'a> Env<'a> {
     /// A secret: its value never appears in an error.
     pub fn secret(&self, var: &str) -> Option<String> {
         self.get(var).map(str::to_owned)
+    }
+}
+
+/// `raw` with the password of its `scheme://user:password@…` userinfo replaced by `redacted`,
+/// whether or not the rest parses as a URL (an invalid URL is exactly the one that gets
+/// printed). The userinfo is taken to end at the last `@`, so a password holding an unescaped
+/// `/`, `@` or `#` is still hidden; at worst more than the password is hidden.
+pub fn redact_url(raw: &str) -> String {
+    let Some(start) = raw.find("://").map(|i| i + 3) else {
+        return raw.to_owned();
+    };
+    let rest = &raw[start..];
+    let Some(at) = rest.rfind('@') else {
+        return raw.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:redacted{}",
+            &raw[..start],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => raw.to_owned(),
     }
 }
 
@@ -148,10 +189,11 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvMap {
+    /// A map of the given variables.
+    pub(crate) fn env(pairs: &[(&str, &str)]) -> EnvMap {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -188,6 +230,34 @@ mod tests {
             err.to_string()
                 .starts_with("invalid configuration: STRIDE_AUTH_ADDR=")
         );
+    }
+
+    #[test]
+    fn an_invalid_database_url_is_reported_without_its_password() {
+        for raw in [
+            "postgres://admin:hunter2@/stride",
+            "postgres://admin:hunter2@db:notaport/stride",
+            "postgresql://admin:hun/ter@2@db/stride",
+            "mysql://admin:hunter2@db/stride",
+        ] {
+            let map = env(&[("STRIDE_AUTH_DATABASE_URL", raw)]);
+            let err = Env::new(&map)
+                .database_url("STRIDE_AUTH_DATABASE_URL", "sqlite://x.db")
+                .unwrap_err();
+            let shown = err.to_string();
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("hun/ter"),
+                "{shown}"
+            );
+            assert!(shown.contains("admin:redacted@"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn urls_without_a_password_are_shown_as_they_are() {
+        assert_eq!(redact_url("sqlite://data/auth.db"), "sqlite://data/auth.db");
+        assert_eq!(redact_url("postgres://admin@db/x"), "postgres://admin@db/x");
+        assert_eq!(redact_url("not a url"), "not a url");
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Plumbing every Stride gRPC server shares: health reporting, reflection (v1 and v1alpha),
-//! listeners, shutdown signals and a bounded drain.
+//! HTTP/2 limits, listeners (with TLS when configured), shutdown signals and a bounded drain.
+
+pub mod listener;
+pub mod tls;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -7,7 +10,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tonic::transport::server::TcpIncoming;
+use tonic::transport::server::Router;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
@@ -50,22 +53,51 @@ impl Health {
     }
 }
 
-/// The base of a server before its own services are added: a span per RPC named for
-/// `service`, health (reported through the returned [`Health`], NOT_SERVING until
-/// [`Health::serving`]) and reflection listing exactly `services`. Built before serving, so a
-/// defect fails startup instead of a server that never serves.
+/// The base of a server before its own services are added: the HTTP/2 `limits` on every
+/// connection, a span per RPC named for `service`, health (reported through the returned
+/// [`Health`], NOT_SERVING until [`Health::serving`]) and reflection listing exactly
+/// `services`. Built before serving, so a defect fails startup instead of a server that never
+/// serves. The caller caps its own services' messages at `limits.max_message_size` (each
+/// generated server takes the cap separately).
+///
+/// tonic's request timeout bounds the future that produces the response head: a unary RPC's
+/// whole answer, but for a server stream only the handler's return of the stream, so
+/// `WatchRevocations` runs for as long as the connection lives. Streams are bounded instead
+/// by the connection: keepalive, maximum age (GOAWAY, then the grace) and shutdown.
+/// Connections themselves are accepted by [`serve`].
 pub fn base_router(
     service: &'static str,
     services: Vec<&'static str>,
-) -> Result<(tonic::transport::server::Router, Health), StartError> {
+    limits: &crate::config::ServerLimits,
+) -> Result<(Router, Health), StartError> {
+    let max = limits.max_message_size;
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let (reflection_v1, reflection_v1alpha) = reflection(&services)
         .map_err(|e| StartError::Other(format!("reflection descriptor set is invalid: {e}")))?;
     let router = tonic::transport::Server::builder()
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .timeout(limits.request_timeout)
+        .http2_keepalive_interval(Some(limits.keepalive_interval))
+        .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+        // GOAWAY at the age; the grace is enforced by the listener (see `listener`).
+        .max_connection_age(limits.max_connection_age)
+        .http2_max_header_list_size(limits.max_header_list_size)
         .trace_fn(move |request| crate::telemetry::rpc_span(service, request))
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha);
+        .add_service(
+            health_service
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            reflection_v1
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        )
+        .add_service(
+            reflection_v1alpha
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
+        );
     Ok((router, Health::new(reporter, services)))
 }
 
@@ -110,9 +142,35 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::bind(addr).await
 }
 
-/// Accepted connections with Nagle disabled: RPCs are small and latency-bound.
-pub fn incoming(listener: TcpListener) -> TcpIncoming {
-    TcpIncoming::from(listener).with_nodelay(Some(true))
+/// Serves `router` on `listener` until `signal` resolves: over TLS when `config.tls` is set,
+/// each connection's handshake and HTTP/2 preface bounded by `config.limits.handshake_timeout`
+/// (see [`listener`]).
+pub async fn serve(
+    router: Router,
+    listener: TcpListener,
+    config: &crate::config::ServerConfig,
+    signal: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    let deadline = config.limits.handshake_timeout;
+    let lifetime = config
+        .limits
+        .max_connection_age
+        .saturating_add(config.limits.max_connection_age_grace);
+    match &config.tls {
+        None => {
+            let incoming = listener::accept(listener, deadline, lifetime, |tcp| {
+                std::future::ready(Ok(tcp))
+            });
+            router.serve_with_incoming_shutdown(incoming, signal).await
+        }
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls.config());
+            let incoming = listener::accept(listener, deadline, lifetime, move |tcp| {
+                acceptor.accept(tcp)
+            });
+            router.serve_with_incoming_shutdown(incoming, signal).await
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -185,14 +243,14 @@ where
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The database could not be opened.
-    #[error("cannot open the {service} database {url}: {source}")]
+    #[error("cannot open the {service} database {url}: {reason}")]
     Database {
         /// Which service.
         service: &'static str,
         /// The URL, password redacted.
         url: String,
-        /// The driver's error.
-        source: sqlx::Error,
+        /// The driver's error, with the password removed should the driver have quoted it.
+        reason: String,
     },
     /// A migration failed.
     #[error("cannot migrate the {service} database: {source}")]
@@ -213,6 +271,20 @@ pub enum StartError {
     /// Anything else the service checks before it serves.
     #[error("{0}")]
     Other(String),
+}
+
+/// `text` with the password of `url` (as written and percent-decoded) replaced.
+fn without_password(text: &str, url: &str) -> String {
+    let Some(password) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+        .filter(|p| !p.is_empty())
+    else {
+        return text.to_owned();
+    };
+    let decoded = percent_encoding::percent_decode_str(&password).decode_utf8_lossy();
+    text.replace(&password, "redacted")
+        .replace(decoded.as_ref(), "redacted")
 }
 
 /// A service's database and listener, ready to serve.
@@ -237,8 +309,8 @@ pub async fn prepare(
         .await
         .map_err(|source| StartError::Database {
             service,
-            url: format!("{url:?}"),
-            source,
+            url: crate::config::redact_url(&format!("{url:?}")),
+            reason: without_password(&source.to_string(), url.as_str()),
         })?;
     db.migrate(migrations)
         .await

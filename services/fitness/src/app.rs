@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared::config::ServerLimits;
 use shared::db::Db;
 use shared::pb::fitness::v1::{
     exercise_service_server::{self, ExerciseServiceServer},
@@ -53,6 +54,7 @@ impl App {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let client = AuthClient::new(
             &config.auth_url,
+            config.auth_tls.as_ref(),
             &config.auth.service_key,
             config.auth.call_timeout,
         )
@@ -65,7 +67,7 @@ impl App {
             config.listen_addr,
         )
         .await?;
-        let (router, health) = router(&prepared.db, &auth)?;
+        let (router, health) = router(&prepared.db, &auth, &config.server.limits)?;
         Ok(Self {
             config,
             db: prepared.db,
@@ -96,14 +98,13 @@ impl App {
         let _pruner = PruneRequestIds(tokio::spawn(prune_request_ids(self.db.clone())));
         self.health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "fitness service listening");
-        let router = self.router;
-        let incoming = server::incoming(self.listener);
+        let (router, listener) = (self.router, self.listener);
         let db = self.db.clone();
         let result = server::serve_with_drain(
             self.health,
             shutdown,
             self.config.shutdown_drain,
-            |signal| router.serve_with_incoming_shutdown(incoming, signal),
+            |signal| server::serve(router, listener, &self.config.server, signal),
         )
         .await;
         db.close().await;
@@ -113,8 +114,12 @@ impl App {
 }
 
 /// The gRPC services of the fitness server, each behind the auth layer, on the shared base
-/// (health, reflection, spans).
-fn router(db: &Db, auth: &Arc<Authenticator>) -> Result<(Router, Health), StartError> {
+/// (limits, health, reflection, spans), every message capped at `limits.max_message_size`.
+fn router(
+    db: &Db,
+    auth: &Arc<Authenticator>,
+    limits: &ServerLimits,
+) -> Result<(Router, Health), StartError> {
     let (router, health) = server::base_router(
         "fitness",
         vec![
@@ -122,23 +127,31 @@ fn router(db: &Db, auth: &Arc<Authenticator>) -> Result<(Router, Health), StartE
             exercise_service_server::SERVICE_NAME,
             stats_service_server::SERVICE_NAME,
         ],
+        limits,
     )?;
+    let max = limits.max_message_size;
     let auth = AuthLayer::new(Arc::clone(auth));
     let router = router
         .add_service(
-            auth.layer(WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(
-                db.clone(),
-            ))),
+            auth.layer(
+                WorkoutServiceServer::new(rpc::workout::WorkoutApi::new(db.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            ),
         )
         .add_service(
-            auth.layer(ExerciseServiceServer::new(rpc::exercise::ExerciseApi::new(
-                db.clone(),
-            ))),
+            auth.layer(
+                ExerciseServiceServer::new(rpc::exercise::ExerciseApi::new(db.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            ),
         )
         .add_service(
-            auth.layer(StatsServiceServer::new(rpc::stats::StatsApi::new(
-                db.clone(),
-            ))),
+            auth.layer(
+                StatsServiceServer::new(rpc::stats::StatsApi::new(db.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            ),
         );
     Ok((router, health))
 }

@@ -3,9 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use shared::config::{ConfigError, Env};
+use shared::config::{ClientTlsVars, ConfigError, Env, ServerConfig, TlsVars};
 use shared::db::DatabaseUrl;
 use shared::secret::Secret;
+use shared::server::tls::ClientTls;
 
 pub use crate::domain::clock::Clock;
 
@@ -22,6 +23,13 @@ pub struct Config {
     pub shutdown_drain: Duration,
     /// How callers are authenticated.
     pub auth: AuthConfig,
+    /// How the server listens: the HTTP/2 limits (`STRIDE_MAX_CONCURRENT_STREAMS`, …) and TLS
+    /// (`STRIDE_FITNESS_TLS_CERT`, `STRIDE_FITNESS_TLS_KEY`, `STRIDE_FITNESS_TLS_CLIENT_CA`).
+    pub server: ServerConfig,
+    /// TLS towards the auth service when `STRIDE_AUTH_URL` is `https://`: the CA that signs
+    /// its certificate (`STRIDE_AUTH_CA_FILE`, else the system roots) and the certificate
+    /// presented when auth requires one (`STRIDE_FITNESS_CLIENT_CERT`, `…_KEY`).
+    pub auth_tls: Option<ClientTls>,
 }
 
 /// Settings of the auth layer: how access tokens are verified and how fresh the revocation
@@ -67,6 +75,21 @@ const DEV_SERVICE_KEY: &str = "stride-dev-service-key";
 /// The service key of `Config::for_tests`, equal to the auth service's test key.
 const TEST_SERVICE_KEY: &str = "test-service-key";
 
+/// The fitness server's TLS files.
+const TLS_VARS: TlsVars = TlsVars {
+    cert: "STRIDE_FITNESS_TLS_CERT",
+    key: "STRIDE_FITNESS_TLS_KEY",
+    client_ca: "STRIDE_FITNESS_TLS_CLIENT_CA",
+};
+
+/// What fitness trusts and presents when it calls the auth service over TLS.
+const AUTH_TLS_VARS: ClientTlsVars = ClientTlsVars {
+    url: "STRIDE_AUTH_URL",
+    ca: "STRIDE_AUTH_CA_FILE",
+    cert: "STRIDE_FITNESS_CLIENT_CERT",
+    key: "STRIDE_FITNESS_CLIENT_KEY",
+};
+
 impl Config {
     /// Reads the configuration; the first invalid variable is the error.
     pub fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
@@ -81,6 +104,7 @@ impl Config {
                 ));
             }
         }
+        let auth_tls = AUTH_TLS_VARS.read(env, &auth_url)?;
         Ok(Self {
             listen_addr: env.socket_addr("STRIDE_FITNESS_ADDR", DEFAULT_ADDR)?,
             database_url: env
@@ -88,6 +112,8 @@ impl Config {
             auth_url,
             shutdown_drain: env.duration("STRIDE_SHUTDOWN_DRAIN", Duration::from_secs(10))?,
             auth: AuthConfig::from_env(env)?,
+            server: ServerConfig::from_env(env, TLS_VARS)?,
+            auth_tls,
         })
     }
 
@@ -102,6 +128,8 @@ impl Config {
                 service_key: Secret::new(TEST_SERVICE_KEY),
                 ..AuthConfig::default()
             },
+            server: ServerConfig::plaintext(),
+            auth_tls: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Calls to the auth service: every one carries the service key, a deadline and the W3C
 //! trace context of the current span. The channel is lazy, so fitness starts (and serves what
-//! it can) while the auth service is still down.
+//! it can) while the auth service is still down. An `https://` URL is called over TLS,
+//! presenting a client certificate when one is configured (auth may require it).
 
 use std::time::Duration;
 
@@ -9,8 +10,9 @@ use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient;
 use shared::secret::Secret;
+use shared::server::tls::{self, ClientTls};
 use tonic::metadata::AsciiMetadataValue;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Request, Status, Streaming};
 
 /// A client of the auth service's JWKS and introspection RPCs.
@@ -41,9 +43,15 @@ pub enum ClientError {
 }
 
 impl AuthClient {
-    /// A lazily connecting client of the auth service at `url`.
-    pub fn new(url: &str, service_key: &Secret, timeout: Duration) -> Result<Self, ClientError> {
-        let endpoint = Endpoint::from_shared(url.to_owned())
+    /// A lazily connecting client of the auth service at `url`, over TLS with `tls` for an
+    /// `https://` URL.
+    pub fn new(
+        url: &str,
+        tls: Option<&ClientTls>,
+        service_key: &Secret,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let endpoint = tls::endpoint(url, tls)
             .map_err(|e| ClientError::Url(e.to_string()))?
             .connect_timeout(timeout)
             .tcp_nodelay(true)
