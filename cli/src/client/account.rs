@@ -56,7 +56,7 @@ pub struct LoginArgs {
 pub async fn register(client: &Client, args: RegisterArgs) -> Result<(), Failure> {
     let password = crate::prompt::password(args.password, true)?;
     let auth_url = client.auth_url();
-    let mut auth = AuthServiceClient::new(connect("auth", &auth_url).await?);
+    let mut auth = AuthServiceClient::new(connect("auth", &auth_url, client.tls()).await?);
     let response = auth
         .register(RegisterRequest {
             username: args.username,
@@ -75,7 +75,7 @@ pub async fn register(client: &Client, args: RegisterArgs) -> Result<(), Failure
 pub async fn login(client: &Client, args: LoginArgs) -> Result<(), Failure> {
     let password = crate::prompt::password(args.password, false)?;
     let auth_url = client.auth_url();
-    let mut auth = AuthServiceClient::new(connect("auth", &auth_url).await?);
+    let mut auth = AuthServiceClient::new(connect("auth", &auth_url, client.tls()).await?);
     let response = auth
         .login(LoginRequest {
             login: args.login,
@@ -142,7 +142,7 @@ pub async fn logout(client: &Client) -> Result<(), Failure> {
         .clone()
         .unwrap_or(credentials.auth_url.clone());
     let revoked = async {
-        let mut auth = AuthServiceClient::new(connect("auth", &auth_url).await?);
+        let mut auth = AuthServiceClient::new(connect("auth", &auth_url, client.tls()).await?);
         auth.logout(LogoutRequest {
             refresh_token: credentials.refresh_token.clone(),
         })

@@ -17,9 +17,10 @@ use std::time::Duration;
 use clap::Args;
 use shared::pb::auth::v1::RefreshRequest;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
+use shared::server::tls::{self, ClientTls};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
 use crate::credentials::{self, Credentials, Freshness, Store};
@@ -68,6 +69,35 @@ pub struct GlobalArgs {
         value_name = "DIR"
     )]
     pub config_dir: Option<PathBuf>,
+    /// PEM CA bundle trusted for https:// service URLs [default: the system roots]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "STRIDE_CA_FILE",
+        value_name = "FILE"
+    )]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate, for a service that requires mutual TLS (with --client-key)
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "STRIDE_CLIENT_CERT",
+        value_name = "FILE",
+        requires = "client_key"
+    )]
+    pub client_cert: Option<PathBuf>,
+    /// PEM key of --client-cert
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "STRIDE_CLIENT_KEY",
+        value_name = "FILE",
+        requires = "client_cert"
+    )]
+    pub client_key: Option<PathBuf>,
 }
 
 /// What every client command shares.
@@ -75,6 +105,8 @@ pub struct GlobalArgs {
 pub struct Client {
     args: GlobalArgs,
     store: Store,
+    /// What https:// connections trust and present.
+    tls: ClientTls,
     /// How results are printed.
     pub out: Output,
 }
@@ -103,6 +135,7 @@ pub struct SignedIn {
     auth_url: String,
     fitness_url: String,
     bearer: Bearer,
+    tls: ClientTls,
 }
 
 impl Client {
@@ -122,8 +155,14 @@ impl Client {
         Ok(Self {
             out: Output { json: args.json },
             store: Store::new(dir),
+            tls: client_tls(&args)?,
             args,
         })
+    }
+
+    /// What https:// connections trust and present.
+    pub fn tls(&self) -> &ClientTls {
+        &self.tls
     }
 
     /// The credentials store.
@@ -179,6 +218,7 @@ impl Client {
             auth_url,
             fitness_url,
             bearer,
+            tls: self.tls.clone(),
         })
     }
 
@@ -202,7 +242,7 @@ impl Client {
             Freshness::Expired => return Err(session_over()),
             Freshness::RefreshNeeded => {}
         }
-        let mut auth = AuthServiceClient::new(connect("auth", auth_url).await?);
+        let mut auth = AuthServiceClient::new(connect("auth", auth_url, &self.tls).await?);
         let response = auth
             .refresh(RefreshRequest {
                 refresh_token: credentials.refresh_token.clone(),
@@ -226,7 +266,7 @@ impl SignedIn {
     /// An authenticated channel to the auth service.
     pub async fn auth(&self) -> Result<Authed, Failure> {
         Ok(InterceptedService::new(
-            connect("auth", &self.auth_url).await?,
+            connect("auth", &self.auth_url, &self.tls).await?,
             self.bearer.clone(),
         ))
     }
@@ -234,7 +274,7 @@ impl SignedIn {
     /// An authenticated channel to the fitness service.
     pub async fn fitness(&self) -> Result<Authed, Failure> {
         Ok(InterceptedService::new(
-            connect("fitness", &self.fitness_url).await?,
+            connect("fitness", &self.fitness_url, &self.tls).await?,
             self.bearer.clone(),
         ))
     }
@@ -260,9 +300,25 @@ fn session_over() -> Failure {
     Failure::Other(format!("the stored session has expired; {SIGN_IN_AGAIN}"))
 }
 
-/// Connects to one service, so an unreachable server is one clear line naming it.
-pub async fn connect(service: &str, url: &str) -> Result<Channel, Failure> {
-    let endpoint = Endpoint::from_shared(url.to_owned())
+/// The TLS material named by `--ca-file`, `--client-cert` and `--client-key`; an unreadable
+/// or unparsable file is a usage error.
+fn client_tls(args: &GlobalArgs) -> Result<ClientTls, Failure> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    };
+    let ca = args.ca_file.as_ref().map(read).transpose()?;
+    let cert = args.client_cert.as_ref().map(read).transpose()?;
+    let key = args.client_key.as_ref().map(read).transpose()?;
+    let identity = cert.as_deref().zip(key.as_deref());
+    ClientTls::from_pem(ca.as_deref(), identity)
+        .map_err(|e| Failure::Usage(format!("unusable TLS file: {e}")))
+}
+
+/// Connects to one service (over TLS for an `https://` URL), so an unreachable server is one
+/// clear line naming it.
+pub async fn connect(service: &str, url: &str, tls: &ClientTls) -> Result<Channel, Failure> {
+    let endpoint = tls::endpoint(url, Some(tls))
         .map_err(|e| Failure::Usage(format!("invalid {service} URL {url:?}: {}", chain(&e))))?
         .user_agent(concat!("stride-cli/", env!("CARGO_PKG_VERSION")))
         .map_err(|e| Failure::Other(chain(&e)))?
