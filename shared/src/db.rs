@@ -165,12 +165,7 @@ impl Db {
         let backend = url.backend();
         let mut connect_url = url.as_str().to_owned();
         if let Some(path) = url.sqlite_path() {
-            if let Some(dir) = Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
-            }
+            create_private(Path::new(path)).map_err(sqlx::Error::Io)?;
             if !connect_url.contains("mode=") {
                 connect_url.push(if connect_url.contains('?') { '&' } else { '?' });
                 connect_url.push_str("mode=rwc");
@@ -332,6 +327,29 @@ impl DerefMut for Tx {
     }
 }
 
+/// Creates a SQLite database's missing directories (0700) and the file itself (0600), so
+/// nobody else on the machine can read password hashes and signing keys; SQLite gives its
+/// `-wal` and `-shm` files the database file's permissions. Existing directories and files
+/// keep theirs: they are the operator's choice.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 /// True when `err` says the database cannot be reached or cannot take the statement now
 /// (connection lost or refused, pool exhausted or closed, SQLite's lock held past the busy
 /// timeout, PostgreSQL shutting down or out of connections): retrying later may succeed.
@@ -393,6 +411,30 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
         db.close().await;
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = std::env::temp_dir().join(format!("stride-perm-{}", uuid::Uuid::now_v7()));
+        let url: DatabaseUrl = format!("sqlite://{}/data/auth.db", root.display())
+            .parse()
+            .unwrap();
+        let db = Db::connect(&url, &PoolConfig::default()).await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mode =
+            |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(root.join("data")), 0o700);
+        assert_eq!(mode(root.join("data/auth.db")), 0o600);
+        assert_eq!(mode(root.join("data/auth.db-wal")), 0o600);
+        db.close().await;
+        let _ = std::fs::remove_dir_all(root);
     }
 
     #[test]

@@ -7,10 +7,12 @@ use shared::error::Violations;
 
 use crate::app::AppState;
 use crate::config::Config;
+use crate::domain::Role;
 use crate::domain::register::{self, NewAccount};
 use crate::domain::security_events::{EventType, SecurityEvent};
 use crate::error::{Error, Result};
 use crate::password::Hasher;
+use crate::store::users::lockout;
 
 /// Creates the configured bootstrap admin unless its username or email is already taken.
 pub(crate) async fn ensure_admin(state: &AppState) -> Result<()> {
@@ -37,9 +39,33 @@ pub(crate) async fn ensure_admin(state: &AppState) -> Result<()> {
             tracing::info!(user_id = %id, username = %admin.username, "created the bootstrap admin");
             Ok(())
         }
-        Err(Error::AlreadyExists(_)) => Ok(()),
+        Err(Error::AlreadyExists(_)) => already_an_admin(state, admin).await,
         Err(err) => Err(err),
     }
+}
+
+/// The bootstrap admin's username or email is taken: fine when it names an admin (a restart),
+/// refused loudly when it names anyone else, who would otherwise silently hold the name the
+/// operator believes is the admin's.
+async fn already_an_admin(state: &AppState, admin: &crate::config::BootstrapAdmin) -> Result<()> {
+    let mut conn = state.db.pool().acquire().await?;
+    for (var, key) in [
+        (
+            "STRIDE_BOOTSTRAP_ADMIN_USERNAME",
+            admin.username.to_lowercase(),
+        ),
+        ("STRIDE_BOOTSTRAP_ADMIN_EMAIL", admin.email.to_lowercase()),
+    ] {
+        if let Some(holder) = lockout::credentials_by_login(&mut conn, &key).await?
+            && Role::stored(&holder.role)? != Role::Admin
+        {
+            return Err(Error::internal(format!(
+                "{var} names an existing account that is not an admin; \
+                 choose another or promote that account"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Creates an admin account directly in the database of `config` (migrating it first), as

@@ -73,21 +73,23 @@ pub(crate) async fn revoke_user_sessions(
     Ok(revoked)
 }
 
-/// Revokes one access or refresh token by `jti`, appending a TOKEN feed event (expiring with
-/// the token). False when it was already revoked or does not exist. Only that token: what a
-/// refresh token's revocation implies for its successors is the caller's decision.
+/// Revokes one access or refresh token by `jti`. False when it was already revoked or does not
+/// exist. Only that token: what a refresh token's revocation implies for its successors is the
+/// caller's decision.
+///
+/// Only an access token's revocation goes to the feed (a TOKEN event expiring with the
+/// token): the feed is for resource servers, which never accept refresh tokens, and a refresh
+/// token's state is read from this database wherever it is presented. So revoking a chain
+/// refreshed N times publishes its live access tokens, not N refresh tokens every consumer
+/// would keep in memory for two weeks.
 pub(crate) async fn revoke_token(
     tx: &mut Tx,
     feed: &FeedNotifier,
     jti: &str,
     now: Micros,
 ) -> sqlx::Result<bool> {
-    let row = match access_tokens::revoke(tx, jti, now).await? {
-        Some(row) => Some(row),
-        None => refresh_tokens::revoke(tx, jti, now).await?,
-    };
-    let Some((session_id, user_id, expires_at)) = row else {
-        return Ok(false);
+    let Some((session_id, user_id, expires_at)) = access_tokens::revoke(tx, jti, now).await? else {
+        return Ok(refresh_tokens::revoke(tx, jti, now).await?.is_some());
     };
     append(
         tx,

@@ -95,25 +95,30 @@ impl RevokeOwn<'_> {
     ///
     /// An access token is revoked alone. A refresh token is revoked together with everything
     /// that came after it in its session: its own access tokens, every later refresh token of
-    /// the chain, and their access tokens (one TOKEN feed event each). Earlier tokens stay
+    /// the chain, and their access tokens (a TOKEN feed event for each access token: see
+    /// `domain::revocation`). Earlier tokens stay
     /// valid. As the session's active refresh token is among them, the session can no longer
     /// be refreshed and is listed as REVOKED.
     #[tracing::instrument(skip_all, fields(jti))]
     pub(crate) async fn token(&self, caller: &Caller, jti: &str, client: &Client) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let (targets, session_id) = match access_tokens::owner(&mut tx, jti).await? {
-            Some((session_id, owner)) if owner == caller.user_id => {
-                (vec![jti.to_owned()], session_id)
-            }
+        let (is_refresh, session_id) = match access_tokens::owner(&mut tx, jti).await? {
+            Some((session_id, owner)) if owner == caller.user_id => (false, session_id),
             Some(_) => return Err(Error::NotFound("token")),
             None => match refresh_tokens::owner(&mut tx, jti).await? {
-                Some((session_id, owner)) if owner == caller.user_id => (
-                    self.later_tokens(&mut tx, &session_id, jti, now).await?,
-                    session_id,
-                ),
+                Some((session_id, owner)) if owner == caller.user_id => (true, session_id),
                 _ => return Err(Error::NotFound("token")),
             },
+        };
+        // Session first, tokens second: the lock order of rotation, so revoking a chain while
+        // it is being refreshed waits for that refresh and then revokes its new tokens too,
+        // instead of leaving the freshly issued child valid.
+        sessions::lock(&mut tx, &session_id).await?;
+        let targets = if is_refresh {
+            self.later_tokens(&mut tx, &session_id, jti, now).await?
+        } else {
+            vec![jti.to_owned()]
         };
         let mut revoked = 0;
         for target in &targets {

@@ -33,7 +33,13 @@ pub(crate) struct Tree {
     pub session: SessionView,
     /// Refresh tokens in rotation order, each with its access tokens (oldest first).
     pub refresh_tokens: Vec<(RefreshRow, Vec<AccessRow>)>,
+    /// True when older refresh tokens than these exist (see [`MAX_REFRESH_TOKENS`]).
+    pub truncated: bool,
 }
+
+/// Most refresh tokens a tree lists: the newest, so one answer stays bounded however long the
+/// session has been refreshed (every ten minutes for 90 days is some 13,000).
+pub(crate) const MAX_REFRESH_TOKENS: usize = 100;
 
 /// The tree of one of the caller's sessions; NOT_FOUND if it is missing or someone else's.
 #[tracing::instrument(skip_all, fields(session_id))]
@@ -42,8 +48,13 @@ pub(crate) async fn tree(db: &Db, caller: &Caller, session_id: &str) -> Result<T
     let session = sessions::view(&mut conn, &caller.user_id, session_id)
         .await?
         .ok_or(Error::NotFound("session"))?;
-    let refresh = refresh_tokens::of_session(&mut conn, session_id).await?;
-    let access = access_tokens::of_session(&mut conn, session_id).await?;
+    let limit = i64::try_from(MAX_REFRESH_TOKENS + 1).unwrap_or(i64::MAX);
+    let mut refresh = refresh_tokens::newest_of_session(&mut conn, session_id, limit).await?;
+    let truncated = refresh.len() > MAX_REFRESH_TOKENS;
+    refresh.truncate(MAX_REFRESH_TOKENS);
+    refresh.reverse();
+    let jtis: Vec<String> = refresh.iter().map(|r| r.jti.clone()).collect();
+    let access = access_tokens::of_refresh_tokens(&mut conn, &jtis).await?;
     let mut by_refresh: HashMap<String, Vec<AccessRow>> = HashMap::new();
     for a in access {
         by_refresh.entry(a.refresh_jti.clone()).or_default().push(a);
@@ -58,6 +69,7 @@ pub(crate) async fn tree(db: &Db, caller: &Caller, session_id: &str) -> Result<T
     Ok(Tree {
         session,
         refresh_tokens,
+        truncated,
     })
 }
 

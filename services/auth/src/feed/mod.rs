@@ -110,6 +110,12 @@ impl Feed {
         }
     }
 
+    /// How recent a read of the head must be for a heartbeat to be sent: a few poll
+    /// intervals, so one slow poll does not silence the stream.
+    fn heartbeat_backing(&self) -> Duration {
+        self.config.poll_interval * 3 + Duration::from_secs(1)
+    }
+
     /// The earliest `expires_at` an event may have and still matter at `now`: a token is
     /// accepted until `exp` plus the clock leeway, so its revocation must outlive that too.
     fn live_after(&self, now: Micros) -> Micros {
@@ -127,7 +133,10 @@ impl Feed {
                 _ = tick.tick() => {}
             }
             match self.read_head().await {
-                Ok(head) => self.notifier.published(head),
+                Ok(head) => {
+                    self.notifier.verified_now();
+                    self.notifier.published(head);
+                }
                 Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
             }
         }
@@ -175,6 +184,10 @@ pub(crate) struct FeedNotifier {
     closing: watch::Sender<bool>,
     /// Identity of the feed in this database (see migration 0003); set once at start.
     id: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// When the head was last read from the database. A heartbeat claims "nothing you have
+    /// not seen up to here", which only a recent read can back: a replica whose poller cannot
+    /// reach the database stops sending them, so consumers notice the silence and fall back.
+    verified: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl Default for FeedNotifier {
@@ -191,6 +204,7 @@ impl FeedNotifier {
             head: watch::Sender::new(0),
             closing: watch::Sender::new(false),
             id: std::sync::Arc::default(),
+            verified: std::sync::Arc::default(),
         }
     }
 
@@ -216,6 +230,22 @@ impl FeedNotifier {
                 false
             }
         });
+    }
+
+    /// Records that the head was just read from the database.
+    pub(crate) fn verified_now(&self) {
+        if let Ok(mut at) = self.verified.lock() {
+            *at = Some(tokio::time::Instant::now());
+        }
+    }
+
+    /// True when the head was read from the database within `max_age`.
+    pub(crate) fn verified_within(&self, max_age: Duration) -> bool {
+        self.verified
+            .lock()
+            .ok()
+            .and_then(|at| *at)
+            .is_some_and(|at| at.elapsed() <= max_age)
     }
 
     /// A receiver that changes whenever the head moves.

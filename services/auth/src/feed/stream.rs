@@ -46,6 +46,7 @@ async fn open(feed: Feed, after: i64) -> Result<EventStream> {
     if after > head {
         return Err(Error::FailedPrecondition("SEQUENCE_AHEAD_OF_FEED"));
     }
+    feed.notifier.verified_now();
     feed.notifier.published(head);
     let target = head.max(*head_rx.borrow_and_update());
     let mut heartbeat = tokio::time::interval(feed.config.heartbeat);
@@ -102,6 +103,10 @@ impl Watcher {
                     return None;
                 }
                 _ = self.heartbeat.tick() => {
+                    if !self.feed.notifier.verified_within(self.feed.heartbeat_backing()) {
+                        tracing::warn!("the revocation feed head is stale: heartbeat withheld");
+                        continue;
+                    }
                     return Some(Ok(message(Payload::Heartbeat(pb::Heartbeat {
                         head_sequence: self.cursor,
                         server_time: Some(to_timestamp(self.feed.clock.now())),

@@ -120,6 +120,7 @@ impl SessionService for SessionApi {
             tree: Some(pb::TokenTree {
                 session: Some(convert::session(tree.session, now, &caller.session_id)),
                 refresh_tokens,
+                truncated: tree.truncated,
             }),
         }))
     }

@@ -59,6 +59,26 @@ pub(crate) async fn of_session(
     .await
 }
 
+/// The access tokens issued with any of the refresh tokens `refresh_jtis`, oldest first.
+#[tracing::instrument(skip_all, fields(count = refresh_jtis.len()))]
+pub(crate) async fn of_refresh_tokens(
+    conn: &mut AnyConnection,
+    refresh_jtis: &[String],
+) -> sqlx::Result<Vec<AccessRow>> {
+    if refresh_jtis.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM access_tokens WHERE refresh_jti IN ({}) ORDER BY issued_at, jti",
+        shared::sql::placeholders(1, refresh_jtis.len())
+    );
+    let mut query = sqlx::query_as(&sql);
+    for jti in refresh_jtis {
+        query = query.bind(jti);
+    }
+    query.fetch_all(conn).await
+}
+
 /// `(session_id, user_id)` of access token `jti`.
 #[tracing::instrument(skip_all, fields(jti))]
 pub(crate) async fn owner(

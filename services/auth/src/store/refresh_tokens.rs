@@ -86,6 +86,23 @@ pub(crate) async fn of_session(
     .await
 }
 
+/// The newest `limit` refresh tokens of a session, newest first.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(crate) async fn newest_of_session(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<RefreshRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM refresh_tokens WHERE session_id = $1 \
+         ORDER BY issued_at DESC, jti DESC LIMIT $2"
+    ))
+    .bind(session_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// Marks refresh token `jti` rotated if it is still usable (not rotated, not revoked, not
 /// expired): the one statement that decides which of several concurrent refreshes wins.
 /// Returns its session when this call rotated it.

@@ -2,6 +2,7 @@
 //! service do: per-client throttling that writes nothing for refusals, password guessing
 //! through ChangePassword, a login racing an account change, and inputs that cost CPU.
 
+mod amplification;
 mod expensive_inputs;
 mod login_race;
 mod password_guessing;

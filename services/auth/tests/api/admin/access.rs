@@ -107,7 +107,29 @@ async fn the_bootstrap_admin_is_created_once_and_can_administer(backend: Backend
     auth.stop().await;
 }
 
+async fn a_bootstrap_admin_whose_name_a_user_holds_refuses_to_start(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    register(&auth, "root").await;
+    let mut config = stride_auth::Config::for_tests(auth.test_db().url().clone());
+    config.bootstrap_admin = Some(BootstrapAdmin {
+        username: "Root".into(),
+        email: "someone-else@example.com".into(),
+        password: Secret::new(PASSWORD),
+    });
+    let refused = stride_auth::App::build(config)
+        .await
+        .expect_err("a non-admin holds the bootstrap admin's username");
+    assert!(
+        refused
+            .to_string()
+            .contains("STRIDE_BOOTSTRAP_ADMIN_USERNAME"),
+        "{refused}"
+    );
+    auth.stop().await;
+}
+
 backend_tests!(
+    a_bootstrap_admin_whose_name_a_user_holds_refuses_to_start,
     a_user_calling_admin_service_is_permission_denied,
     the_bootstrap_admin_is_created_once_and_can_administer,
 );

@@ -100,7 +100,33 @@ async fn a_position_in_another_feed_replays_this_feed_from_the_start(backend: Ba
 }
 
 backend_tests!(
+    heartbeats_stop_when_the_head_can_no_longer_be_read,
     expired_events_are_never_sent_and_are_pruned,
     a_position_the_feed_never_reached_is_refused,
     a_position_in_another_feed_replays_this_feed_from_the_start,
 );
+
+/// A heartbeat says "nothing you have not seen up to here": a replica that cannot read its
+/// database's head any more stops sending them, so its consumers notice the silence and fall
+/// back to asking, instead of staying "fresh" but blind.
+async fn heartbeats_stop_when_the_head_can_no_longer_be_read(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    let mut feed = watch(auth.addr, 0).await;
+    next_heartbeat(&mut feed).await;
+    // The poller's reads now fail, as they would with the database unreachable.
+    auth.db.close().await;
+    let mut late_heartbeats = 0;
+    let started = std::time::Instant::now();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Ok(Some(message)) = feed.message().await {
+            if matches!(message.payload, Some(Payload::Heartbeat(_)))
+                && started.elapsed() > Duration::from_secs(2)
+            {
+                late_heartbeats += 1;
+            }
+        }
+    })
+    .await;
+    assert_eq!(late_heartbeats, 0, "no heartbeat without a current head");
+    auth.stop().await;
+}
