@@ -4,8 +4,11 @@
 //! assert "no panic" and the replay can pin what a seed must do.
 //!
 //! The token verifier runs over a key ring like the server's: the real [`KeyRing`], loaded
-//! from a private in-memory SQLite database holding one fixed key, and a clock stopped at
-//! [`NOW`], so a token minted here verifies forever and a seed corpus can carry valid ones.
+//! from a private SQLite file in the temporary directory holding one fixed key (removed when
+//! the verifier is dropped), and a clock stopped at [`NOW`], so a token minted here verifies
+//! forever and a seed corpus can carry valid ones.
+
+use std::path::{Path, PathBuf};
 
 use ed25519_dalek::pkcs8::EncodePrivateKey as _;
 use shared::db::{DatabaseUrl, Db, Flag, PoolConfig};
@@ -43,18 +46,31 @@ pub struct TokenVerifier {
     /// Verification is async (an unknown `kid` reloads the ring from the database).
     runtime: Runtime,
     tokens: Tokens,
+    /// The key ring's database file, removed on drop.
+    database: PathBuf,
+}
+
+impl Drop for TokenVerifier {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.database.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl TokenVerifier {
-    /// Builds the fixture: a runtime, a fresh in-memory database migrated and holding the
-    /// key of [`KEY_SEED`], and the ring loaded from it.
+    /// Builds the fixture: a runtime, a fresh database migrated and holding the key of
+    /// [`KEY_SEED`], and the ring loaded from it.
     pub fn new() -> Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(Error::internal)?;
         let clock = Clock::from_fn(|| NOW);
-        let keys = runtime.block_on(fixed_ring(clock.clone()))?;
+        let database = std::env::temp_dir().join(format!("stride-fuzz-{}.db", crate::new_id()));
+        let keys = runtime.block_on(fixed_ring(&database, clock.clone()))?;
         let config = TokenConfig {
             issuer: ISSUER.into(),
             audience: AUDIENCE.into(),
@@ -67,6 +83,7 @@ impl TokenVerifier {
         Ok(Self {
             runtime,
             tokens: Tokens::new(config, keys, clock),
+            database,
         })
     }
 
@@ -100,11 +117,9 @@ impl TokenVerifier {
     }
 }
 
-/// The real key ring over a private in-memory database holding only the key of
-/// [`KEY_SEED`]. The name is unique, so two fixtures in one process never share it.
-async fn fixed_ring(clock: Clock) -> Result<KeyRing> {
-    let name = crate::new_id();
-    let url: DatabaseUrl = format!("sqlite:file:stride-fuzz-{name}?mode=memory&cache=shared")
+/// The real key ring over a new database at `path` holding only the key of [`KEY_SEED`].
+async fn fixed_ring(path: &Path, clock: Clock) -> Result<KeyRing> {
+    let url: DatabaseUrl = format!("sqlite://{}", path.display())
         .parse()
         .map_err(Error::internal)?;
     let db = Db::connect(&url, &PoolConfig::default()).await?;

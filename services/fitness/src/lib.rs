@@ -11,6 +11,8 @@ pub(crate) mod auth;
 pub mod config;
 pub(crate) mod domain;
 pub(crate) mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod rpc;
 pub mod store;
 

@@ -51,6 +51,21 @@ impl Jwks {
         }
     }
 
+    /// A cache holding the usable keys of `keys` as if just fetched on demand, so an unknown
+    /// `kid` is refused for one `cooldown` without calling `client` (the fuzzing fixture).
+    pub(crate) fn preloaded(
+        client: AuthClient,
+        cooldown: Duration,
+        keys: pb::GetJwksResponse,
+    ) -> Self {
+        Self {
+            keys: RwLock::new(Arc::new(parse(keys))),
+            loaded: std::sync::atomic::AtomicBool::new(true),
+            last_refetch: Mutex::new(Some(Instant::now())),
+            ..Self::new(client, cooldown)
+        }
+    }
+
     fn current(&self) -> Arc<KeyMap> {
         // A poisoned lock only means a writer panicked mid-swap of an Arc; the value is whole.
         match self.keys.read() {

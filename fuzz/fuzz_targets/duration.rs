@@ -1,0 +1,10 @@
+//! `shared`'s duration parser on arbitrary bytes: see `stride_fuzz::shared_checks::duration`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Err(broken) = stride_fuzz::shared_checks::duration(data) {
+        panic!("{broken}");
+    }
+});
