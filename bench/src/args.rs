@@ -46,7 +46,8 @@ pub enum Scenario {
     Health,
     /// Authenticated `GetWorkout`.
     GetWorkout,
-    /// `GetWorkout` with the auth layer switched off (STRIDE_FITNESS_AUTH_DISABLED).
+    /// `GetWorkout` with the auth layer switched off (a configuration only the benchmark sets,
+    /// in code).
     GetWorkoutNoauth,
     /// `Refresh` rotation; each worker refreshes its own chain.
     Refresh,

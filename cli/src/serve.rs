@@ -85,13 +85,13 @@ pub async fn one(service: Service, env_map: &EnvMap) -> Result<(), Failure> {
     let shutdown = shutdown_fanout();
     match service {
         Service::Auth => {
-            let app = stride_auth::App::build(stride_auth::Config::from_env(env)?)
+            let app = stride_auth::App::build(stride_auth::Config::production_from_env(env)?)
                 .await
                 .map_err(other)?;
             app.run(shutdown()).await.map_err(other)
         }
         Service::Fitness => {
-            let app = stride_fitness::App::build(stride_fitness::Config::from_env(env)?)
+            let app = stride_fitness::App::build(stride_fitness::Config::production_from_env(env)?)
                 .await
                 .map_err(other)?;
             app.run(shutdown()).await.map_err(other)

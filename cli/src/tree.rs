@@ -81,6 +81,11 @@ pub fn token_tree(tree: &TokenTree) -> Node {
         }
         None => Node::leaf("session"),
     };
+    if tree.truncated {
+        root.children.push(Node::leaf(
+            "… older refresh tokens not shown (the newest 100 are)",
+        ));
+    }
     let mut previous: Option<&str> = None;
     for refresh in &tree.refresh_tokens {
         root.children.push(refresh_node(refresh, previous));
@@ -172,6 +177,7 @@ mod tests {
     #[test]
     fn a_rotated_session_shows_its_chain_with_statuses() {
         let tree = TokenTree {
+            truncated: false,
             session: Some(Session {
                 id: "s1".into(),
                 device_label: "laptop".into(),
@@ -230,6 +236,7 @@ mod tests {
     #[test]
     fn a_parent_out_of_order_is_named() {
         let tree = TokenTree {
+            truncated: false,
             session: None,
             refresh_tokens: vec![RefreshTokenNode {
                 jti: "r2".into(),

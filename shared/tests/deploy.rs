@@ -41,6 +41,32 @@ fn compose_runs_both_services_on_postgres_behind_envoy_with_traces() {
 }
 
 #[test]
+fn compose_publishes_only_the_gateway_and_keeps_secrets_in_an_env_file() {
+    let compose = yaml("docker-compose.yml");
+    let text = read("docker-compose.yml");
+    let services = compose["services"].as_object().unwrap();
+    for name in ["auth", "fitness", "postgres"] {
+        assert!(
+            services[name].get("ports").is_none(),
+            "{name} must stay on the compose network"
+        );
+    }
+    for name in ["auth", "fitness"] {
+        assert_eq!(services[name]["env_file"][0], "stride.env", "{name}");
+    }
+    for secret in ["STRIDE_SERVICE_KEY", "STRIDE_MASTER_KEY"] {
+        assert!(
+            !text.contains(&format!("{secret}:")),
+            "{secret} is set in the file"
+        );
+    }
+    assert!(read(".gitignore").lines().any(|l| l.trim() == "stride.env"));
+    let envoy = yaml("deploy/envoy.yaml");
+    let manager = &envoy["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
+    assert_eq!(manager["use_remote_address"], true);
+}
+
+#[test]
 fn envoy_in_compose_reads_the_descriptor_its_config_names() {
     let compose = yaml("docker-compose.yml");
     let envoy = yaml("deploy/envoy.yaml");

@@ -91,7 +91,7 @@ pub fn ascii(value: &str) -> Result<AsciiMetadataValue> {
 pub enum Identity {
     /// `authorization: Bearer …`.
     Bearer(AsciiMetadataValue),
-    /// `x-stride-user-id: …` (only with STRIDE_FITNESS_AUTH_DISABLED).
+    /// `x-stride-user-id: …` (only with the auth layer switched off, which only the benchmark does).
     UserId(AsciiMetadataValue),
 }
 

@@ -371,6 +371,31 @@ impl Config {
     pub fn service_key_is_default(&self) -> bool {
         self.service_key.expose() == DEV_SERVICE_KEY
     }
+
+    /// [`from_env`](Self::from_env) for a production server (`stride serve`, `stride-auth`):
+    /// refuses to start without a strong `STRIDE_SERVICE_KEY` (see
+    /// `shared::secret::weak_key_reason`) and without `STRIDE_MASTER_KEY`. Only `stride dev`
+    /// runs with generated development secrets.
+    pub fn production_from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let config = Self::from_env(env)?;
+        let key_set = env.get("STRIDE_SERVICE_KEY").is_some();
+        let key = if key_set {
+            config.service_key.clone()
+        } else {
+            Secret::new("")
+        };
+        if let Some(reason) = shared::secret::weak_key_reason(&key) {
+            return Err(ConfigError::new("STRIDE_SERVICE_KEY", "<redacted>", reason));
+        }
+        if config.master_key.is_none() {
+            return Err(ConfigError::new(
+                "STRIDE_MASTER_KEY",
+                "",
+                "is required in production: 32 random bytes, base64 (`openssl rand -base64 32`)",
+            ));
+        }
+        Ok(config)
+    }
 }
 
 fn days(n: u64) -> Duration {
@@ -474,6 +499,42 @@ mod tests {
         );
         assert_eq!(config.lockout.register_ip_limit, 100);
         assert_eq!(config.password.queue_wait, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let strong = "q3Jx9vLm2Tz8RkW4bN7yHc1PfD6sGa0E5uVo";
+        let master = base64::engine::general_purpose::STANDARD.encode([9_u8; 32]);
+        let var = |pairs: &[(&str, &str)]| {
+            Config::production_from_env(Env::new(&env(pairs)))
+                .map(|_| ())
+                .map_err(|e| e.var)
+        };
+        assert_eq!(
+            var(&[("STRIDE_MASTER_KEY", &master)]),
+            Err("STRIDE_SERVICE_KEY".into())
+        );
+        for weak in [
+            DEV_SERVICE_KEY,
+            "change-me-service-key-at-least-32-bytes",
+            "short",
+        ] {
+            let pairs = [("STRIDE_SERVICE_KEY", weak), ("STRIDE_MASTER_KEY", &master)];
+            assert_eq!(var(&pairs), Err("STRIDE_SERVICE_KEY".into()), "{weak}");
+        }
+        assert_eq!(
+            var(&[("STRIDE_SERVICE_KEY", strong)]),
+            Err("STRIDE_MASTER_KEY".into())
+        );
+        assert_eq!(
+            var(&[
+                ("STRIDE_SERVICE_KEY", strong),
+                ("STRIDE_MASTER_KEY", &master)
+            ]),
+            Ok(())
+        );
+        // Development keeps working without either.
+        assert!(Config::from_env(Env::new(&env(&[]))).is_ok());
     }
 
     #[test]

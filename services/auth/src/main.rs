@@ -4,7 +4,7 @@
 async fn main() -> std::process::ExitCode {
     shared::server::service_main(
         "stride-auth",
-        stride_auth::Config::from_env,
+        stride_auth::Config::production_from_env,
         stride_auth::App::build,
         |app, shutdown| app.run(shutdown),
     )

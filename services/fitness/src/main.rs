@@ -4,7 +4,7 @@
 async fn main() -> std::process::ExitCode {
     shared::server::service_main(
         "stride-fitness",
-        stride_fitness::Config::from_env,
+        stride_fitness::Config::production_from_env,
         stride_fitness::App::build,
         |app, shutdown| app.run(shutdown),
     )
