@@ -98,10 +98,7 @@ pub fn database_url(bytes: &[u8]) -> Result<bool, String> {
     let Ok(raw) = std::str::from_utf8(bytes) else {
         return Ok(false);
     };
-    // `redact_url` knows only the `scheme://userinfo@` form; the `url` crate also reads
-    // credentials from `ws:user:pass@host` (special schemes without slashes), which no
-    // database URL is (docs/FUZZING.md, findings).
-    if let Some(password) = password(raw).filter(|_| raw.contains("://"))
+    if let Some(password) = password(raw)
         && redact_url(raw).contains(&password)
     {
         return Err(format!("redact_url shows the password of {raw:?}"));

@@ -142,13 +142,16 @@ impl<'a> Env<'a> {
 
 /// `raw` with the password of its `scheme://user:password@…` userinfo replaced by `redacted`,
 /// whether or not the rest parses as a URL (an invalid URL is exactly the one that gets
-/// printed). The userinfo is taken to end at the last `@`, so a password holding an unescaped
-/// `/`, `@` or `#` is still hidden; at worst more than the password is hidden.
+/// printed). The userinfo is taken to start after the scheme's `:` and any slashes (a URL
+/// parser finds credentials in `http:user:password@host` too) and to end at the last `@`, so
+/// a password holding an unescaped `/`, `@` or `#` is still hidden; at worst more than the
+/// password is hidden.
 pub fn redact_url(raw: &str) -> String {
-    let Some(start) = raw.find("://").map(|i| i + 3) else {
+    let Some(after_scheme) = raw.find(':').map(|i| i + 1) else {
         return raw.to_owned();
     };
-    let rest = &raw[start..];
+    let rest = raw[after_scheme..].trim_start_matches(['/', '\\']);
+    let start = raw.len() - rest.len();
     let Some(at) = rest.rfind('@') else {
         return raw.to_owned();
     };
@@ -258,6 +261,11 @@ pub(crate) mod tests {
         assert_eq!(redact_url("sqlite://data/auth.db"), "sqlite://data/auth.db");
         assert_eq!(redact_url("postgres://admin@db/x"), "postgres://admin@db/x");
         assert_eq!(redact_url("not a url"), "not a url");
+        assert_eq!(
+            redact_url("http:u:pw@h"),
+            "http:u:redacted@h",
+            "slashes left out"
+        );
     }
 
     #[test]
