@@ -95,7 +95,13 @@ impl Checker {
                         key,
                         done: false,
                     };
-                    tokio::spawn(flight.run(Arc::clone(&self.ask)));
+                    // The call joins the trace of the request that started it (W3C context
+                    // is injected from the current span).
+                    let span = tracing::Span::current();
+                    tokio::spawn(tracing::Instrument::instrument(
+                        flight.run(Arc::clone(&self.ask)),
+                        span,
+                    ));
                     answer
                 }
             }

@@ -2,5 +2,6 @@
 //! command, the periodic login-window sweep, and restarting on a sealed key store.
 
 mod admin_command;
+mod event_sweep;
 mod login_sweep;
 mod master_key;
