@@ -1,9 +1,10 @@
 //! `access_tokens`: every access token issued, under the refresh token it was issued with.
 
 use shared::db::Flag;
-use shared::sql::select_ids_in;
 use shared::time::Micros;
 use sqlx::AnyConnection;
+
+use super::token_rows::{self, Table};
 
 /// The columns of [`AccessRow`], in its field order.
 const COLUMNS: &str = "jti, session_id, refresh_jti, user_id, issued_at, expires_at, revoked_at";
@@ -85,10 +86,7 @@ pub(crate) async fn owner(
     conn: &mut AnyConnection,
     jti: &str,
 ) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT session_id, user_id FROM access_tokens WHERE jti = $1")
-        .bind(jti)
-        .fetch_optional(conn)
-        .await
+    token_rows::owner(conn, Table::Access, jti).await
 }
 
 /// Marks access token `jti` revoked if it is not already; returns `(session_id, user_id,
@@ -99,14 +97,7 @@ pub(crate) async fn revoke(
     jti: &str,
     now: Micros,
 ) -> sqlx::Result<Option<(String, String, Micros)>> {
-    sqlx::query_as(
-        "UPDATE access_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL \
-         RETURNING session_id, user_id, expires_at",
-    )
-    .bind(jti)
-    .bind(now)
-    .fetch_optional(conn)
-    .await
+    token_rows::revoke(conn, Table::Access, jti, now).await
 }
 
 /// Marks every not-yet-revoked access token of a session revoked.
@@ -116,14 +107,7 @@ pub(crate) async fn revoke_session(
     session_id: &str,
     now: Micros,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
-        "UPDATE access_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(session_id)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected())
+    token_rows::revoke_session(conn, Table::Access, session_id, now).await
 }
 
 /// The revoked access tokens among `jtis`.
@@ -132,12 +116,7 @@ pub(crate) async fn revoked_among(
     conn: &mut AnyConnection,
     jtis: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    select_ids_in(
-        conn,
-        "SELECT jti FROM access_tokens WHERE revoked_at IS NOT NULL AND jti IN",
-        jtis,
-    )
-    .await
+    token_rows::revoked_among(conn, Table::Access, jtis).await
 }
 
 /// What the auth layer and introspection need to know about a presented access token.

@@ -11,6 +11,7 @@ pub(crate) mod revocation_events;
 pub(crate) mod security_events;
 pub(crate) mod sessions;
 pub(crate) mod signing_keys;
+mod token_rows;
 pub(crate) mod users;
 
 use shared::db::Migrations;

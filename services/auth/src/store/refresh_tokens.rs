@@ -3,9 +3,10 @@
 //! takes effect).
 
 use shared::db::Flag;
-use shared::sql::select_ids_in;
 use shared::time::Micros;
 use sqlx::AnyConnection;
+
+use super::token_rows::{self, Table};
 
 /// The columns of [`RefreshRow`], in its field order.
 const COLUMNS: &str = "jti, session_id, user_id, parent_jti, issued_at, expires_at, \
@@ -148,10 +149,7 @@ pub(crate) async fn owner(
     conn: &mut AnyConnection,
     jti: &str,
 ) -> sqlx::Result<Option<(String, String)>> {
-    sqlx::query_as("SELECT session_id, user_id FROM refresh_tokens WHERE jti = $1")
-        .bind(jti)
-        .fetch_optional(conn)
-        .await
+    token_rows::owner(conn, Table::Refresh, jti).await
 }
 
 /// Marks refresh token `jti` revoked if it is not already; returns `(session_id, user_id,
@@ -162,14 +160,7 @@ pub(crate) async fn revoke(
     jti: &str,
     now: Micros,
 ) -> sqlx::Result<Option<(String, String, Micros)>> {
-    sqlx::query_as(
-        "UPDATE refresh_tokens SET revoked_at = $2 WHERE jti = $1 AND revoked_at IS NULL \
-         RETURNING session_id, user_id, expires_at",
-    )
-    .bind(jti)
-    .bind(now)
-    .fetch_optional(conn)
-    .await
+    token_rows::revoke(conn, Table::Refresh, jti, now).await
 }
 
 /// Marks every not-yet-revoked refresh token of a session revoked.
@@ -179,14 +170,7 @@ pub(crate) async fn revoke_session(
     session_id: &str,
     now: Micros,
 ) -> sqlx::Result<u64> {
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(session_id)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map(|r| r.rows_affected())
+    token_rows::revoke_session(conn, Table::Refresh, session_id, now).await
 }
 
 /// The revoked refresh tokens among `jtis`.
@@ -195,12 +179,7 @@ pub(crate) async fn revoked_among(
     conn: &mut AnyConnection,
     jtis: &[String],
 ) -> sqlx::Result<Vec<String>> {
-    select_ids_in(
-        conn,
-        "SELECT jti FROM refresh_tokens WHERE revoked_at IS NOT NULL AND jti IN",
-        jtis,
-    )
-    .await
+    token_rows::revoked_among(conn, Table::Refresh, jtis).await
 }
 
 /// What introspection needs to know about a refresh token beyond its signature.
