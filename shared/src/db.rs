@@ -88,8 +88,13 @@ impl FromStr for DatabaseUrl {
             .strip_prefix("sqlite://")
             .or_else(|| raw.strip_prefix("sqlite:"))
         {
-            let path = rest.split('?').next().unwrap_or_default();
-            if path.is_empty() || path == ":memory:" {
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            // An in-memory database would lose every account, session and signing key on
+            // restart: never what a service wants.
+            let in_memory = path == ":memory:"
+                || path.starts_with("file:")
+                || query.split('&').any(|p| p == "mode=memory");
+            if path.is_empty() || in_memory {
                 return Err("a SQLite URL needs a file path, e.g. sqlite://data/auth.db".into());
             }
             return Ok(Self {
@@ -454,6 +459,8 @@ mod tests {
             "postgres://",
             "nonsense",
             "sqlite://",
+            "sqlite:file:x?mode=memory",
+            "sqlite://data/x.db?mode=memory",
         ] {
             assert!(
                 bad.parse::<DatabaseUrl>().is_err(),
