@@ -19,7 +19,7 @@ use tonic_health::pb::health_client::HealthClient;
 use super::{Ctx, setup};
 use crate::machine::Rss;
 use crate::report::{Row, Verdict};
-use crate::stack::{self, SERVICE_KEY};
+use crate::stack;
 
 /// Idle RSS target per service (docs/BENCHMARKS.md), KiB.
 pub const TARGET_KIB: u64 = 30 * 1024;
@@ -177,9 +177,11 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
     let fitness_db = stack::create_db("fitness", backend).await?;
     let auth_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
     let fitness_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()?));
-    let common = [("STRIDE_SERVICE_KEY", SERVICE_KEY.to_owned())];
+    // The binaries run as in production, which refuses development secrets: fresh random ones.
+    let common = [("STRIDE_SERVICE_KEY", random_key())];
 
     let mut auth_env = common.to_vec();
+    auth_env.push(("STRIDE_MASTER_KEY", random_master_key()));
     auth_env.push(("STRIDE_AUTH_ADDR", auth_addr.to_string()));
     auth_env.push((
         "STRIDE_AUTH_DATABASE_URL",
@@ -249,4 +251,21 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         .map_err(|e| anyhow::anyhow!(e))?;
     auth_db.drop_now().await.map_err(|e| anyhow::anyhow!(e))?;
     Ok(rows)
+}
+
+/// A service key production accepts: 40 random alphanumeric characters.
+fn random_key() -> String {
+    use rand::Rng as _;
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect()
+}
+
+/// A master key: 32 random bytes, base64.
+fn random_master_key() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
