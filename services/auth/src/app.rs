@@ -25,7 +25,7 @@ use tonic::transport::server::Router;
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{security_events, throttle};
+use crate::domain::{security_events, throttle, unknown_clients};
 use crate::feed::{Feed, FeedNotifier};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
@@ -267,13 +267,23 @@ impl Background {
             })),
             tokio::spawn(every(Duration::from_secs(60), {
                 let (db, clock) = (state.db.clone(), state.clock.clone());
+                let policy = state.config.lockout.unknown_clients.clone();
                 move || {
-                    let (db, now) = (db.clone(), clock.now());
+                    let (db, now, policy) = (db.clone(), clock.now(), policy.clone());
                     async move {
                         match throttle::sweep_windows(&db, now, throttle::LONGEST_WINDOW).await {
                             Ok(0) => {}
                             Ok(deleted) => tracing::debug!(deleted, "swept old login windows"),
                             Err(err) => tracing::warn!(error = %err, "cannot sweep login windows"),
+                        }
+                        match unknown_clients::sweep(&db, now, &policy).await {
+                            Ok(0) => {}
+                            Ok(deleted) => {
+                                tracing::debug!(deleted, "swept known and unknown clients")
+                            }
+                            Err(err) => {
+                                tracing::warn!(error = %err, "cannot sweep known and unknown clients")
+                            }
                         }
                     }
                 }

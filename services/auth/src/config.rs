@@ -109,6 +109,76 @@ pub struct LockoutConfig {
     /// `STRIDE_REGISTER_IP_LIMIT`: registrations per client per hour (a client is an IP
     /// address, or an IPv6 /64). The default lets a school's shared address sign up a class.
     pub register_ip_limit: u32,
+    /// How guesses from clients an account does not know are slowed instead of locking it.
+    pub unknown_clients: UnknownClientConfig,
+}
+
+/// The per-account throttle of clients that never signed in to the account (see
+/// `domain::unknown_clients`): their failures are counted per login name and slow them alone;
+/// only failures from the account's known clients count toward the lockout.
+#[derive(Debug, Clone)]
+pub struct UnknownClientConfig {
+    /// `STRIDE_UNKNOWN_CLIENT_FAILURES`: failed logins from unknown clients per login name
+    /// before unknown clients must wait.
+    pub failures: u32,
+    /// `STRIDE_UNKNOWN_CLIENT_DELAY`: the first wait; doubles each further time the budget is
+    /// spent.
+    pub delay: Duration,
+    /// `STRIDE_UNKNOWN_CLIENT_MAX_DELAY`: the longest wait.
+    pub max_delay: Duration,
+    /// `STRIDE_UNKNOWN_CLIENT_RESET`: the count is forgotten this long after its last failure
+    /// (at least the longest wait).
+    pub reset: Duration,
+    /// `STRIDE_KNOWN_CLIENTS_PER_ACCOUNT`: addresses (IPv6: /64s) remembered per account, the
+    /// most recently signed-in kept.
+    pub remembered: u32,
+    /// `STRIDE_KNOWN_CLIENT_TTL`: an address not signed in from for this long is forgotten.
+    pub remember_for: Duration,
+}
+
+impl UnknownClientConfig {
+    /// The defaults: ten failures, then one minute doubling up to an hour, forgotten after 12
+    /// hours without a failure; ten addresses per account, each for 90 days.
+    pub fn defaults() -> Self {
+        Self {
+            failures: 10,
+            delay: Duration::from_secs(60),
+            max_delay: Duration::from_secs(3600),
+            reset: Duration::from_secs(12 * 3600),
+            remembered: 10,
+            remember_for: days(90),
+        }
+    }
+
+    fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let defaults = Self::defaults();
+        let config = Self {
+            failures: env.parse("STRIDE_UNKNOWN_CLIENT_FAILURES", defaults.failures)?,
+            delay: positive(env, "STRIDE_UNKNOWN_CLIENT_DELAY", defaults.delay)?,
+            max_delay: positive(env, "STRIDE_UNKNOWN_CLIENT_MAX_DELAY", defaults.max_delay)?,
+            reset: positive(env, "STRIDE_UNKNOWN_CLIENT_RESET", defaults.reset)?,
+            remembered: env.parse("STRIDE_KNOWN_CLIENTS_PER_ACCOUNT", defaults.remembered)?,
+            remember_for: positive(env, "STRIDE_KNOWN_CLIENT_TTL", defaults.remember_for)?,
+        };
+        if config.failures == 0 {
+            return Err(invalid(env, "STRIDE_UNKNOWN_CLIENT_FAILURES", "at least 1"));
+        }
+        if config.reset < config.max_delay {
+            return Err(invalid(
+                env,
+                "STRIDE_UNKNOWN_CLIENT_RESET",
+                "at least STRIDE_UNKNOWN_CLIENT_MAX_DELAY",
+            ));
+        }
+        if config.remembered == 0 {
+            return Err(invalid(
+                env,
+                "STRIDE_KNOWN_CLIENTS_PER_ACCOUNT",
+                "at least 1",
+            ));
+        }
+        Ok(config)
+    }
 }
 
 /// An admin account to ensure at start.
@@ -283,6 +353,7 @@ impl Config {
             )?,
             ip_limit: env.parse("STRIDE_LOGIN_IP_LIMIT", 30)?,
             register_ip_limit: env.parse("STRIDE_REGISTER_IP_LIMIT", 100)?,
+            unknown_clients: UnknownClientConfig::from_env(env)?,
         };
         if lockout.threshold == 0 {
             return Err(invalid(env, "STRIDE_LOCKOUT_THRESHOLD", "at least 1"));
@@ -356,6 +427,7 @@ impl Config {
                 max_duration: Duration::from_secs(3600),
                 ip_limit: 1000,
                 register_ip_limit: 1000,
+                unknown_clients: UnknownClientConfig::defaults(),
             },
             bootstrap_admin: None,
             security_event_retention: Duration::from_secs(90 * 86_400),
@@ -499,6 +571,13 @@ mod tests {
         );
         assert_eq!(config.lockout.register_ip_limit, 100);
         assert_eq!(config.password.queue_wait, Duration::from_secs(2));
+        let unknown = &config.lockout.unknown_clients;
+        assert_eq!(unknown.failures, 10);
+        assert_eq!(unknown.delay, Duration::from_secs(60));
+        assert_eq!(unknown.max_delay, Duration::from_secs(3600));
+        assert_eq!(unknown.reset, Duration::from_secs(12 * 3600));
+        assert_eq!(unknown.remembered, 10);
+        assert_eq!(unknown.remember_for, days(90));
     }
 
     #[test]
@@ -570,6 +649,12 @@ mod tests {
             ("STRIDE_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8"),
             ("STRIDE_REGISTER_IP_LIMIT", "40"),
             ("STRIDE_PASSWORD_QUEUE_WAIT", "500ms"),
+            ("STRIDE_UNKNOWN_CLIENT_FAILURES", "4"),
+            ("STRIDE_UNKNOWN_CLIENT_DELAY", "30s"),
+            ("STRIDE_UNKNOWN_CLIENT_MAX_DELAY", "20m"),
+            ("STRIDE_UNKNOWN_CLIENT_RESET", "2h"),
+            ("STRIDE_KNOWN_CLIENTS_PER_ACCOUNT", "3"),
+            ("STRIDE_KNOWN_CLIENT_TTL", "30d"),
         ]);
         let c = Config::from_env(Env::new(&map)).unwrap();
         assert_eq!(c.tokens.issuer, "https://auth.example");
@@ -614,6 +699,26 @@ mod tests {
         );
         assert_eq!(c.lockout.register_ip_limit, 40);
         assert_eq!(c.password.queue_wait, Duration::from_millis(500));
+        let unknown = &c.lockout.unknown_clients;
+        assert_eq!(
+            (unknown.failures, unknown.remembered),
+            (4, 3),
+            "{unknown:?}"
+        );
+        assert_eq!(
+            (
+                unknown.delay,
+                unknown.max_delay,
+                unknown.reset,
+                unknown.remember_for
+            ),
+            (
+                Duration::from_secs(30),
+                Duration::from_secs(1200),
+                Duration::from_secs(7200),
+                days(30)
+            )
+        );
     }
 
     #[test]
@@ -647,6 +752,12 @@ mod tests {
             ("STRIDE_BOOTSTRAP_ADMIN_USERNAME", "root"),
             ("STRIDE_TRUSTED_PROXIES", "10.0.0.0/33"),
             ("STRIDE_REGISTER_IP_LIMIT", "lots"),
+            ("STRIDE_UNKNOWN_CLIENT_FAILURES", "0"),
+            ("STRIDE_UNKNOWN_CLIENT_DELAY", "0s"),
+            ("STRIDE_UNKNOWN_CLIENT_MAX_DELAY", "never"),
+            ("STRIDE_UNKNOWN_CLIENT_RESET", "30m"),
+            ("STRIDE_KNOWN_CLIENTS_PER_ACCOUNT", "0"),
+            ("STRIDE_KNOWN_CLIENT_TTL", "0d"),
         ] {
             let map = env(&[(var, value)]);
             let err = Config::from_env(Env::new(&map)).unwrap_err();

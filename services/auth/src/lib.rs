@@ -41,6 +41,7 @@ pub use store::MIGRATIONS;
 pub mod maintenance {
     pub use crate::domain::security_events::sweep as sweep_security_events;
     pub use crate::domain::throttle::sweep_windows;
+    pub use crate::domain::unknown_clients::sweep as sweep_known_and_unknown_clients;
 }
 
 /// Error domain in every `ErrorInfo` this service returns.

@@ -3,9 +3,12 @@
 //!
 //! Unknown user, wrong password and inactive account all end in the same
 //! `INVALID_CREDENTIALS`, after the same amount of hashing work (unknown users are checked
-//! against a dummy hash). Wrong passwords count toward the account's lockout
-//! ([`crate::domain::lockout`]); a client over its attempt limit is refused before any of that
-//! ([`crate::domain::throttle`]).
+//! against a dummy hash). A client over its attempt limit is refused before any of that
+//! ([`crate::domain::throttle`]). Then it matters whether the client ever signed in to the
+//! account: wrong passwords from a known client count toward the account's lockout
+//! ([`crate::domain::lockout`]); failures from any other client, unknown names included, only
+//! slow the unknown clients of that name ([`crate::domain::unknown_clients`]), so a stranger
+//! cannot lock the owner out.
 //!
 //! The session is born only if the account is still what the password was checked against:
 //! the same hash, still active, the same role. A password change, deactivation or role change
@@ -22,6 +25,7 @@ use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::lockout::Lockout;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::throttle::{self, Action};
+use crate::domain::unknown_clients::{self, NameDigest, UnknownClients};
 use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
@@ -79,6 +83,14 @@ impl Login<'_> {
         }
     }
 
+    fn unknown_clients(&self) -> UnknownClients<'_> {
+        UnknownClients {
+            db: self.db,
+            clock: self.clock,
+            policy: &self.policy.unknown_clients,
+        }
+    }
+
     /// Runs a login attempt.
     #[tracing::instrument(skip_all)]
     pub(crate) async fn attempt(&self, attempt: Attempt, client: &Client) -> Result<LoggedIn> {
@@ -89,12 +101,23 @@ impl Login<'_> {
             event: EventType::LoginFailed,
         };
         throttle::attempt(self.db, self.clock, action, client).await?;
-        let credentials = {
+        let unknown = self.unknown_clients();
+        let name = NameDigest::of(attempt.login.key());
+        let (credentials, known) = {
             let mut conn = self.db.pool().acquire().await?;
-            lockout::credentials_by_login(&mut conn, attempt.login.key()).await?
+            let credentials = lockout::credentials_by_login(&mut conn, attempt.login.key()).await?;
+            let id = credentials.as_ref().map(|c| c.id.as_str());
+            let known = unknown.knows(&mut conn, id, client).await?;
+            if !known {
+                unknown.refuse_if_waiting(&mut conn, &name).await?;
+            }
+            (credentials, known)
         };
         let lockout = self.lockout();
-        if let Some(c) = &credentials {
+        // Only a known client sees the lock before proving the password: to anyone else a
+        // locked account looks like any other name (its own wrong guesses are slowed
+        // above), and the right password meets the lock when the session would be born.
+        if let Some(c) = credentials.as_ref().filter(|_| known) {
             lockout
                 .refuse_if_locked(c, EventType::LoginFailed, client)
                 .await?;
@@ -107,15 +130,20 @@ impl Login<'_> {
             )
             .await?;
         let Some(credentials) = credentials else {
-            lockout
-                .refused(EventType::LoginFailed, None, "unknown account", client)
-                .await?;
-            return Err(Error::InvalidCredentials);
+            return Err(unknown
+                .count_failure(&name, None, "unknown account", client)
+                .await?);
         };
         if !verification.matches {
-            return Err(lockout
-                .count_failure(&credentials.id, EventType::LoginFailed, client)
-                .await?);
+            return Err(if known {
+                lockout
+                    .count_failure(&credentials.id, EventType::LoginFailed, client)
+                    .await?
+            } else {
+                unknown
+                    .count_failure(&name, Some(&credentials.id), "wrong password", client)
+                    .await?
+            });
         }
         if !credentials.active.0 {
             // Documented choice: an inactive account looks exactly like wrong credentials,
@@ -150,6 +178,8 @@ impl Login<'_> {
         if let Some(hash) = &rehash {
             users::set_password_hash(&mut tx, &credentials.id, hash).await?;
         }
+        let known_clients = &self.policy.unknown_clients;
+        unknown_clients::remember(&mut tx, known_clients, &credentials.id, client, now).await?;
         let pair = issuance::open(
             &mut tx,
             self.tokens,

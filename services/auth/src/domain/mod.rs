@@ -6,6 +6,8 @@
 //!
 //! - Inputs: [`values`] (parsed at the RPC edge).
 //! - Identity: [`register`], [`login`], [`password_change`], [`profile`], [`admin`].
+//! - Guessing: [`throttle`] (per client), [`lockout`] (per account, for the clients it
+//!   knows), [`unknown_clients`] (per account, slowing every other client).
 //! - Tokens and sessions: [`issuance`] (a session's pairs), [`refresh`] (rotation, reuse,
 //!   logout), [`session_list`], [`token_tree`], [`revoke_own`], [`caller`] (who is calling).
 //! - Revocation and its audience: [`revocation`] (the write side of the feed),
@@ -27,6 +29,7 @@ pub(crate) mod security_events;
 pub(crate) mod session_list;
 pub(crate) mod throttle;
 pub(crate) mod token_tree;
+pub(crate) mod unknown_clients;
 pub(crate) mod values;
 
 /// A user's role. Ordered by privilege.

@@ -1,5 +1,5 @@
-//! Registration: a user, its profile, a first session and token pair, and a `REGISTER` event,
-//! in one transaction. Also the account creation behind `stride admin create` and the
+//! Registration: a user, its profile, a first session and token pair, its client remembered as
+//! known (see [`crate::domain::unknown_clients`]), and a `REGISTER` event, in one transaction. Also the account creation behind `stride admin create` and the
 //! bootstrap admin.
 //!
 //! Cheapest first, so an unauthenticated flood costs the service little: the client's attempt
@@ -15,10 +15,11 @@ use sqlx::AnyConnection;
 use std::time::Duration;
 
 use crate::clock::Clock;
-use crate::config::PasswordConfig;
+use crate::config::{PasswordConfig, UnknownClientConfig};
 use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::throttle::{self, Action};
+use crate::domain::unknown_clients;
 use crate::domain::values::{DeviceLabel, Email, Name, NewPassword, Username};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
@@ -115,6 +116,8 @@ pub(crate) struct Registration<'a> {
     pub passwords: &'a PasswordConfig,
     /// Registrations allowed per client per hour.
     pub ip_limit: u32,
+    /// How many clients an account remembers (the registering one is its first).
+    pub known_clients: &'a UnknownClientConfig,
 }
 
 impl Registration<'_> {
@@ -153,6 +156,7 @@ impl Registration<'_> {
             now,
         )
         .await?;
+        unknown_clients::remember(&mut tx, self.known_clients, &user_id, client, now).await?;
         let event = SecurityEvent::new(EventType::Register)
             .user(&user_id)
             .session(&pair.session_id)

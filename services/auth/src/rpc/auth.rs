@@ -109,6 +109,7 @@ impl AuthService for AuthApi {
             clock: &s.clock,
             passwords: &s.config.password,
             ip_limit: s.config.lockout.register_ip_limit,
+            known_clients: &s.config.lockout.unknown_clients,
         };
         let done = registration
             .register(input.account, &input.device_label, &client)

@@ -6,6 +6,8 @@
 pub(crate) mod access_tokens;
 pub(crate) mod avatars;
 pub(crate) mod ip_windows;
+pub(crate) mod known_clients;
+pub(crate) mod login_throttles;
 pub(crate) mod refresh_tokens;
 pub(crate) mod revocation_events;
 pub(crate) mod security_events;

@@ -1,12 +1,14 @@
 //! What a stranger with one connection, or a thief with a stolen access token, can make the
 //! service do: per-client throttling that writes nothing for refusals, password guessing
-//! through ChangePassword, a login racing an account change, and inputs that cost CPU.
+//! through ChangePassword, guessing from addresses an account does not know (slowed, never a
+//! lockout), a login racing an account change, and inputs that cost CPU.
 
 mod amplification;
 mod expensive_inputs;
 mod login_race;
 mod password_guessing;
 mod throttling;
+mod unknown_clients;
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! What operators' tools call through the auth crate's library rather than gRPC: the admin
-//! command, the periodic login-window sweep, and restarting on a sealed key store.
+//! command, the periodic sweeps of login windows and known and unknown clients, and restarting
+//! on a sealed key store.
 
 mod admin_command;
 mod event_sweep;
