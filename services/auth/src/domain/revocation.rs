@@ -91,21 +91,47 @@ pub(crate) async fn revoke_token(
     let Some((session_id, user_id, expires_at)) = access_tokens::revoke(tx, jti, now).await? else {
         return Ok(refresh_tokens::revoke(tx, jti, now).await?.is_some());
     };
-    append(
-        tx,
-        feed,
-        EventRow {
-            sequence: 0,
-            kind: KIND_TOKEN.to_owned(),
-            jti: Some(jti.to_owned()),
-            session_id: Some(session_id),
-            user_id,
-            revoked_at: now,
-            expires_at,
-        },
-    )
-    .await?;
+    let revoked = (jti.to_owned(), session_id, user_id, expires_at);
+    append(tx, feed, access_token_event(revoked, now)).await?;
     Ok(true)
+}
+
+/// Revokes refresh token `jti` and everything that came after it in its session (every
+/// refresh token rotated from it, directly or not, and the access tokens of all of them),
+/// skipping tokens that can no longer verify (expired before `live_after`); returns how many
+/// this call revoked. Two set-based statements whatever the length of the line; only the
+/// live access tokens go to the feed, as in [`revoke_token`].
+pub(crate) async fn revoke_line(
+    tx: &mut Tx,
+    feed: &FeedNotifier,
+    jti: &str,
+    now: Micros,
+    live_after: Micros,
+) -> sqlx::Result<u64> {
+    let refresh = refresh_tokens::revoke_line(tx, jti, now, live_after).await?;
+    let access = access_tokens::revoke_of_line(tx, jti, now, live_after).await?;
+    let revoked = refresh.saturating_add(u64::try_from(access.len()).unwrap_or(u64::MAX));
+    for token in access {
+        append(tx, feed, access_token_event(token, now)).await?;
+    }
+    Ok(revoked)
+}
+
+/// The TOKEN event of an access token revoked at `now`, expiring with the token; numbered by
+/// [`append`].
+fn access_token_event(
+    (jti, session_id, user_id, expires_at): access_tokens::RevokedAccess,
+    now: Micros,
+) -> EventRow {
+    EventRow {
+        sequence: 0,
+        kind: KIND_TOKEN.to_owned(),
+        jti: Some(jti),
+        session_id: Some(session_id),
+        user_id,
+        revoked_at: now,
+        expires_at,
+    }
 }
 
 /// Numbers `event` with the next sequence, appends it, and wakes this process's streams once

@@ -2,13 +2,12 @@
 //! `RevokeAllSessions`, `RevokeToken`). Another user's session or token is NOT_FOUND, never
 //! PERMISSION_DENIED, so ids of others cannot be probed.
 
-use shared::db::{Db, Tx};
-use shared::time::Micros;
+use shared::db::Db;
 
 use crate::clock::{Clock, micros};
 use crate::domain::caller::Caller;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
-use crate::domain::{Client, revocation, token_tree};
+use crate::domain::{Client, revocation};
 use crate::error::{Error, Result};
 use crate::feed::FeedNotifier;
 use crate::store::{access_tokens, refresh_tokens, sessions};
@@ -95,8 +94,8 @@ impl RevokeOwn<'_> {
     ///
     /// An access token is revoked alone. A refresh token is revoked together with everything
     /// that came after it in its session: its own access tokens, every later refresh token of
-    /// the chain, and their access tokens (a TOKEN feed event for each access token: see
-    /// `domain::revocation`). Earlier tokens stay
+    /// the chain, and their access tokens (a TOKEN feed event for each live access token: see
+    /// `domain::revocation`), in two statements however long the chain. Earlier tokens stay
     /// valid. As the session's active refresh token is among them, the session can no longer
     /// be refreshed and is listed as REVOKED.
     #[tracing::instrument(skip_all, fields(jti))]
@@ -115,17 +114,12 @@ impl RevokeOwn<'_> {
         // it is being refreshed waits for that refresh and then revokes its new tokens too,
         // instead of leaving the freshly issued child valid.
         sessions::lock(&mut tx, &session_id).await?;
-        let targets = if is_refresh {
-            self.later_tokens(&mut tx, &session_id, jti, now).await?
+        let revoked = if is_refresh {
+            let live_after = now.saturating_sub(micros(self.leeway));
+            revocation::revoke_line(&mut tx, self.feed, jti, now, live_after).await?
         } else {
-            vec![jti.to_owned()]
+            u64::from(revocation::revoke_token(&mut tx, self.feed, jti, now).await?)
         };
-        let mut revoked = 0;
-        for target in &targets {
-            if revocation::revoke_token(&mut tx, self.feed, target, now).await? {
-                revoked += 1;
-            }
-        }
         if revoked == 0 {
             return Ok(());
         }
@@ -135,39 +129,6 @@ impl RevokeOwn<'_> {
         security_events::record(&mut tx, &event, now).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Refresh token `jti`, its descendants in the session's chain, and the access tokens of
-    /// all of them, skipping tokens that can no longer verify (expired beyond the leeway).
-    async fn later_tokens(
-        &self,
-        tx: &mut Tx,
-        session_id: &str,
-        jti: &str,
-        now: Micros,
-    ) -> Result<Vec<String>> {
-        let refresh = refresh_tokens::of_session(tx, session_id).await?;
-        let access = access_tokens::of_session(tx, session_id).await?;
-        let chain = token_tree::chain(refresh);
-        let start = chain
-            .iter()
-            .position(|r| r.jti == jti)
-            .ok_or(Error::NotFound("token"))?;
-        let live_after = now.saturating_sub(micros(self.leeway));
-        let mut targets = Vec::new();
-        for r in chain.get(start..).unwrap_or_default() {
-            if r.revoked_at.is_none() && r.expires_at > live_after {
-                targets.push(r.jti.clone());
-            }
-            targets.extend(
-                access
-                    .iter()
-                    .filter(|a| a.refresh_jti == r.jti)
-                    .filter(|a| a.revoked_at.is_none() && a.expires_at > live_after)
-                    .map(|a| a.jti.clone()),
-            );
-        }
-        Ok(targets)
     }
 }
 

@@ -21,7 +21,7 @@ use crate::domain::security_events::EventType;
 use crate::domain::session_list::Position;
 use crate::domain::values::{Id, Text};
 use crate::error::{Error, Result};
-use crate::rpc::{convert, id, valid};
+use crate::rpc::{convert, id, valid, valid_then};
 use crate::store::security_events::EventFilter;
 use crate::store::users::listing::UserFilter;
 
@@ -128,10 +128,12 @@ impl TryFrom<UpdateUserRequest> for UserUpdate {
                 v.add("role", "must be USER, STAFF or ADMIN");
             }
         }
-        valid(v)?;
-        let user_id =
-            user_id.ok_or_else(|| Error::internal("a parse failed without a violation"))?;
-        Ok(Self { user_id, change })
+        valid_then(v, || {
+            Some(Self {
+                user_id: user_id?,
+                change,
+            })
+        })
     }
 }
 
@@ -243,9 +245,7 @@ impl AdminService for AdminApi {
             &["user_sessions", &req.user_id],
             &mut v,
         );
-        valid(v)?;
-        let user_id =
-            user_id.ok_or_else(|| Error::internal("a parse failed without a violation"))?;
+        let user_id = valid_then(v, || user_id)?;
         let page = admin::list_user_sessions(&self.state.db, user_id.as_str(), &page).await?;
         let now = self.state.clock.now();
         let page = page.map(|s| convert::session(s, now, ""));

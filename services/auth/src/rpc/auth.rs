@@ -16,7 +16,7 @@ use crate::domain::refresh;
 use crate::domain::register::{self, NewAccount};
 use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
 use crate::error::{Error, Result};
-use crate::rpc::{convert, valid};
+use crate::rpc::{convert, valid_then};
 
 /// Handler of `AuthService`.
 #[derive(Debug, Clone)]
@@ -52,14 +52,12 @@ impl TryFrom<(RegisterRequest, &PasswordConfig)> for Registration {
             &mut v,
         );
         let device_label = v.check("device_label", DeviceLabel::parse(req.device_label));
-        valid(v)?;
-        match (account, device_label) {
-            (Some(account), Some(device_label)) => Ok(Self {
-                account,
-                device_label,
-            }),
-            _ => Err(Error::internal("a parse failed without a violation")),
-        }
+        valid_then(v, || {
+            Some(Self {
+                account: account?,
+                device_label: device_label?,
+            })
+        })
     }
 }
 
@@ -71,15 +69,13 @@ impl TryFrom<(LoginRequest, &PasswordConfig)> for Attempt {
         let login = v.check("login", LoginName::parse(&req.login));
         let password = v.check("password", PresentedPassword::parse(req.password, policy));
         let device_label = v.check("device_label", DeviceLabel::parse(req.device_label));
-        valid(v)?;
-        match (login, password, device_label) {
-            (Some(login), Some(password), Some(device_label)) => Ok(Self {
-                login,
-                password,
-                device_label,
-            }),
-            _ => Err(Error::internal("a parse failed without a violation")),
-        }
+        valid_then(v, || {
+            Some(Self {
+                login: login?,
+                password: password?,
+                device_label: device_label?,
+            })
+        })
     }
 }
 

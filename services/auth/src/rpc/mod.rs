@@ -75,3 +75,11 @@ fn id(field: &str, raw: String) -> Result<Id> {
 fn valid(v: Violations) -> Result<()> {
     v.into_result().map_err(Error::from)
 }
+
+/// What `parsed` builds once `v` holds no violation, else INVALID_ARGUMENT with every
+/// violation. Each field's parse records a violation exactly when it yields `None`, so
+/// `parsed` only fails if a parser broke that rule: an internal error, never a panic.
+fn valid_then<T>(v: Violations, parsed: impl FnOnce() -> Option<T>) -> Result<T> {
+    valid(v)?;
+    parsed().ok_or_else(|| Error::internal("a parse failed without a violation"))
+}

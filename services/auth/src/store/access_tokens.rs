@@ -46,20 +46,6 @@ pub(crate) async fn insert(conn: &mut AnyConnection, row: &AccessRow) -> sqlx::R
     .map(|_| ())
 }
 
-/// Every access token of a session, oldest first.
-#[tracing::instrument(skip_all, fields(session_id))]
-pub(crate) async fn of_session(
-    conn: &mut AnyConnection,
-    session_id: &str,
-) -> sqlx::Result<Vec<AccessRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM access_tokens WHERE session_id = $1 ORDER BY issued_at, jti"
-    ))
-    .bind(session_id)
-    .fetch_all(conn)
-    .await
-}
-
 /// The access tokens issued with any of the refresh tokens `refresh_jtis`, oldest first.
 #[tracing::instrument(skip_all, fields(count = refresh_jtis.len()))]
 pub(crate) async fn of_refresh_tokens(
@@ -98,6 +84,33 @@ pub(crate) async fn revoke(
     now: Micros,
 ) -> sqlx::Result<Option<(String, String, Micros)>> {
     token_rows::revoke(conn, Table::Access, jti, now).await
+}
+
+/// An access token this call revoked: `jti`, `session_id`, `user_id`, `expires_at`.
+pub(crate) type RevokedAccess = (String, String, String, Micros);
+
+/// Marks revoked the access tokens issued with refresh token `refresh_jti` or any refresh
+/// token rotated from it ([`super::refresh_tokens::LINE`]) that are not revoked yet and still
+/// verify after `live_after`; returns them. Only live access tokens come back, so the answer
+/// is bounded by the session's refresh rate over one access-token lifetime, not by its age.
+#[tracing::instrument(skip_all, fields(refresh_jti))]
+pub(crate) async fn revoke_of_line(
+    conn: &mut AnyConnection,
+    refresh_jti: &str,
+    now: Micros,
+    live_after: Micros,
+) -> sqlx::Result<Vec<RevokedAccess>> {
+    sqlx::query_as(&format!(
+        "UPDATE access_tokens SET revoked_at = $2 \
+         WHERE refresh_jti IN ({}) AND revoked_at IS NULL AND expires_at > $3 \
+         RETURNING jti, session_id, user_id, expires_at",
+        super::refresh_tokens::LINE
+    ))
+    .bind(refresh_jti)
+    .bind(now)
+    .bind(live_after)
+    .fetch_all(conn)
+    .await
 }
 
 /// Marks every not-yet-revoked access token of a session revoked.

@@ -73,20 +73,6 @@ pub(crate) async fn get(conn: &mut AnyConnection, jti: &str) -> sqlx::Result<Opt
     .await
 }
 
-/// Every refresh token of a session, oldest first.
-#[tracing::instrument(skip_all, fields(session_id))]
-pub(crate) async fn of_session(
-    conn: &mut AnyConnection,
-    session_id: &str,
-) -> sqlx::Result<Vec<RefreshRow>> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM refresh_tokens WHERE session_id = $1 ORDER BY issued_at, jti"
-    ))
-    .bind(session_id)
-    .fetch_all(conn)
-    .await
-}
-
 /// The newest `limit` refresh tokens of a session, newest first.
 #[tracing::instrument(skip_all, fields(session_id))]
 pub(crate) async fn newest_of_session(
@@ -161,6 +147,36 @@ pub(crate) async fn revoke(
     now: Micros,
 ) -> sqlx::Result<Option<(String, String, Micros)>> {
     token_rows::revoke(conn, Table::Refresh, jti, now).await
+}
+
+/// The jtis of refresh token `$1` and of every refresh token rotated from it, directly or
+/// not: a walk down the (indexed) parent links, as a subquery. `UNION` rather than
+/// `UNION ALL`, so even a corrupted cycle of links ends.
+pub(crate) const LINE: &str = "WITH RECURSIVE line(jti) AS (\
+     SELECT jti FROM refresh_tokens WHERE jti = $1 \
+     UNION SELECT r.jti FROM refresh_tokens r JOIN line ON r.parent_jti = line.jti) \
+     SELECT jti FROM line";
+
+/// Marks revoked refresh token `jti` and every refresh token rotated from it that is not
+/// revoked yet and still verifies after `live_after`, in one statement however long the line;
+/// returns how many.
+#[tracing::instrument(skip_all, fields(jti))]
+pub(crate) async fn revoke_line(
+    conn: &mut AnyConnection,
+    jti: &str,
+    now: Micros,
+    live_after: Micros,
+) -> sqlx::Result<u64> {
+    sqlx::query(&format!(
+        "UPDATE refresh_tokens SET revoked_at = $2 \
+         WHERE jti IN ({LINE}) AND revoked_at IS NULL AND expires_at > $3"
+    ))
+    .bind(jti)
+    .bind(now)
+    .bind(live_after)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())
 }
 
 /// Marks every not-yet-revoked refresh token of a session revoked.
