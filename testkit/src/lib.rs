@@ -7,6 +7,7 @@
 //! - [`backend_tests!`] runs each test once per backend.
 //! - [`users`], [`bearer`], [`status`] and [`poll`] hold what tests of both services do as a
 //!   client: sign up and in, present a token, read an error's details, wait for background work.
+//! - [`raw_h2`] drives an HTTP/2 connection frame by frame, for tests of the server's limits.
 //!
 //! The benchmark (`bench/`) builds its stack from the same pieces: [`TestDb::create_named`] on
 //! its own PostgreSQL server, [`TestAuth::start`] and [`TestFitness::start`].
@@ -21,6 +22,7 @@ pub mod bearer;
 mod db;
 pub mod poll;
 mod probe;
+pub mod raw_h2;
 mod services;
 pub mod status;
 pub mod users;

@@ -10,6 +10,7 @@
 mod cli_tour;
 mod errors;
 mod grpcurl_tour;
+mod memory;
 mod readme;
 mod refresh;
 mod stack;

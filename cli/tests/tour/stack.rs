@@ -97,6 +97,11 @@ impl Stack {
         stack
     }
 
+    /// The process id of `stride dev` (both services run in it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The stack's working directory (its `./data` is there).
     pub fn dir(&self) -> &Path {
         self.dir.path()
