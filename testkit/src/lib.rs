@@ -7,6 +7,7 @@
 //! - [`backend_tests!`] runs each test once per backend.
 //! - [`users`], [`bearer`], [`status`] and [`poll`] hold what tests of both services do as a
 //!   client: sign up and in, present a token, read an error's details, wait for background work.
+//! - [`backup`] does to an auth database what restoring it from a backup does to its feed.
 //!
 //! The benchmark (`bench/`) builds its stack from the same pieces: [`TestDb::create_named`] on
 //! its own PostgreSQL server, [`TestAuth::start`] and [`TestFitness::start`].
@@ -17,6 +18,7 @@
 // A harness reports setup failures by panicking, exactly like an assertion.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod backup;
 pub mod bearer;
 mod db;
 pub mod poll;

@@ -15,8 +15,16 @@
 //!   transaction, run once it commits;
 //! - from other replicas sharing the database: a poller re-reads the counter every
 //!   `STRIDE_REVOCATION_POLL_INTERVAL`.
+//!
+//! A position is only meaningful in the history it was taken in: [`resume`] decides whether a
+//! consumer's position (sequence, feed id, [`digest`] of the event seen there) is in this
+//! feed's, and a stream starts from the beginning when it is not.
 
+mod digest;
+mod resume;
 mod stream;
+
+pub(crate) use resume::Position;
 
 use std::time::Duration;
 
@@ -149,7 +157,10 @@ impl Feed {
 
     /// Deletes events that can no longer matter every prune interval until the feed closes.
     /// Harmless when several replicas prune at once. A consumer resuming from an old sequence
-    /// loses nothing by it: every deleted event concerned tokens that can no longer verify.
+    /// loses nothing by it: every deleted event concerned tokens that can no longer verify
+    /// (one whose position's event was pruned is streamed the feed from the beginning, since
+    /// its digest can no longer be checked). The event at the head is kept, so heartbeats can
+    /// always name its digest.
     pub(crate) async fn prune(self) {
         let mut tick = tokio::time::interval(self.config.prune_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
