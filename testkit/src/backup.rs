@@ -5,9 +5,10 @@ use shared::db::{DatabaseUrl, Db, PoolConfig};
 
 /// Puts the revocation feed of the auth database at `url` back to how a backup taken when its
 /// head was `sequence` holds it: the events after it are gone and the counter is back at it,
-/// while the feed keeps its id (the backup has the same one). Call it while no auth service
-/// uses the database, as an operator restores one. The next revocations then take sequences
-/// from `sequence + 1` again: sequences consumers have already seen, for other events.
+/// while the feed keeps its id (the backup has the same one). An operator restores with auth
+/// stopped; a test may also restore under a running service. The next revocations then take
+/// sequences from `sequence + 1` again: sequences consumers have already seen, for other
+/// events.
 pub async fn restore_revocation_feed(url: &DatabaseUrl, sequence: i64) {
     let db = Db::connect(url, &PoolConfig::default())
         .await

@@ -132,7 +132,8 @@ impl Feed {
     }
 
     /// Re-reads the head from the database every poll interval until the feed closes, so
-    /// events committed by other replicas reach the streams.
+    /// events committed by other replicas reach the streams, and a head that went backwards
+    /// (a restore under this process) ends the open streams.
     pub(crate) async fn poll_head(self) {
         let mut tick = tokio::time::interval(self.config.poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -141,11 +142,9 @@ impl Feed {
                 () = self.notifier.closed() => return,
                 _ = tick.tick() => {}
             }
+            let before = self.notifier.head();
             match self.read_head().await {
-                Ok(head) => {
-                    self.notifier.verified_now();
-                    self.notifier.published(head);
-                }
+                Ok(head) => self.notifier.read_from_database(before, head),
                 Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
             }
         }

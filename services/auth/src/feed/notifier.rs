@@ -1,6 +1,6 @@
-//! What every `WatchRevocations` stream of this process watches: the committed head, and
-//! whether the server is closing. Revocations publish to it after they commit; the head
-//! poller and opening streams publish what they read from the database.
+//! What every `WatchRevocations` stream of this process watches: the committed head, whether
+//! it went backwards, and whether the server is closing. Revocations publish to it after they
+//! commit; the head poller and opening streams publish what they read from the database.
 
 use std::time::Duration;
 
@@ -12,6 +12,11 @@ use tokio::sync::watch;
 pub(crate) struct FeedNotifier {
     head: watch::Sender<i64>,
     closing: watch::Sender<bool>,
+    /// Bumped whenever the database's head is found below one already known here: the
+    /// database was restored from a backup under this process, and open streams may stand at
+    /// positions of a history it no longer has. They end, so their consumers resume and have
+    /// their positions checked (see `resume`).
+    rewinds: watch::Sender<u64>,
     /// Identity of the feed in this database (see migration 0003); set once at start.
     id: std::sync::Arc<std::sync::OnceLock<String>>,
     /// When the head was last read from the database. A heartbeat claims "nothing you have
@@ -33,6 +38,7 @@ impl FeedNotifier {
         Self {
             head: watch::Sender::new(0),
             closing: watch::Sender::new(false),
+            rewinds: watch::Sender::new(0),
             id: std::sync::Arc::default(),
             verified: std::sync::Arc::default(),
         }
@@ -62,8 +68,39 @@ impl FeedNotifier {
         });
     }
 
+    /// The highest committed head known here.
+    pub(crate) fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    /// Records `head`, just read from the database by a read that began when this notifier's
+    /// head was `before`. Everything published had committed by then, so the read sees at
+    /// least `before`, unless the counter went backwards: the database was restored from a
+    /// backup. Then the head is set back to what the database holds and every open stream
+    /// ends.
+    pub(crate) fn read_from_database(&self, before: i64, head: i64) {
+        self.verified_now();
+        if head >= before {
+            self.published(head);
+            return;
+        }
+        tracing::warn!(
+            head,
+            known = before,
+            "the revocation feed's head went backwards (database restored?); ending open streams"
+        );
+        self.head.send_replace(head);
+        self.rewinds
+            .send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    /// A receiver that changes whenever the head goes backwards.
+    pub(crate) fn subscribe_rewinds(&self) -> watch::Receiver<u64> {
+        self.rewinds.subscribe()
+    }
+
     /// Records that the head was just read from the database.
-    pub(crate) fn verified_now(&self) {
+    fn verified_now(&self) {
         if let Ok(mut at) = self.verified.lock() {
             *at = Some(tokio::time::Instant::now());
         }
@@ -112,5 +149,25 @@ mod tests {
         feed.close();
         let closed = futures::FutureExt::now_or_never(feed.closed());
         assert!(closed.is_some());
+    }
+
+    #[test]
+    fn a_read_below_a_known_head_sets_it_back_and_signals_a_rewind() {
+        let feed = FeedNotifier::new();
+        let mut rewinds = feed.subscribe_rewinds();
+        feed.published(9);
+        // A read that began before 9 was published may see less: not a rewind.
+        feed.read_from_database(7, 8);
+        assert_eq!(feed.head(), 9);
+        feed.read_from_database(9, 9);
+        assert!(!rewinds.has_changed().unwrap());
+        // Less than what was known when the read began: the counter went backwards.
+        feed.read_from_database(9, 4);
+        assert_eq!(feed.head(), 4);
+        assert!(rewinds.has_changed().unwrap());
+        rewinds.mark_unchanged();
+        feed.read_from_database(4, 6);
+        assert_eq!(feed.head(), 6);
+        assert!(!rewinds.has_changed().unwrap());
     }
 }

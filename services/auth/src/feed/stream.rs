@@ -15,7 +15,7 @@ use tokio::time::{Interval, MissedTickBehavior};
 use tonic::Status;
 
 use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::feed::Feed;
 use crate::feed::digest::digest;
 use crate::feed::resume::{self, Elsewhere, Position};
@@ -40,6 +40,8 @@ async fn open(feed: Feed, position: Position) -> Result<EventStream> {
     // Subscribe before reading the head: a publication racing with the read is then either
     // in the value read below or wakes the stream later, never lost in between.
     let mut head_rx = feed.notifier.subscribe();
+    let mut rewinds = feed.notifier.subscribe_rewinds();
+    let before = feed.notifier.head();
     let (head, stored) = {
         let mut conn = feed.db.pool().acquire().await?;
         store::head_and_event(&mut conn, position.after).await?
@@ -65,8 +67,10 @@ async fn open(feed: Feed, position: Position) -> Result<EventStream> {
             0
         }
     };
-    feed.notifier.verified_now();
-    feed.notifier.published(head);
+    feed.notifier.read_from_database(before, head);
+    // The position was checked against what was just read: a rewind found by that read, or
+    // by another before it, is no reason to end this stream.
+    rewinds.mark_unchanged();
     let target = head.max(*head_rx.borrow_and_update());
     let mut heartbeat = tokio::time::interval(feed.config.heartbeat);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -80,6 +84,7 @@ async fn open(feed: Feed, position: Position) -> Result<EventStream> {
         target,
         pending: VecDeque::new(),
         head_rx,
+        rewinds,
         heartbeat,
         done: false,
     };
@@ -101,6 +106,8 @@ struct Watcher {
     /// Fetched, not yet sent.
     pending: VecDeque<EventRow>,
     head_rx: watch::Receiver<i64>,
+    /// Changes when the head goes backwards (see `FeedNotifier`): the stream then ends.
+    rewinds: watch::Receiver<u64>,
     heartbeat: Interval,
     done: bool,
 }
@@ -110,6 +117,9 @@ impl Watcher {
         loop {
             if self.done {
                 return None;
+            }
+            if self.rewinds.has_changed().unwrap_or(true) {
+                return Some(self.rewound());
             }
             if let Some(row) = self.pending.pop_front() {
                 return Some(Ok(message(Payload::Event(event(row)))));
@@ -128,6 +138,7 @@ impl Watcher {
                     self.done = true;
                     return None;
                 }
+                _ = self.rewinds.changed() => return Some(self.rewound()),
                 _ = self.heartbeat.tick() => {
                     if !self.feed.notifier.verified_within(self.feed.heartbeat_backing()) {
                         tracing::warn!("the revocation feed head is stale: heartbeat withheld");
@@ -161,6 +172,14 @@ impl Watcher {
                 }
             }
         }
+    }
+
+    /// Ends the stream because the head went backwards: the cursor may stand in a history
+    /// the database no longer has, and what the stream would send next could skip events.
+    /// The consumer resumes from its position, which is checked against the restored history.
+    fn rewound(&mut self) -> Result<pb::WatchRevocationsResponse, Status> {
+        self.done = true;
+        Err(Error::Unavailable("REVOCATION_FEED_REWOUND").into())
     }
 
     /// Queues the next page of events in `(cursor, target]`.

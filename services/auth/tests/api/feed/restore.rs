@@ -106,6 +106,57 @@ async fn after_a_restore_from_a_backup_a_consumer_resuming_its_old_position_rece
     auth.stop().await;
 }
 
+/// A restore under a running service: the head poller finds the head below the one it knew
+/// and ends the open streams, so their consumers resume and have their positions checked.
+/// Streams opened afterwards follow the restored history from its head, not from the old one.
+async fn a_restore_under_a_running_service_ends_open_streams_and_new_ones_follow_the_restored_head(
+    backend: Backend,
+) {
+    let auth = TestAuth::spawn(backend).await;
+    revoke_new_sessions(&auth, &["ada", "bob", "cat"]).await;
+    let mut open = watch(auth.addr, 0).await;
+    let (_, held) = caught_up(&mut open).await;
+    assert_eq!(held.head_sequence, 3);
+
+    testkit::backup::restore_revocation_feed(auth.test_db().url(), 1).await;
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match open.message().await {
+                Ok(Some(_)) => {}
+                other => return other,
+            }
+        }
+    })
+    .await
+    .expect("the open stream ends");
+    let status = ended.expect_err("an error the consumer can tell");
+    assert_eq!(
+        (status.code(), reason(&status).as_str()),
+        (Code::Unavailable, "REVOCATION_FEED_REWOUND")
+    );
+
+    let second = revoke_new_sessions(&auth, &["dan"]).await;
+    let mut fresh = watch(auth.addr, 0).await;
+    let (events, heartbeat) = caught_up(&mut fresh).await;
+    assert_eq!(sequences(&events), [1, 2]);
+    assert_eq!(events[1].sid, second[0]);
+    assert_eq!(
+        heartbeat.head_sequence, 2,
+        "the restored head, not the old one"
+    );
+    let third = revoke_new_sessions(&auth, &["eve"]).await;
+    let live = next_events(&mut fresh, 1).await;
+    assert_eq!(
+        (live[0].sequence, live[0].sid.as_str()),
+        (3, third[0].as_str())
+    );
+
+    let mut resumed = resume(auth.addr, &held.feed_id, 3, &held.head_digest).await;
+    let (replayed, _) = caught_up(&mut resumed).await;
+    assert_eq!(sequences(&replayed), [1, 2, 3], "replayed from the start");
+    auth.stop().await;
+}
+
 /// A restored database that has not caught up with the consumer's position yet: with or
 /// without a digest, the position is beyond the head and the feed is replayed.
 async fn a_position_beyond_the_head_replays_the_feed_from_the_start(backend: Backend) {
@@ -172,6 +223,7 @@ async fn the_event_at_the_head_outlives_its_expiry_so_heartbeats_keep_its_digest
 backend_tests!(
     a_consumer_resuming_with_the_digest_of_its_position_receives_only_what_follows,
     after_a_restore_from_a_backup_a_consumer_resuming_its_old_position_receives_the_revocations_at_reused_sequences,
+    a_restore_under_a_running_service_ends_open_streams_and_new_ones_follow_the_restored_head,
     a_position_beyond_the_head_replays_the_feed_from_the_start,
     the_event_at_the_head_outlives_its_expiry_so_heartbeats_keep_its_digest,
 );
