@@ -8,6 +8,7 @@
 //! - [`users`], [`bearer`], [`status`] and [`poll`] hold what tests of both services do as a
 //!   client: sign up and in, present a token, read an error's details, wait for background work.
 //! - [`raw_h2`] drives an HTTP/2 connection frame by frame, for tests of the server's limits.
+//! - [`backup`] does to an auth database what restoring it from a backup does to its feed.
 //!
 //! The benchmark (`bench/`) builds its stack from the same pieces: [`TestDb::create_named`] on
 //! its own PostgreSQL server, [`TestAuth::start`] and [`TestFitness::start`].
@@ -18,6 +19,7 @@
 // A harness reports setup failures by panicking, exactly like an assertion.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod backup;
 pub mod bearer;
 mod db;
 pub mod poll;

@@ -15,13 +15,22 @@
 //!   transaction, run once it commits;
 //! - from other replicas sharing the database: a poller re-reads the counter every
 //!   `STRIDE_REVOCATION_POLL_INTERVAL`.
+//!
+//! A position is only meaningful in the history it was taken in: [`resume`] decides whether a
+//! consumer's position (sequence, feed id, [`digest`] of the event seen there) is in this
+//! feed's, and a stream starts from the beginning when it is not.
 
+mod digest;
+mod notifier;
+mod resume;
 mod stream;
+
+pub(crate) use notifier::FeedNotifier;
+pub(crate) use resume::Position;
 
 use std::time::Duration;
 
 use shared::config::{ConfigError, Env};
-use tokio::sync::watch;
 
 use shared::db::Db;
 use shared::time::Micros;
@@ -123,7 +132,8 @@ impl Feed {
     }
 
     /// Re-reads the head from the database every poll interval until the feed closes, so
-    /// events committed by other replicas reach the streams.
+    /// events committed by other replicas reach the streams, and a head that went backwards
+    /// (a restore under this process) ends the open streams.
     pub(crate) async fn poll_head(self) {
         let mut tick = tokio::time::interval(self.config.poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -132,11 +142,9 @@ impl Feed {
                 () = self.notifier.closed() => return,
                 _ = tick.tick() => {}
             }
+            let before = self.notifier.head();
             match self.read_head().await {
-                Ok(head) => {
-                    self.notifier.verified_now();
-                    self.notifier.published(head);
-                }
+                Ok(head) => self.notifier.read_from_database(before, head),
                 Err(err) => tracing::warn!(error = %err, "cannot read the revocation feed head"),
             }
         }
@@ -149,7 +157,10 @@ impl Feed {
 
     /// Deletes events that can no longer matter every prune interval until the feed closes.
     /// Harmless when several replicas prune at once. A consumer resuming from an old sequence
-    /// loses nothing by it: every deleted event concerned tokens that can no longer verify.
+    /// loses nothing by it: every deleted event concerned tokens that can no longer verify
+    /// (one whose position's event was pruned is streamed the feed from the beginning, since
+    /// its digest can no longer be checked). The event at the head is kept, so heartbeats can
+    /// always name its digest.
     pub(crate) async fn prune(self) {
         let mut tick = tokio::time::interval(self.config.prune_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -173,96 +184,6 @@ impl Feed {
         let deleted = store::delete_expired(&mut tx, before).await?;
         tx.commit().await?;
         Ok(deleted)
-    }
-}
-
-/// What every stream of this process watches: the highest committed feed sequence known here,
-/// and whether the server is shutting down. Cheap to clone.
-#[derive(Debug, Clone)]
-pub(crate) struct FeedNotifier {
-    head: watch::Sender<i64>,
-    closing: watch::Sender<bool>,
-    /// Identity of the feed in this database (see migration 0003); set once at start.
-    id: std::sync::Arc<std::sync::OnceLock<String>>,
-    /// When the head was last read from the database. A heartbeat claims "nothing you have
-    /// not seen up to here", which only a recent read can back: a replica whose poller cannot
-    /// reach the database stops sending them, so consumers notice the silence and fall back.
-    verified: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
-}
-
-impl Default for FeedNotifier {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl FeedNotifier {
-    /// A notifier at head 0; the poller reads the real head as soon as it starts, and every
-    /// stream reads it from the database when it opens.
-    pub(crate) fn new() -> Self {
-        Self {
-            head: watch::Sender::new(0),
-            closing: watch::Sender::new(false),
-            id: std::sync::Arc::default(),
-            verified: std::sync::Arc::default(),
-        }
-    }
-
-    /// Sets the feed identity read from the database (first call wins).
-    pub(crate) fn set_id(&self, id: String) {
-        let _ = self.id.set(id);
-    }
-
-    /// The feed identity ("" before `set_id`).
-    pub(crate) fn id(&self) -> &str {
-        self.id.get().map_or("", String::as_str)
-    }
-
-    /// Records that a transaction appending events up to `sequence` has COMMITTED, waking
-    /// every stream. Call it after `commit()`, never before: a stream woken early would read
-    /// nothing, and only the poller would deliver the event.
-    pub(crate) fn published(&self, sequence: i64) {
-        self.head.send_if_modified(|head| {
-            if sequence > *head {
-                *head = sequence;
-                true
-            } else {
-                false
-            }
-        });
-    }
-
-    /// Records that the head was just read from the database.
-    pub(crate) fn verified_now(&self) {
-        if let Ok(mut at) = self.verified.lock() {
-            *at = Some(tokio::time::Instant::now());
-        }
-    }
-
-    /// True when the head was read from the database within `max_age`.
-    pub(crate) fn verified_within(&self, max_age: Duration) -> bool {
-        self.verified
-            .lock()
-            .ok()
-            .and_then(|at| *at)
-            .is_some_and(|at| at.elapsed() <= max_age)
-    }
-
-    /// A receiver that changes whenever the head moves.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<i64> {
-        self.head.subscribe()
-    }
-
-    /// Ends every open stream (the server is shutting down) and stops the background tasks.
-    pub(crate) fn close(&self) {
-        self.closing.send_replace(true);
-    }
-
-    /// Resolves once [`close`](Self::close) has been called.
-    pub(crate) async fn closed(&self) {
-        let mut rx = self.closing.subscribe();
-        // An error means the sender is gone, which only happens when `self` is: closed too.
-        let _ = rx.wait_for(|closing| *closing).await;
     }
 }
 
@@ -316,19 +237,5 @@ mod tests {
             assert_eq!(parse(&[(var, "0")]).unwrap_err().var, var);
             assert_eq!(parse(&[(var, "soon")]).unwrap_err().var, var);
         }
-    }
-
-    #[test]
-    fn the_head_only_moves_forward_and_close_is_observed() {
-        let feed = FeedNotifier::new();
-        let head = feed.subscribe();
-        feed.published(5);
-        feed.published(3);
-        feed.published(9);
-        feed.published(7);
-        assert_eq!(*head.borrow(), 9);
-        feed.close();
-        let closed = futures::FutureExt::now_or_never(feed.closed());
-        assert!(closed.is_some());
     }
 }

@@ -1,5 +1,7 @@
-//! One `WatchRevocations` stream: the live backlog after the consumer's sequence, then new
-//! events as the head moves, with heartbeats while idle.
+//! One `WatchRevocations` stream: the live backlog after the consumer's position (or from the
+//! beginning, when that position is not in this feed's history), then new events as the head
+//! moves, with heartbeats while idle. Every event and heartbeat carries the digest of the
+//! event at its sequence, which the consumer sends back when it resumes.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -15,6 +17,8 @@ use tonic::Status;
 use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN};
 use crate::error::{Error, Result};
 use crate::feed::Feed;
+use crate::feed::digest::digest;
+use crate::feed::resume::{self, Elsewhere, Position};
 use crate::store::revocation_events::{self as store, EventRow};
 
 /// Events fetched per query; a long backlog is served in pages of this size.
@@ -25,38 +29,62 @@ pub(crate) type EventStream =
     Pin<Box<dyn Stream<Item = Result<pb::WatchRevocationsResponse, Status>> + Send>>;
 
 impl Feed {
-    /// Opens a stream of every live event with a sequence greater than `after`.
-    ///
-    /// FAILED_PRECONDITION (`SEQUENCE_AHEAD_OF_FEED`) when `after` is beyond the committed
-    /// head: the consumer's position comes from another feed (a recreated database), and
-    /// following this one from there would silently skip events; it should start again from 0.
-    pub(crate) async fn open(&self, after: i64) -> Result<EventStream> {
-        open(self.clone(), after).await
+    /// Opens a stream of every live event after `position`, or from the beginning when that
+    /// position is not in this feed's history (see [`super::resume`]).
+    pub(crate) async fn open(&self, position: Position) -> Result<EventStream> {
+        open(self.clone(), position).await
     }
 }
 
-async fn open(feed: Feed, after: i64) -> Result<EventStream> {
+async fn open(feed: Feed, position: Position) -> Result<EventStream> {
     // Subscribe before reading the head: a publication racing with the read is then either
     // in the value read below or wakes the stream later, never lost in between.
     let mut head_rx = feed.notifier.subscribe();
-    let head = {
+    let mut rewinds = feed.notifier.subscribe_rewinds();
+    let before = feed.notifier.head();
+    let (head, stored) = {
         let mut conn = feed.db.pool().acquire().await?;
-        store::head(&mut conn).await?
+        store::head_and_event(&mut conn, position.after).await?
     };
-    if after > head {
-        return Err(Error::FailedPrecondition("SEQUENCE_AHEAD_OF_FEED"));
-    }
-    feed.notifier.verified_now();
-    feed.notifier.published(head);
+    let after = match resume::start(&position, feed.notifier.id(), head, stored.as_ref()) {
+        Ok(after) => after,
+        Err(elsewhere) => {
+            if elsewhere == Elsewhere::OtherFeed {
+                tracing::info!(
+                    after_sequence = position.after,
+                    consumer_feed = %position.feed_id,
+                    "a consumer resumes from another feed; streaming from the start"
+                );
+            } else {
+                tracing::warn!(
+                    after_sequence = position.after,
+                    head,
+                    reason = elsewhere.as_str(),
+                    "a consumer's position is not in this feed's history (database restored?); \
+                     streaming from the start"
+                );
+            }
+            0
+        }
+    };
+    feed.notifier.read_from_database(before, head);
+    // The position was checked against what was just read: a rewind found by that read, or
+    // by another before it, is no reason to end this stream.
+    rewinds.mark_unchanged();
     let target = head.max(*head_rx.borrow_and_update());
     let mut heartbeat = tokio::time::interval(feed.config.heartbeat);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let watcher = Watcher {
         feed,
         cursor: after,
+        cursor_digest: match stored {
+            Some(event) if after > 0 => Some(digest(&event)),
+            _ => None,
+        },
         target,
         pending: VecDeque::new(),
         head_rx,
+        rewinds,
         heartbeat,
         done: false,
     };
@@ -70,11 +98,16 @@ struct Watcher {
     feed: Feed,
     /// Every live event up to here has been queued or sent.
     cursor: i64,
+    /// The digest of the event at `cursor`, once known (`None`: to be read before the next
+    /// heartbeat, which carries it).
+    cursor_digest: Option<String>,
     /// The committed head to catch up to.
     target: i64,
     /// Fetched, not yet sent.
     pending: VecDeque<EventRow>,
     head_rx: watch::Receiver<i64>,
+    /// Changes when the head goes backwards (see `FeedNotifier`): the stream then ends.
+    rewinds: watch::Receiver<u64>,
     heartbeat: Interval,
     done: bool,
 }
@@ -84,6 +117,9 @@ impl Watcher {
         loop {
             if self.done {
                 return None;
+            }
+            if self.rewinds.has_changed().unwrap_or(true) {
+                return Some(self.rewound());
             }
             if let Some(row) = self.pending.pop_front() {
                 return Some(Ok(message(Payload::Event(event(row)))));
@@ -102,15 +138,29 @@ impl Watcher {
                     self.done = true;
                     return None;
                 }
+                _ = self.rewinds.changed() => return Some(self.rewound()),
                 _ = self.heartbeat.tick() => {
                     if !self.feed.notifier.verified_within(self.feed.heartbeat_backing()) {
                         tracing::warn!("the revocation feed head is stale: heartbeat withheld");
                         continue;
                     }
+                    // Without the head's digest a heartbeat would leave the consumer a position
+                    // it cannot prove on resume: withhold it, as when the head is stale.
+                    let head_digest = match self.head_digest().await {
+                        Ok(digest) => digest,
+                        Err(err) => {
+                            tracing::warn!(
+                                error = %err,
+                                "cannot read the feed head's digest: heartbeat withheld"
+                            );
+                            continue;
+                        }
+                    };
                     return Some(Ok(message(Payload::Heartbeat(pb::Heartbeat {
                         head_sequence: self.cursor,
                         server_time: Some(to_timestamp(self.feed.clock.now())),
                         feed_id: self.feed.notifier.id().to_owned(),
+                        head_digest,
                     }))));
                 }
                 changed = self.head_rx.changed() => {
@@ -122,6 +172,14 @@ impl Watcher {
                 }
             }
         }
+    }
+
+    /// Ends the stream because the head went backwards: the cursor may stand in a history
+    /// the database no longer has, and what the stream would send next could skip events.
+    /// The consumer resumes from its position, which is checked against the restored history.
+    fn rewound(&mut self) -> Result<pb::WatchRevocationsResponse, Status> {
+        self.done = true;
+        Err(Error::Unavailable("REVOCATION_FEED_REWOUND").into())
     }
 
     /// Queues the next page of events in `(cursor, target]`.
@@ -136,8 +194,27 @@ impl Watcher {
             // A short page means nothing else live up to the target.
             _ => self.target,
         };
+        self.cursor_digest = rows
+            .last()
+            .filter(|last| last.sequence == self.cursor)
+            .map(digest);
         self.pending.extend(rows);
         Ok(())
+    }
+
+    /// The digest of the event at the cursor, for a heartbeat: "" at 0 or when that event is
+    /// gone. Read from the database only when the cursor moved past events that were not sent
+    /// (expired ones), so a caught-up stream reads it at most once per head.
+    async fn head_digest(&mut self) -> Result<String> {
+        if self.cursor == 0 {
+            return Ok(String::new());
+        }
+        if self.cursor_digest.is_none() {
+            let mut conn = self.feed.db.pool().acquire().await?;
+            let stored = store::event_at(&mut conn, self.cursor).await?;
+            self.cursor_digest = Some(stored.as_ref().map(digest).unwrap_or_default());
+        }
+        Ok(self.cursor_digest.clone().unwrap_or_default())
     }
 }
 
@@ -148,6 +225,7 @@ fn message(payload: Payload) -> pb::WatchRevocationsResponse {
 }
 
 fn event(row: EventRow) -> pb::RevocationEvent {
+    let digest = digest(&row);
     let kind = match row.kind.as_str() {
         KIND_TOKEN => pb::RevocationKind::Token,
         KIND_SESSION => pb::RevocationKind::Session,
@@ -161,5 +239,6 @@ fn event(row: EventRow) -> pb::RevocationEvent {
         user_id: row.user_id,
         revoked_at: Some(to_timestamp(row.revoked_at)),
         expires_at: Some(to_timestamp(row.expires_at)),
+        digest,
     }
 }

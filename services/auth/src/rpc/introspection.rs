@@ -16,6 +16,7 @@ use shared::credentials::ServiceKeyCheck;
 use crate::app::AppState;
 use crate::domain::introspect;
 use crate::error::Error;
+use crate::feed::Position;
 
 /// Handler of `TokenIntrospectionService`.
 #[derive(Debug, Clone)]
@@ -93,21 +94,17 @@ impl TokenIntrospectionService for IntrospectionApi {
         request: Request<WatchRevocationsRequest>,
     ) -> Result<Response<BoxStream<shared::pb::auth::v1::WatchRevocationsResponse>>, Status> {
         let request = request.into_inner();
-        let mut after = request.after_sequence;
+        let after = request.after_sequence;
         tracing::Span::current().record("after_sequence", after);
         if after < 0 {
             return Err(Error::invalid("after_sequence", "must not be negative").into());
         }
-        // A position in another feed (the database was replaced) means nothing here: start
-        // over, so the consumer misses none of this feed's events.
-        if !request.feed_id.is_empty() && request.feed_id != self.state.feed.id() {
-            tracing::info!(
-                consumer_feed = %request.feed_id,
-                "a consumer resumes from another feed; streaming from the start"
-            );
-            after = 0;
-        }
-        let events = self.state.revocations.open(after).await?;
+        let position = Position {
+            after,
+            feed_id: request.feed_id,
+            digest: request.after_digest,
+        };
+        let events = self.state.revocations.open(position).await?;
         Ok(Response::new(events))
     }
 }

@@ -17,6 +17,79 @@ pub(crate) async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
         .await
 }
 
+/// The committed head, and the event stored at `sequence` if there is one: a stream opens
+/// with both, to tell whether the consumer's position is in this feed's history. One round
+/// trip; the event is found by its primary key.
+#[tracing::instrument(skip_all, fields(sequence))]
+pub(crate) async fn head_and_event(
+    conn: &mut AnyConnection,
+    sequence: i64,
+) -> sqlx::Result<(i64, Option<EventRow>)> {
+    let row: HeadAndEvent = sqlx::query_as(
+        "SELECT s.value AS head, e.sequence, e.kind, e.jti, e.session_id, e.user_id, \
+         e.revoked_at, e.expires_at \
+         FROM revocation_sequence s LEFT JOIN revocation_events e ON e.sequence = $1 \
+         WHERE s.id = 1",
+    )
+    .bind(sequence)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.split())
+}
+
+/// The row of [`head_and_event`]: the event's columns are NULL when none is stored there.
+#[derive(sqlx::FromRow)]
+struct HeadAndEvent {
+    head: i64,
+    sequence: Option<i64>,
+    kind: Option<String>,
+    jti: Option<String>,
+    session_id: Option<String>,
+    user_id: Option<String>,
+    revoked_at: Option<Micros>,
+    expires_at: Option<Micros>,
+}
+
+impl HeadAndEvent {
+    fn split(self) -> (i64, Option<EventRow>) {
+        let event = match (
+            self.sequence,
+            self.kind,
+            self.user_id,
+            self.revoked_at,
+            self.expires_at,
+        ) {
+            (Some(sequence), Some(kind), Some(user_id), Some(revoked_at), Some(expires_at)) => {
+                Some(EventRow {
+                    sequence,
+                    kind,
+                    jti: self.jti,
+                    session_id: self.session_id,
+                    user_id,
+                    revoked_at,
+                    expires_at,
+                })
+            }
+            _ => None,
+        };
+        (self.head, event)
+    }
+}
+
+/// The event stored at `sequence`, live or not (a heartbeat names the digest of its head).
+#[tracing::instrument(skip_all, fields(sequence))]
+pub(crate) async fn event_at(
+    conn: &mut AnyConnection,
+    sequence: i64,
+) -> sqlx::Result<Option<EventRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM revocation_events WHERE sequence = $1"
+    ))
+    .bind(sequence)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The feed's identity, created on first call (`candidate`, a fresh UUID) and stable after.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result<String> {
@@ -99,12 +172,17 @@ pub(crate) async fn events_between(
     .await
 }
 
-/// Deletes events whose `expires_at` is not later than `before`.
+/// Deletes events whose `expires_at` is not later than `before`, except the one at the head:
+/// heartbeats carry its digest, which consumers send back to prove their position is in this
+/// feed's history, and a feed with nothing to revoke for a while still has a head.
 #[tracing::instrument(skip_all)]
 pub(crate) async fn delete_expired(conn: &mut AnyConnection, before: Micros) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM revocation_events WHERE expires_at <= $1")
-        .bind(before)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected())
+    sqlx::query(
+        "DELETE FROM revocation_events WHERE expires_at <= $1 \
+         AND sequence < (SELECT value FROM revocation_sequence WHERE id = 1)",
+    )
+    .bind(before)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())
 }

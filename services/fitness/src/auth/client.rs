@@ -15,6 +15,8 @@ use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 use tonic::{Request, Status, Streaming};
 
+use super::revocation::Position;
+
 /// A client of the auth service's JWKS and introspection RPCs.
 #[derive(Clone)]
 pub struct AuthClient {
@@ -115,19 +117,19 @@ impl AuthClient {
         self.bounded(client.check_revocation(request)).await
     }
 
-    /// `TokenIntrospectionService.WatchRevocations` from `after_sequence`. The stream has no
+    /// `TokenIntrospectionService.WatchRevocations` from `position`. The stream has no
     /// deadline; opening it does.
-    #[tracing::instrument(skip_all, fields(after_sequence), err(level = "debug"))]
+    #[tracing::instrument(skip_all, fields(after_sequence = position.sequence), err(level = "debug"))]
     pub async fn watch_revocations(
         &self,
-        after_sequence: i64,
-        feed_id: String,
+        position: Position,
     ) -> Result<Streaming<pb::WatchRevocationsResponse>, Status> {
         let mut client = TokenIntrospectionServiceClient::new(self.channel.clone());
         let request = self.request(
             pb::WatchRevocationsRequest {
-                after_sequence,
-                feed_id,
+                after_sequence: position.sequence,
+                feed_id: position.feed_id,
+                after_digest: position.digest,
             },
             false,
         );

@@ -1,6 +1,9 @@
 //! The consumer of `TokenIntrospectionService.WatchRevocations`: applies every event to the
 //! revocation set, notes heartbeats, and on any failure reconnects with exponential backoff,
-//! resuming after the last sequence applied so nothing is missed.
+//! resuming from its position (the last sequence delivered, its digest and its feed) so
+//! nothing is missed. When the auth service does not find that position in its feed's
+//! history (its database was replaced or restored from a backup) it replays the feed from
+//! the start, and the next heartbeat gives the position in that history.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +20,8 @@ const MIN_BACKOFF: Duration = Duration::from_millis(50);
 /// Longest wait between reconnects, short so recovery after an auth restart is quick.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
-/// True for the auth service's answer to a position beyond its feed's head.
+/// True for an older auth service's answer to a position beyond its feed's head (current ones
+/// replay the feed from the start instead).
 fn is_ahead_of_feed(status: &tonic::Status) -> bool {
     use tonic_types::StatusExt as _;
     status.code() == tonic::Code::FailedPrecondition
@@ -32,8 +36,9 @@ fn is_ahead_of_feed(status: &tonic::Status) -> bool {
 pub async fn follow(client: AuthClient, revocations: Arc<Revocations>, idle_timeout: Duration) {
     let mut backoff = MIN_BACKOFF;
     loop {
-        let after = revocations.last_sequence();
-        match client.watch_revocations(after, revocations.feed_id()).await {
+        let position = revocations.position();
+        let after = position.sequence;
+        match client.watch_revocations(position).await {
             Ok(mut stream) => {
                 tracing::info!(after_sequence = after, "following the revocation feed");
                 loop {
@@ -95,11 +100,15 @@ pub fn apply(revocations: &Revocations, message: pb::WatchRevocationsResponse) {
                     "ignoring a revocation event of unknown kind"
                 ),
             }
-            revocations.advance(event.sequence);
+            revocations.advance(event.sequence, &event.digest);
             revocations.heard();
         }
         Some(Payload::Heartbeat(heartbeat)) => {
-            revocations.note_feed(&heartbeat.feed_id, heartbeat.head_sequence);
+            revocations.note_heartbeat(
+                &heartbeat.feed_id,
+                heartbeat.head_sequence,
+                &heartbeat.head_digest,
+            );
             revocations.heard();
         }
         None => {}
@@ -132,6 +141,7 @@ mod tests {
                 expires_at: Some(shared::time::to_timestamp(
                     shared::time::now_micros() + 60_000_000,
                 )),
+                digest: format!("d{sequence}"),
             })),
         }
     }
@@ -142,7 +152,12 @@ mod tests {
         apply(&r, event(7, pb::RevocationKind::Token, "j1", "s1"));
         assert!(r.is_revoked("j1", "s-other"));
         assert!(!r.is_revoked("j2", "s1"));
-        assert_eq!(r.last_sequence(), 7);
+        assert_eq!(r.position().sequence, 7);
+        assert_eq!(
+            r.position().digest,
+            "d7",
+            "the digest comes with the position"
+        );
     }
 
     #[test]
@@ -150,7 +165,7 @@ mod tests {
         let r = revocations();
         apply(&r, event(3, pb::RevocationKind::Session, "", "s1"));
         assert!(r.is_revoked("any", "s1"));
-        assert_eq!(r.last_sequence(), 3);
+        assert_eq!(r.position().sequence, 3);
     }
 
     #[test]
@@ -163,11 +178,12 @@ mod tests {
                     head_sequence: 9,
                     server_time: None,
                     feed_id: String::new(),
+                    head_digest: "d9".into(),
                 })),
             },
         );
         assert!(r.is_fresh(Duration::from_secs(1)));
-        assert_eq!(r.last_sequence(), 0);
+        assert_eq!(r.position().sequence, 0);
         assert!(!r.is_revoked("", ""), "a heartbeat revokes nothing");
     }
 
@@ -177,6 +193,7 @@ mod tests {
                 head_sequence,
                 server_time: None,
                 feed_id: feed_id.to_owned(),
+                head_digest: format!("d{head_sequence}"),
             })),
         }
     }
@@ -187,11 +204,20 @@ mod tests {
         apply(&r, heartbeat("feed-a", 0));
         apply(&r, event(12, pb::RevocationKind::Session, "", "s1"));
         apply(&r, heartbeat("feed-a", 12));
-        assert_eq!((r.feed_id().as_str(), r.last_sequence()), ("feed-a", 12));
+        assert_eq!(r.position().feed_id, "feed-a");
+        assert_eq!(r.position().sequence, 12);
         // The server replayed feed B from its start, and is caught up at 3.
         apply(&r, event(2, pb::RevocationKind::Session, "", "s2"));
         apply(&r, heartbeat("feed-b", 3));
-        assert_eq!((r.feed_id().as_str(), r.last_sequence()), ("feed-b", 3));
+        let position = r.position();
+        assert_eq!(
+            (
+                position.feed_id.as_str(),
+                position.sequence,
+                position.digest.as_str()
+            ),
+            ("feed-b", 3, "d3")
+        );
         assert!(r.is_revoked("any", "s1") && r.is_revoked("any", "s2"));
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use shared::time::Micros;
@@ -32,6 +32,19 @@ struct Entries {
     pruned_at: Micros,
 }
 
+/// A position in the revocation feed: what a reconnect sends so the auth service resumes
+/// right after it, or replays its feed from the start when the position is not in its
+/// history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Position {
+    /// The feed the position belongs to ("" until the first heartbeat names it).
+    pub feed_id: String,
+    /// The last sequence delivered.
+    pub sequence: i64,
+    /// The digest of the event at `sequence`, as the feed sent it ("" when not known).
+    pub digest: String,
+}
+
 /// Revoked tokens and sessions, and the feed's freshness.
 #[derive(Debug)]
 pub struct Revocations {
@@ -40,10 +53,8 @@ pub struct Revocations {
     leeway: Micros,
     /// "Now", for pruning.
     clock: Clock,
-    /// Highest feed sequence applied: where a reconnect resumes.
-    last_sequence: AtomicI64,
-    /// The feed `last_sequence` belongs to ("" until the first heartbeat names it).
-    feed_id: std::sync::Mutex<String>,
+    /// Where a reconnect resumes: the last position the feed's stream delivered.
+    position: std::sync::Mutex<Position>,
     /// Milliseconds after `origin` when the feed last spoke, plus one (0: never).
     last_heard: AtomicU64,
     origin: Instant,
@@ -61,8 +72,7 @@ impl Revocations {
             }),
             leeway: micros(leeway),
             clock,
-            last_sequence: AtomicI64::new(0),
-            feed_id: std::sync::Mutex::new(String::new()),
+            position: std::sync::Mutex::default(),
             last_heard: AtomicU64::new(0),
             origin: Instant::now(),
         }
@@ -113,49 +123,66 @@ impl Revocations {
         *slot = (*slot).max(refused_until);
     }
 
-    /// The last feed sequence applied.
-    pub fn last_sequence(&self) -> i64 {
-        self.last_sequence.load(Ordering::Acquire)
+    /// Where a reconnect resumes.
+    pub fn position(&self) -> Position {
+        self.lock_position().clone()
     }
 
-    /// The feed the position belongs to.
-    pub fn feed_id(&self) -> String {
-        self.feed_id
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    fn lock_position(&self) -> std::sync::MutexGuard<'_, Position> {
+        // A plain value, replaced whole: a panic elsewhere cannot leave it half-written.
+        self.position.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Notes which feed a heartbeat came from. When it is another feed than the one the
-    /// position belongs to, the server streamed it from its start, and a heartbeat means
-    /// every event up to `head` was sent: that is the position in the new feed.
-    pub fn note_feed(&self, feed_id: &str, head: i64) {
-        let mut current = self.feed_id.lock().unwrap_or_else(|p| p.into_inner());
-        if feed_id.is_empty() || *current == feed_id {
+    /// Notes that the stream delivered the event at `sequence`, whose digest is `digest`.
+    ///
+    /// The position becomes that event's even when it is lower than the one held: a stream
+    /// sends events in order, starting either right after our position (the server found it
+    /// in its history) or from the beginning (it did not, as after a restore from a backup),
+    /// so in both cases everything up to this event has reached us, and this is the position
+    /// the server can recognise.
+    pub fn advance(&self, sequence: i64, digest: &str) {
+        let mut position = self.lock_position();
+        position.sequence = sequence;
+        digest.clone_into(&mut position.digest);
+    }
+
+    /// Notes a heartbeat of the feed `feed_id`: every event up to `head` (whose digest is
+    /// `head_digest`) has been sent on this stream, so that is our position, in that feed.
+    /// A heartbeat that names no feed (an older server) moves nothing.
+    pub fn note_heartbeat(&self, feed_id: &str, head: i64, head_digest: &str) {
+        if feed_id.is_empty() {
             return;
         }
-        if !current.is_empty() {
+        let mut position = self.lock_position();
+        if !position.feed_id.is_empty() && position.feed_id != feed_id {
             tracing::warn!(
-                from = %current,
+                from = %position.feed_id,
                 to = feed_id,
                 head,
                 "the revocation feed was replaced; following the new one"
             );
+        } else if head < position.sequence {
+            tracing::warn!(
+                held = position.sequence,
+                head,
+                "the revocation feed replayed from its start (auth database restored?); \
+                 following it from its head"
+            );
         }
-        *current = feed_id.to_owned();
-        self.last_sequence.store(head, Ordering::Release);
+        *position = Position {
+            feed_id: feed_id.to_owned(),
+            sequence: head,
+            digest: head_digest.to_owned(),
+        };
     }
 
     /// Forgets the feed position, to follow a feed from its start: the auth service's feed
     /// no longer reaches our position (its database was replaced). Revocations already
     /// known stay until they expire.
     pub fn restart_position(&self) {
-        self.last_sequence.store(0, Ordering::Release);
-    }
-
-    /// Notes that the feed delivered `sequence` (never moves backwards).
-    pub fn advance(&self, sequence: i64) {
-        self.last_sequence.fetch_max(sequence, Ordering::AcqRel);
+        let mut position = self.lock_position();
+        position.sequence = 0;
+        position.digest.clear();
     }
 
     /// Notes that the feed just spoke (an event or a heartbeat).
@@ -195,6 +222,7 @@ fn micros(d: Duration) -> Micros {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
+    use std::sync::atomic::AtomicI64;
 
     use super::*;
 
@@ -237,11 +265,35 @@ mod tests {
     }
 
     #[test]
-    fn the_sequence_never_moves_backwards() {
+    fn the_position_is_the_last_one_the_stream_delivered() {
         let (r, _) = at_hand();
-        r.advance(5);
-        r.advance(3);
-        assert_eq!(r.last_sequence(), 5);
+        r.note_heartbeat("feed-a", 5, "d5");
+        r.advance(6, "d6");
+        assert_eq!(
+            r.position(),
+            Position {
+                feed_id: "feed-a".into(),
+                sequence: 6,
+                digest: "d6".into()
+            }
+        );
+        // The server replayed its feed from the start (restored from a backup): its head
+        // is now behind the position held, and the heartbeat says so.
+        r.advance(1, "e1");
+        r.note_heartbeat("feed-a", 3, "e3");
+        assert_eq!(
+            r.position(),
+            Position {
+                feed_id: "feed-a".into(),
+                sequence: 3,
+                digest: "e3".into()
+            }
+        );
+        r.restart_position();
+        assert_eq!(
+            (r.position().sequence, r.position().digest.as_str()),
+            (0, "")
+        );
     }
 
     #[tokio::test(start_paused = true)]

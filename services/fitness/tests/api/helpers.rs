@@ -281,6 +281,25 @@ impl RestartableAuth {
     pub async fn channel(&self) -> Channel {
         testkit::channel(self.addr).await
     }
+
+    /// While auth is stopped: restores its database from a backup taken when the revocation
+    /// feed's head was `sequence` (see `testkit::backup`).
+    pub async fn restore_feed_to(&self, sequence: i64) {
+        assert!(self.server.is_none(), "restore while auth is stopped");
+        testkit::backup::restore_revocation_feed(&self.config.database_url, sequence).await;
+    }
+
+    /// A second auth instance on the same database but a port of its own, which fitness does
+    /// not know: what it revokes reaches fitness only through the shared database's feed.
+    pub async fn start_aside(&self) -> Server {
+        let config = stride_auth::Config {
+            listen_addr: "127.0.0.1:0".parse().expect("a socket address"),
+            ..self.config.clone()
+        };
+        Server::start::<stride_auth::App>(config)
+            .await
+            .expect("a second auth instance starts")
+    }
 }
 
 /// Registers `username` at an auth service reachable through `channel`; returns the user id

@@ -1,18 +1,19 @@
 //! The revocation feed: resume without loss or repetition, several replicas on one database,
-//! heartbeats, expiry and pruning, shutdown.
+//! heartbeats, expiry and pruning, shutdown, a database restored from a backup.
 
 mod appended;
 mod delivery;
 mod positions;
+mod restore;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use shared::pb::auth::v1::watch_revocations_response::Payload;
 use shared::pb::auth::v1::{
-    ChangePasswordRequest, LogoutRequest, RevocationKind, RevokeTokenRequest,
-    RevokeUserSessionsRequest, Role, UpdateUserRequest, WatchRevocationsRequest,
-    WatchRevocationsResponse,
+    ChangePasswordRequest, Heartbeat, LogoutRequest, RevocationEvent, RevocationKind,
+    RevokeTokenRequest, RevokeUserSessionsRequest, Role, UpdateUserRequest,
+    WatchRevocationsRequest, WatchRevocationsResponse,
 };
 use stride_auth::clock::ManualClock;
 use testkit::{Backend, TestAuth};
@@ -38,16 +39,39 @@ async fn watch(addr: std::net::SocketAddr, after: i64) -> Feed {
 
 /// Like [`watch`], resuming a position in the feed named `feed_id`.
 async fn watch_in(addr: std::net::SocketAddr, feed_id: &str, after: i64) -> Feed {
+    resume(addr, feed_id, after, "").await
+}
+
+/// Like [`watch_in`], sending the digest of the event the consumer saw at `after`.
+async fn resume(addr: std::net::SocketAddr, feed_id: &str, after: i64, digest: &str) -> Feed {
     shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient::new(
         testkit::channel(addr).await,
     )
     .watch_revocations(with_key(WatchRevocationsRequest {
         after_sequence: after,
         feed_id: feed_id.to_owned(),
+        after_digest: digest.to_owned(),
     }))
     .await
     .unwrap()
     .into_inner()
+}
+
+/// The events up to the first heartbeat, and that heartbeat (a stream sends one only once it
+/// has caught up), within 5 s.
+async fn caught_up(feed: &mut Feed) -> (Vec<RevocationEvent>, Heartbeat) {
+    let mut events = Vec::new();
+    let heartbeat = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match feed.message().await.unwrap().unwrap().payload.unwrap() {
+                Payload::Event(e) => events.push(e),
+                Payload::Heartbeat(h) => return h,
+            }
+        }
+    })
+    .await
+    .expect("the stream catches up");
+    (events, heartbeat)
 }
 
 /// The next heartbeat's feed id, skipping nothing: fails on an event.
@@ -63,7 +87,7 @@ async fn heartbeat_feed(feed: &mut Feed) -> String {
 }
 
 /// The next `n` events, skipping heartbeats, within 5 s.
-async fn next_events(feed: &mut Feed, n: usize) -> Vec<shared::pb::auth::v1::RevocationEvent> {
+async fn next_events(feed: &mut Feed, n: usize) -> Vec<RevocationEvent> {
     let mut events = Vec::new();
     tokio::time::timeout(Duration::from_secs(5), async {
         while events.len() < n {
@@ -88,6 +112,14 @@ async fn next_heartbeat(feed: &mut Feed) -> i64 {
     })
     .await
     .expect("a heartbeat arrives")
+}
+
+/// The sequences of the events stored, pruned ones gone.
+async fn stored_sequences(auth: &TestAuth) -> Vec<i64> {
+    sqlx::query_scalar("SELECT sequence FROM revocation_events ORDER BY sequence")
+        .fetch_all(auth.db.pool())
+        .await
+        .unwrap()
 }
 
 async fn logout(auth: &TestAuth, refresh_token: &str) {

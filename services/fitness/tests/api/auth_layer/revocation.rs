@@ -173,10 +173,65 @@ async fn when_auth_starts_over_on_a_new_database_fitness_follows_its_feed_from_t
     auth.stop().await;
 }
 
+/// Auth's database is restored from a backup taken when its feed's head was 1, while fitness
+/// had followed it to 3. Before fitness reconnects, two sessions are revoked: the restored
+/// feed numbers them 2 and 3, sequences fitness has already seen. Fitness resumes with the
+/// digest of the event it saw at 3, auth finds another event there and replays its feed, and
+/// both revoked tokens are refused.
+async fn after_auth_is_restored_from_a_backup_fitness_refuses_tokens_revoked_at_reused_sequences(
+    backend: Backend,
+) {
+    let mut auth = RestartableAuth::start(backend).await;
+    // A long staleness bound: within it only a working feed can deliver a revocation.
+    let fitness = TestFitness::spawn_with(backend, auth.url(), |config| {
+        config.auth.max_staleness = Duration::from_secs(60);
+    })
+    .await;
+    let mut users = Vec::new();
+    for name in ["ada", "bob", "cat", "dan", "eve"] {
+        let (_, tokens) = register_at(auth.channel().await, name).await;
+        until_accepted(&fitness, &tokens.access_token).await;
+        users.push(tokens);
+    }
+    // Sequences 1 to 3; the backup is taken after the first.
+    for tokens in &users[..3] {
+        revoke_own_session(auth.channel().await, tokens).await;
+    }
+    poll_until(Duration::from_secs(5), || async {
+        call(&fitness, Bearer::new(&users[2].access_token))
+            .await
+            .err()
+    })
+    .await;
+
+    auth.stop().await;
+    auth.restore_feed_to(1).await;
+    let aside = auth.start_aside().await;
+    for tokens in &users[3..] {
+        revoke_own_session(testkit::channel(aside.addr).await, tokens).await;
+    }
+    aside.stop().await.expect("the second instance stops");
+    auth.restart().await;
+
+    for tokens in &users[3..] {
+        let (status, _) = poll_until(Duration::from_secs(10), || async {
+            call(&fitness, Bearer::new(&tokens.access_token))
+                .await
+                .err()
+        })
+        .await;
+        assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+        assert_eq!(reason(&status), "TOKEN_REVOKED");
+    }
+    fitness.stop().await;
+    auth.stop().await;
+}
+
 backend_tests!(
     a_revoked_session_is_refused_by_fitness_through_the_feed,
     a_deactivated_user_can_no_longer_call_fitness,
     with_auth_unreachable_from_the_start_requests_fail_closed,
     with_auth_down_fitness_serves_until_the_staleness_bound_then_fails_closed_and_recovers,
     when_auth_starts_over_on_a_new_database_fitness_follows_its_feed_from_the_start,
+    after_auth_is_restored_from_a_backup_fitness_refuses_tokens_revoked_at_reused_sequences,
 );
