@@ -1,6 +1,7 @@
 //! Plumbing every Stride gRPC server shares: health reporting, reflection (v1 and v1alpha),
 //! HTTP/2 limits, listeners (with TLS when configured), shutdown signals and a bounded drain.
 
+pub mod body_budget;
 pub mod listener;
 pub mod tls;
 
@@ -10,9 +11,14 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tonic::transport::server::Router;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+
+/// A server being assembled: tonic's router with every connection's request bodies held to
+/// their budget ([`body_budget`]).
+pub type Router = tonic::transport::server::Router<
+    tower_layer::Stack<body_budget::BodyBudgetLayer, tower_layer::Identity>,
+>;
 
 /// Health status of one server's services, flipped to NOT_SERVING when draining starts.
 #[derive(Clone)]
@@ -58,7 +64,8 @@ impl Health {
 /// [`Health`], NOT_SERVING until [`Health::serving`]) and reflection listing exactly
 /// `services`. Built before serving, so a defect fails startup instead of a server that never
 /// serves. The caller caps its own services' messages at `limits.max_message_size` (each
-/// generated server takes the cap separately).
+/// generated server takes the cap separately); what one connection's request bodies may hold
+/// at once is capped here (`limits.max_buffered_per_connection`, see [`body_budget`]).
 ///
 /// tonic's request timeout bounds the future that produces the response head: a unary RPC's
 /// whole answer, but for a server stream only the handler's return of the stream, so
@@ -83,6 +90,9 @@ pub fn base_router(
         .max_connection_age(limits.max_connection_age)
         .http2_max_header_list_size(limits.max_header_list_size)
         .trace_fn(move |request| crate::telemetry::rpc_span(service, request))
+        .layer(body_budget::BodyBudgetLayer::new(
+            limits.max_buffered_per_connection,
+        ))
         .add_service(
             health_service
                 .max_decoding_message_size(max)

@@ -184,3 +184,91 @@ async fn a_unary_call_past_the_request_timeout_is_cut_while_a_feed_stream_lives_
         );
     }
 }
+
+/// Starts a call on `client` whose body declares a `declared`-byte message and sends `sent`
+/// bytes of it, leaving the body open; the response future and the open body.
+fn partial_call(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    addr: std::net::SocketAddr,
+    declared: u32,
+    sent: usize,
+) -> (h2::client::ResponseFuture, h2::SendStream<bytes::Bytes>) {
+    let request = http::Request::post(format!("http://{addr}/stride.auth.v1.AuthService/Login"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .unwrap();
+    let (response, mut body) = client.send_request(request, false).unwrap();
+    let mut data = vec![0_u8; sent];
+    data[1..5].copy_from_slice(&declared.to_be_bytes());
+    body.send_data(bytes::Bytes::from(data), false).unwrap();
+    (response, body)
+}
+
+/// The `grpc-status` of a trailers-only answer.
+async fn grpc_status(response: h2::client::ResponseFuture) -> http::HeaderMap {
+    let response = tokio::time::timeout(PATIENCE, response)
+        .await
+        .expect("the server answered")
+        .unwrap();
+    response.headers().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_bodies_of_one_connection_share_a_budget_and_give_it_back() {
+    const MIB: usize = 1024 * 1024;
+    let auth = TestAuth::spawn_with(Backend::Sqlite, |c| {
+        c.server.limits.max_message_size = 2 * MIB;
+        c.server.limits.max_buffered_per_connection = 2 * MIB;
+    })
+    .await;
+    let tcp = TcpStream::connect(auth.addr).await.unwrap();
+    let (client, connection) = h2::client::handshake(tcp).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+
+    // 1.5 MiB of a 2 MiB message, held open: three quarters of the connection's budget.
+    let (first, first_body) = partial_call(&mut client, auth.addr, 2 * MIB as u32, 3 * MIB / 2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A second one on the same connection overdraws it and is refused at once.
+    let mut client = client.ready().await.unwrap();
+    let (second, _second_body) = partial_call(&mut client, auth.addr, 2 * MIB as u32, MIB);
+    let refused = grpc_status(second).await;
+    assert_eq!(
+        refused.get("grpc-status").and_then(|v| v.to_str().ok()),
+        Some("8"),
+        "RESOURCE_EXHAUSTED: {refused:?}"
+    );
+    let status = tonic::Status::from_header_map(&refused).expect("a gRPC status");
+    let retry = tonic_types::StatusExt::get_details_retry_info(&status)
+        .expect("RetryInfo")
+        .retry_delay
+        .expect("a delay");
+    assert!(retry > Duration::ZERO);
+
+    // Another connection has a budget of its own: a small call there is answered normally.
+    let mut other =
+        shared::pb::auth::v1::auth_service_client::AuthServiceClient::new(auth.channel().await);
+    let jwks = other
+        .get_jwks(shared::pb::auth::v1::GetJwksRequest::default())
+        .await;
+    assert!(jwks.is_ok(), "{jwks:?}");
+
+    // Once the first call is gone, its bytes are back: the same large call is read whole and
+    // reaches decoding (a message of zeros is not a valid LoginRequest).
+    drop(first_body);
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut client = client.ready().await.unwrap();
+    let (third, mut third_body) =
+        partial_call(&mut client, auth.addr, (2 * MIB - 5) as u32, 3 * MIB / 2);
+    third_body
+        .send_data(bytes::Bytes::from(vec![0_u8; 2 * MIB - 3 * MIB / 2]), true)
+        .unwrap();
+    let answered = grpc_status(third).await;
+    assert_ne!(
+        answered.get("grpc-status").and_then(|v| v.to_str().ok()),
+        Some("8"),
+        "the budget came back: {answered:?}"
+    );
+}

@@ -16,11 +16,11 @@ use shared::pb::auth::v1::{
     token_introspection_service_server::{self, TokenIntrospectionServiceServer},
     user_service_server::{self, UserServiceServer},
 };
+use shared::server::Router;
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tonic::service::interceptor::InterceptedService;
-use tonic::transport::server::Router;
 
 use crate::bootstrap;
 use crate::clock::Clock;

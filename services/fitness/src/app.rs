@@ -13,9 +13,9 @@ use shared::pb::fitness::v1::{
     stats_service_server::{self, StatsServiceServer},
     workout_service_server::{self, WorkoutServiceServer},
 };
+use shared::server::Router;
 use shared::server::{self, Health, StartError};
 use tokio::net::TcpListener;
-use tonic::transport::server::Router;
 use tower::Layer as _;
 
 use crate::auth::client::AuthClient;

@@ -46,6 +46,11 @@ pub struct ServerLimits {
     pub handshake_timeout: Duration,
     /// `STRIDE_MAX_MESSAGE_SIZE`: largest gRPC message decoded or encoded, in bytes.
     pub max_message_size: usize,
+    /// `STRIDE_MAX_BUFFERED_PER_CONNECTION`: bytes of request messages one connection's
+    /// requests may hold at once beyond a small allowance each (see
+    /// `shared::server::body_budget`); at least the message cap, so one largest message
+    /// always fits.
+    pub max_buffered_per_connection: usize,
 }
 
 impl Default for ServerLimits {
@@ -61,6 +66,7 @@ impl Default for ServerLimits {
             max_header_list_size: 16 * 1024,
             handshake_timeout: Duration::from_secs(10),
             max_message_size: 4 * 1024 * 1024,
+            max_buffered_per_connection: 4 * 1024 * 1024,
         }
     }
 }
@@ -90,6 +96,15 @@ impl ServerLimits {
         };
         let max_message_size =
             at_least("STRIDE_MAX_MESSAGE_SIZE", d.max_message_size as u64, 1024)?;
+        let max_buffered = at_least(
+            "STRIDE_MAX_BUFFERED_PER_CONNECTION",
+            (d.max_buffered_per_connection as u64).max(max_message_size),
+            max_message_size,
+        )?;
+        let size = |var: &str, value: u64| {
+            usize::try_from(value)
+                .map_err(|_| ConfigError::new(var, env.get(var).unwrap_or_default(), "too large"))
+        };
         Ok(Self {
             max_concurrent_streams: u32_at_least(
                 "STRIDE_MAX_CONCURRENT_STREAMS",
@@ -110,13 +125,8 @@ impl ServerLimits {
                 1024,
             )?,
             handshake_timeout: positive("STRIDE_HANDSHAKE_TIMEOUT", d.handshake_timeout)?,
-            max_message_size: usize::try_from(max_message_size).map_err(|_| {
-                ConfigError::new(
-                    "STRIDE_MAX_MESSAGE_SIZE",
-                    env.get("STRIDE_MAX_MESSAGE_SIZE").unwrap_or_default(),
-                    "too large",
-                )
-            })?,
+            max_message_size: size("STRIDE_MAX_MESSAGE_SIZE", max_message_size)?,
+            max_buffered_per_connection: size("STRIDE_MAX_BUFFERED_PER_CONNECTION", max_buffered)?,
         })
     }
 }
@@ -306,6 +316,7 @@ mod tests {
             ("STRIDE_MAX_HEADER_LIST_SIZE", "4096"),
             ("STRIDE_HANDSHAKE_TIMEOUT", "3s"),
             ("STRIDE_MAX_MESSAGE_SIZE", "65536"),
+            ("STRIDE_MAX_BUFFERED_PER_CONNECTION", "1048576"),
         ]);
         let config = ServerConfig::from_env(Env::new(&map), VARS).unwrap();
         assert!(config.tls.is_none());
@@ -321,6 +332,7 @@ mod tests {
                 max_header_list_size: 4096,
                 handshake_timeout: Duration::from_secs(3),
                 max_message_size: 65536,
+                max_buffered_per_connection: 1_048_576,
             }
         );
         let empty = EnvMap::new();
@@ -346,6 +358,13 @@ mod tests {
             (
                 vec![("STRIDE_HANDSHAKE_TIMEOUT", "soon")],
                 "STRIDE_HANDSHAKE_TIMEOUT",
+            ),
+            (
+                vec![
+                    ("STRIDE_MAX_MESSAGE_SIZE", "2097152"),
+                    ("STRIDE_MAX_BUFFERED_PER_CONNECTION", "1048576"),
+                ],
+                "STRIDE_MAX_BUFFERED_PER_CONNECTION",
             ),
             (vec![(VARS.cert, "/nonexistent/cert.pem")], VARS.key),
             (
