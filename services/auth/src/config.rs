@@ -203,6 +203,9 @@ pub type Hook = std::sync::Arc<
 pub struct TestHooks {
     /// Login: after the password was checked, before the session is born.
     pub after_password_check: Option<Hook>,
+    /// Refresh: after the presented token was rotated, before the new pair is issued (the
+    /// session row locked, the transaction open).
+    pub after_rotation: Option<Hook>,
 }
 
 impl TestHooks {
@@ -212,12 +215,20 @@ impl TestHooks {
             hook().await;
         }
     }
+
+    /// Runs the `after_rotation` pause, if any.
+    pub(crate) async fn after_rotation(&self) {
+        if let Some(hook) = &self.after_rotation {
+            hook().await;
+        }
+    }
 }
 
 impl std::fmt::Debug for TestHooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TestHooks")
             .field("after_password_check", &self.after_password_check.is_some())
+            .field("after_rotation", &self.after_rotation.is_some())
             .finish()
     }
 }

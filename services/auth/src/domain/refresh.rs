@@ -44,6 +44,7 @@ use shared::db::{Db, Tx};
 use shared::time::Micros;
 
 use crate::clock::{Clock, micros};
+use crate::config::TestHooks;
 use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::revocation;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
@@ -56,17 +57,33 @@ use crate::tokens::{RefreshClaims, Tokens};
 /// `revoke_reason` of a session ended by reuse detection.
 const REUSE_REASON: &str = "refresh token reuse";
 
+/// What a rotation works with: the database, token signing, "now", the feed, how long a
+/// rotated token may still be retried (`STRIDE_REFRESH_REUSE_GRACE`) and the test hooks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Rotation<'a> {
+    pub db: &'a Db,
+    pub tokens: &'a Tokens,
+    pub clock: &'a Clock,
+    pub feed: &'a FeedNotifier,
+    pub grace: Duration,
+    pub hooks: &'a TestHooks,
+}
+
 /// Rotates `token` into a new pair in the same session (see the module docs).
 #[tracing::instrument(skip_all, fields(user_id, session_id))]
 pub(crate) async fn refresh(
-    db: &Db,
-    tokens: &Tokens,
-    clock: &Clock,
-    feed: &FeedNotifier,
-    grace: Duration,
+    with: Rotation<'_>,
     token: &str,
     client: &Client,
 ) -> Result<IssuedPair> {
+    let Rotation {
+        db,
+        tokens,
+        clock,
+        feed,
+        grace,
+        hooks,
+    } = with;
     let claims = tokens.verify_refresh(token).await?;
     let span = tracing::Span::current();
     span.record("user_id", claims.sub.as_str());
@@ -106,6 +123,7 @@ pub(crate) async fn refresh(
             }
         },
     };
+    hooks.after_rotation().await;
     if session.revoked_at.is_some() {
         return Err(Error::Unauthenticated("TOKEN_REVOKED"));
     }

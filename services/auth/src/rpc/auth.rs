@@ -148,9 +148,15 @@ impl AuthService for AuthApi {
         let s = &self.state;
         let client = s.client(&request);
         let token = refresh_token(request.into_inner().refresh_token)?;
-        let grace = s.config.tokens.refresh_reuse_grace;
-        let pair =
-            refresh::refresh(&s.db, &s.tokens, &s.clock, &s.feed, grace, &token, &client).await?;
+        let rotation = refresh::Rotation {
+            db: &s.db,
+            tokens: &s.tokens,
+            clock: &s.clock,
+            feed: &s.feed,
+            grace: s.config.tokens.refresh_reuse_grace,
+            hooks: &s.config.hooks,
+        };
+        let pair = refresh::refresh(rotation, &token, &client).await?;
         Ok(Response::new(RefreshResponse {
             tokens: Some(convert::token_pair(pair)),
         }))

@@ -3,40 +3,14 @@
 //! hashing must keep it from opening a session. The race is made deterministic by pausing the
 //! login right after its password check.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use prost_types::FieldMask;
 use shared::pb::auth::v1::{Role, UpdateUserRequest};
 use testkit::{Backend, TestAuth, backend_tests};
-use tokio::sync::Notify;
 use tonic::Code;
 
 use super::*;
-
-/// A pause inside the next login, once armed: `reached` fires when the login has checked the
-/// password, and the login goes on when `go` is notified.
-#[derive(Clone, Default)]
-struct Pause {
-    armed: Arc<AtomicBool>,
-    reached: Arc<Notify>,
-    go: Arc<Notify>,
-}
-
-impl Pause {
-    fn hook(&self) -> stride_auth::config::Hook {
-        let pause = self.clone();
-        Arc::new(move || {
-            let pause = pause.clone();
-            Box::pin(async move {
-                if pause.armed.swap(false, Ordering::SeqCst) {
-                    pause.reached.notify_one();
-                    pause.go.notified().await;
-                }
-            })
-        })
-    }
-}
 
 /// Starts a login of Ada, runs `change` while it is paused after its password check, and
 /// returns the login's answer.

@@ -19,6 +19,30 @@ use tonic_types::StatusExt;
 
 use crate::helpers::*;
 
+/// A pause at a test hook of the service, once armed: `reached` fires when the next call gets
+/// there, and it goes on when `go` is notified.
+#[derive(Clone, Default)]
+struct Pause {
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    reached: std::sync::Arc<tokio::sync::Notify>,
+    go: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Pause {
+    fn hook(&self) -> stride_auth::config::Hook {
+        let pause = self.clone();
+        std::sync::Arc::new(move || {
+            let pause = pause.clone();
+            Box::pin(async move {
+                if pause.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                    pause.reached.notify_one();
+                    pause.go.notified().await;
+                }
+            })
+        })
+    }
+}
+
 /// The `RetryInfo` delay of a RESOURCE_EXHAUSTED status.
 fn retry_after(status: &Status) -> Option<Duration> {
     status.get_error_details().retry_info()?.retry_delay
