@@ -146,8 +146,8 @@ impl Envoy {
         self.call_from(LOCALHOST, method, path, &[], body).await
     }
 
-    /// Sends one HTTP/1.1 request from the loopback address `from` (any of 127.0.0.0/8), with
-    /// extra `headers`.
+    /// Sends one HTTP/1.1 JSON request from the loopback address `from` (any of 127.0.0.0/8),
+    /// with extra `headers`; the status, the content type and the body as JSON.
     async fn call_from(
         &self,
         from: IpAddr,
@@ -157,6 +157,26 @@ impl Envoy {
         body: Option<&Value>,
     ) -> (u16, String, Value) {
         let body = body.map(Value::to_string).unwrap_or_default();
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        let answer = self
+            .exchange(from, method, path, &all, body.as_bytes())
+            .await;
+        let content_type = answer.header("content-type").unwrap_or_default().to_owned();
+        let json = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        (answer.status, content_type, json)
+    }
+
+    /// Sends one HTTP/1.1 request with `headers` and `body` from `from`; the whole answer,
+    /// its body de-chunked.
+    async fn exchange(
+        &self,
+        from: IpAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind(SocketAddr::new(from, 0)).unwrap();
         let mut tcp = socket.connect(self.http).await.unwrap();
@@ -164,37 +184,82 @@ impl Envoy {
             .iter()
             .map(|(name, value)| format!("{name}: {value}\r\n"))
             .collect();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-             {extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Content-Length: {}\r\n\
+             Connection: close\r\n\r\n",
             body.len()
         );
-        tcp.write_all(request.as_bytes()).await.unwrap();
-        let mut answer = String::new();
-        tokio::time::timeout(Duration::from_secs(30), tcp.read_to_string(&mut answer))
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        tcp.write_all(body).await.unwrap();
+        let mut raw = Vec::new();
+        tokio::time::timeout(Duration::from_secs(30), tcp.read_to_end(&mut raw))
             .await
             .expect("envoy answered in time")
             .unwrap();
-        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-        let status = head
-            .split_whitespace()
-            .nth(1)
+        Answer::parse(&raw)
+    }
+}
+
+/// An HTTP/1.1 answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn parse(raw: &[u8]) -> Answer {
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP head");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let content_type = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("content-type")
-                    .then(|| value.trim().to_owned())
-            })
-            .unwrap_or_default();
-        (
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut answer = Answer {
             status,
-            content_type,
-            serde_json::from_str(body).unwrap_or(Value::Null),
-        )
+            headers,
+            body: raw[split + 4..].to_vec(),
+        };
+        if answer.header("transfer-encoding") == Some("chunked") {
+            answer.body = dechunk(&answer.body);
+        }
+        answer
     }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The payload of a chunked body.
+fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Some(end) = chunked.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&chunked[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let data = end + 2;
+        body.extend_from_slice(&chunked[data..data + size]);
+        chunked = &chunked[data + size + 2..];
+    }
+    body
 }
 
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -359,6 +424,138 @@ fn behind_the_gateway_each_client_has_its_own_login_limit(backend: Backend) {
     });
 }
 
+/// The gRPC-Web frames of a body: (flags, payload) each; flag 0x80 marks the trailers.
+fn grpc_web_frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while body.len() >= 5 {
+        let len = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
+        frames.push((body[0], body[5..5 + len].to_vec()));
+        body = &body[5 + len..];
+    }
+    frames
+}
+
+/// The `grpc-status` of a gRPC-Web answer: in its headers (trailers-only) or its trailer frame.
+fn grpc_web_status(answer: &Answer) -> Option<String> {
+    if let Some(status) = answer.header("grpc-status") {
+        return Some(status.to_owned());
+    }
+    grpc_web_frames(&answer.body)
+        .into_iter()
+        .find(|(flags, _)| flags & 0x80 != 0)
+        .and_then(|(_, trailers)| {
+            String::from_utf8_lossy(&trailers)
+                .lines()
+                .find_map(|l| l.strip_prefix("grpc-status:").map(|v| v.trim().to_owned()))
+        })
+}
+
+/// A browser app on an allowed origin: its preflights are answered with the CORS headers it
+/// needs (the error details exposed), another origin's are not, and it can call Stride over
+/// gRPC-Web as well as HTTP/JSON, the internal service staying out of reach.
+fn browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web(backend: Backend) {
+    const ORIGIN: &str = "http://localhost:3000";
+    let runtime = runtime();
+    let Some((envoy, _stack, _databases)) = gateway(&runtime, backend, &[]) else {
+        return;
+    };
+    runtime.block_on(async {
+        let preflight = |origin: &'static str| {
+            let envoy = &envoy;
+            async move {
+                let headers = [
+                    ("origin", origin),
+                    ("access-control-request-method", "POST"),
+                    (
+                        "access-control-request-headers",
+                        "content-type, authorization",
+                    ),
+                ];
+                envoy
+                    .exchange(LOCALHOST, "OPTIONS", "/v1/auth/login", &headers, b"")
+                    .await
+            }
+        };
+        let allowed = preflight(ORIGIN).await;
+        assert_eq!(allowed.status, 200, "{allowed:?}");
+        assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
+        let methods = allowed
+            .header("access-control-allow-methods")
+            .unwrap_or_default();
+        assert!(methods.contains("POST"), "{methods}");
+        let refused = preflight("http://evil.example").await;
+        assert_eq!(
+            refused.header("access-control-allow-origin"),
+            None,
+            "{refused:?}"
+        );
+
+        // An actual cross-origin call exposes the gRPC error headers to the page.
+        let (status, _, _) = envoy
+            .call_from(
+                LOCALHOST,
+                "GET",
+                "/v1/users/me",
+                &[("origin", ORIGIN)],
+                None,
+            )
+            .await;
+        assert_eq!(status, 401);
+
+        // gRPC-Web: GetJwks (an empty request message) answers the keys, then OK trailers.
+        let grpc_web = [
+            ("content-type", "application/grpc-web+proto"),
+            ("x-grpc-web", "1"),
+            ("origin", ORIGIN),
+        ];
+        let empty = [0_u8, 0, 0, 0, 0];
+        let jwks = envoy
+            .exchange(
+                LOCALHOST,
+                "POST",
+                "/stride.auth.v1.AuthService/GetJwks",
+                &grpc_web,
+                &empty,
+            )
+            .await;
+        assert_eq!(jwks.status, 200, "{jwks:?}");
+        assert_eq!(jwks.header("access-control-allow-origin"), Some(ORIGIN));
+        assert_eq!(grpc_web_status(&jwks).as_deref(), Some("0"), "{jwks:?}");
+        let message = grpc_web_frames(&jwks.body)
+            .into_iter()
+            .find(|(flags, _)| *flags == 0)
+            .expect("a message frame");
+        let keys =
+            <shared::pb::auth::v1::GetJwksResponse as prost::Message>::decode(message.1.as_slice())
+                .unwrap();
+        assert!(!keys.keys.is_empty(), "{keys:?}");
+
+        // Errors reach the page as gRPC statuses.
+        let me = envoy
+            .exchange(
+                LOCALHOST,
+                "POST",
+                "/stride.auth.v1.UserService/GetMe",
+                &grpc_web,
+                &empty,
+            )
+            .await;
+        assert_eq!(grpc_web_status(&me).as_deref(), Some("16"), "{me:?}");
+
+        // The service-to-service API is not reachable this way either.
+        let internal = envoy
+            .exchange(
+                LOCALHOST,
+                "POST",
+                "/stride.auth.v1.TokenIntrospectionService/IntrospectToken",
+                &grpc_web,
+                &empty,
+            )
+            .await;
+        assert_eq!(internal.status, 404, "{internal:?}");
+    });
+}
+
 mod sqlite {
     use super::*;
 
@@ -372,6 +569,11 @@ mod sqlite {
     #[test]
     fn behind_the_gateway_each_client_has_its_own_login_limit() {
         super::behind_the_gateway_each_client_has_its_own_login_limit(Backend::Sqlite);
+    }
+
+    #[test]
+    fn browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web() {
+        super::browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web(Backend::Sqlite);
     }
 }
 
@@ -388,5 +590,10 @@ mod postgres {
     #[test]
     fn behind_the_gateway_each_client_has_its_own_login_limit() {
         super::behind_the_gateway_each_client_has_its_own_login_limit(Backend::Postgres);
+    }
+
+    #[test]
+    fn browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web() {
+        super::browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web(Backend::Postgres);
     }
 }
