@@ -47,7 +47,7 @@ fn free_port() -> u16 {
 }
 
 /// A running Envoy, stopped when dropped.
-struct Envoy {
+pub(crate) struct Envoy {
     child: Child,
     /// The HTTP listener.
     http: SocketAddr,
@@ -144,6 +144,25 @@ impl Envoy {
     /// as JSON.
     async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String, Value) {
         self.call_from(LOCALHOST, method, path, &[], body).await
+    }
+
+    /// A JSON call as a signed-in user (`token`) or anonymously: the status and the body.
+    pub(crate) async fn json(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .as_deref()
+            .map(|b| vec![("authorization", b)])
+            .unwrap_or_default();
+        let (status, _, body) = self
+            .call_from(LOCALHOST, method, path, &headers, body.as_ref())
+            .await;
+        (status, body)
     }
 
     /// Sends one HTTP/1.1 JSON request from the loopback address `from` (any of 127.0.0.0/8),
@@ -265,7 +284,7 @@ fn dechunk(mut chunked: &[u8]) -> Vec<u8> {
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 /// The databases a stack uses, with the variables naming them (dropped after the test).
-type Databases = Vec<(TestDb, &'static str)>;
+pub(crate) type Databases = Vec<(TestDb, &'static str)>;
 
 /// The databases of a stack on `backend`: none for SQLite (`stride dev`'s own files), fresh
 /// PostgreSQL databases otherwise, with the settings naming them. `None` when PostgreSQL
@@ -292,7 +311,7 @@ fn databases(runtime: &tokio::runtime::Runtime, backend: Backend) -> Option<Data
 
 /// `stride dev` on `backend` with `settings`, and Envoy in front of it; `None` (skipped) when
 /// Envoy or the backend is missing.
-fn gateway(
+pub(crate) fn gateway(
     runtime: &tokio::runtime::Runtime,
     backend: Backend,
     settings: &[(&str, &str)],
@@ -308,7 +327,7 @@ fn gateway(
     Some((envoy, stack, databases))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -317,7 +336,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// The detail of type `google.rpc.<name>` in a `google.rpc.Status` JSON body.
-fn detail<'a>(status: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn detail<'a>(status: &'a Value, name: &str) -> &'a Value {
     let wanted = format!("type.googleapis.com/google.rpc.{name}");
     status["details"]
         .as_array()

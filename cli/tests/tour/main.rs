@@ -12,6 +12,7 @@
 mod cli_tour;
 mod envoy;
 mod errors;
+mod gateway_rpcs;
 mod grpcurl_tour;
 mod memory;
 mod readme;

@@ -1,0 +1,491 @@
+//! Every public RPC over HTTP/JSON through the real Envoy, on both backends.
+//!
+//! The RPCs with a `google.api.http` rule are read from the descriptor set, and the test fails
+//! unless it called each of them: an RPC added without a gateway test fails here. Along the way
+//! it covers path, query and body bindings, `update_mask` in the query and in the body, enum
+//! query parameters, the bearer header, error codes as HTTP statuses with their
+//! `google.rpc.Status` body, a body over Envoy's 2 MiB buffer, and the introspection service
+//! staying out of reach. (No public request has a repeated field a query could bind.)
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use prost_reflect::DescriptorPool;
+use serde_json::{Value, json};
+use testkit::Backend;
+
+use crate::envoy::{Envoy, detail, gateway, runtime};
+
+const ADMIN: &str = "root";
+const ADMIN_PASSWORD: &str = "root password for the gateway test";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// The full names of the RPCs that have an HTTP rule.
+fn http_rpcs() -> BTreeSet<String> {
+    let pool = DescriptorPool::decode(shared::FILE_DESCRIPTOR_SET).unwrap();
+    let http = pool.get_extension_by_name("google.api.http").unwrap();
+    pool.services()
+        .filter(|s| s.package_name().starts_with("stride."))
+        .flat_map(|s| s.methods().collect::<Vec<_>>())
+        .filter(|m| m.options().has_extension(&http))
+        .map(|m| m.full_name().to_owned())
+        .collect()
+}
+
+/// The calls made, by RPC, and the checks on their answers.
+struct Tour<'a> {
+    envoy: &'a Envoy,
+    called: BTreeSet<String>,
+}
+
+impl Tour<'_> {
+    /// Calls `rpc` through its HTTP rule and checks the status.
+    async fn call(
+        &mut self,
+        rpc: &str,
+        (method, path): (&str, &str),
+        token: Option<&str>,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
+        let (got, answer) = self.envoy.json(method, path, token, body).await;
+        assert_eq!(got, status, "{rpc}: {method} {path}: {}", answer["message"]);
+        if status >= 400 {
+            assert!(
+                answer["code"].is_i64(),
+                "{rpc}: a google.rpc.Status body: {answer}"
+            );
+        }
+        self.called.insert(format!("stride.{rpc}"));
+        answer
+    }
+}
+
+/// The `jti` claim of a JWT.
+fn jti_of(token: &str) -> String {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    claims["jti"].as_str().unwrap().to_owned()
+}
+
+fn png() -> String {
+    // The smallest valid PNG: the signature and the chunks of a 1×1 image.
+    let bytes: [u8; 67] = [
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00,
+        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn every_public_rpc_answers_over_http_json(backend: Backend) {
+    let runtime = runtime();
+    let settings = [
+        ("STRIDE_BOOTSTRAP_ADMIN_USERNAME", ADMIN),
+        ("STRIDE_BOOTSTRAP_ADMIN_EMAIL", "root@example.com"),
+        ("STRIDE_BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD),
+    ];
+    let Some((envoy, _stack, _databases)) = gateway(&runtime, backend, &settings) else {
+        return;
+    };
+    runtime.block_on(async {
+        let mut t = Tour {
+            envoy: &envoy,
+            called: BTreeSet::new(),
+        };
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+
+        // --- AuthService
+        let ada = json!({ "username": "ada", "email": "ada@example.com", "password": PASSWORD });
+        let registered = t
+            .call("auth.v1.AuthService.Register", ("POST", "/v1/auth/register"), None, Some(ada.clone()), 200)
+            .await;
+        let ada_id = text(&registered["user"]["id"]);
+        // ALREADY_EXISTS is 409.
+        let taken = t
+            .call("auth.v1.AuthService.Register", ("POST", "/v1/auth/register"), None, Some(ada), 409)
+            .await;
+        assert_eq!(taken["code"], 6, "{taken}");
+        let login = json!({ "login": "ada", "password": PASSWORD, "device_label": "laptop" });
+        let first = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(login.clone()), 200)
+            .await;
+        let refreshed = t
+            .call(
+                "auth.v1.AuthService.Refresh",
+                ("POST", "/v1/auth/refresh"),
+                None,
+                Some(json!({ "refresh_token": first["tokens"]["refresh_token"] })),
+                200,
+            )
+            .await;
+        let token = text(&refreshed["tokens"]["access_token"]);
+        let token = token.as_str();
+        for path in ["/v1/auth/jwks", "/.well-known/jwks.json"] {
+            let jwks = t.call("auth.v1.AuthService.GetJwks", ("GET", path), None, None, 200).await;
+            assert!(!jwks["keys"].as_array().unwrap().is_empty(), "{jwks}");
+        }
+
+        // --- UserService: the bearer header reaches auth.
+        let me = t.call("auth.v1.UserService.GetMe", ("GET", "/v1/users/me"), Some(token), None, 200).await;
+        assert_eq!(me["username"], "ada");
+        // update_mask in the query: only first_name changes.
+        let me = t
+            .call(
+                "auth.v1.UserService.UpdateMe",
+                ("PATCH", "/v1/users/me?update_mask=firstName"),
+                Some(token),
+                Some(json!({ "user": { "first_name": "Ada", "last_name": "Ignored" } })),
+                200,
+            )
+            .await;
+        assert_eq!((me["first_name"].clone(), me["last_name"].clone()), (json!("Ada"), json!("")));
+        // update_mask in the body.
+        let me = t
+            .call(
+                "auth.v1.UserService.UpdateMe",
+                ("PATCH", "/v1/users/me"),
+                Some(token),
+                Some(json!({ "user": { "last_name": "Lovelace" }, "update_mask": "lastName" })),
+                200,
+            )
+            .await;
+        assert_eq!((me["first_name"].clone(), me["last_name"].clone()), (json!("Ada"), json!("Lovelace")));
+        t.call(
+            "auth.v1.UserService.SetAvatar",
+            ("PUT", "/v1/users/me/avatar"),
+            Some(token),
+            Some(json!({ "image": png() })),
+            200,
+        )
+        .await;
+        let avatar = t
+            .call("auth.v1.UserService.GetAvatar", ("GET", "/v1/users/me/avatar"), Some(token), None, 200)
+            .await;
+        assert_eq!(avatar["content_type"], "image/png", "{avatar}");
+
+        // --- SessionService
+        let sessions = t
+            .call("auth.v1.SessionService.ListSessions", ("GET", "/v1/sessions?page_size=10"), Some(token), None, 200)
+            .await;
+        assert!(sessions["sessions"].as_array().unwrap().len() >= 2, "{sessions}");
+        let session = text(&refreshed["tokens"]["session_id"]);
+        let tree = t
+            .call(
+                "auth.v1.SessionService.GetTokenTree",
+                ("GET", &format!("/v1/sessions/{session}/tree")),
+                Some(token),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(tree["tree"]["refresh_tokens"].as_array().map(Vec::len), Some(2));
+        let rotated = jti_of(&text(&first["tokens"]["refresh_token"]));
+        t.call(
+            "auth.v1.SessionService.RevokeToken",
+            ("POST", &format!("/v1/tokens/{rotated}:revoke")),
+            Some(token),
+            Some(json!({})),
+            200,
+        )
+        .await;
+        // Revoking the chain from its first token revoked this session's newer tokens too.
+        t.call("auth.v1.UserService.GetMe", ("GET", "/v1/users/me"), Some(token), None, 401).await;
+        let second = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(login.clone()), 200)
+            .await;
+        let third = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(login.clone()), 200)
+            .await;
+        let token = text(&third["tokens"]["access_token"]);
+        let token = token.as_str();
+        t.call(
+            "auth.v1.SessionService.RevokeSession",
+            ("DELETE", &format!("/v1/sessions/{}", text(&second["tokens"]["session_id"]))),
+            Some(token),
+            None,
+            200,
+        )
+        .await;
+        t.call(
+            "auth.v1.SessionService.RevokeAllSessions",
+            ("POST", "/v1/sessions:revokeAll"),
+            Some(token),
+            Some(json!({ "keep_current": true })),
+            200,
+        )
+        .await;
+        t.call(
+            "auth.v1.UserService.ChangePassword",
+            ("POST", "/v1/users/me:changePassword"),
+            Some(token),
+            Some(json!({ "current_password": PASSWORD, "new_password": format!("{PASSWORD} again") })),
+            200,
+        )
+        .await;
+        let login = json!({ "login": "ada", "password": format!("{PASSWORD} again") });
+        let leaving = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(login.clone()), 200)
+            .await;
+        t.call(
+            "auth.v1.AuthService.Logout",
+            ("POST", "/v1/auth/logout"),
+            None,
+            Some(json!({ "refresh_token": leaving["tokens"]["refresh_token"] })),
+            200,
+        )
+        .await;
+        let ada_now = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(login), 200)
+            .await;
+        let token = text(&ada_now["tokens"]["access_token"]);
+        let token = token.as_str();
+
+        // --- AdminService: PERMISSION_DENIED is 403 for a plain user.
+        t.call("auth.v1.AdminService.ListUsers", ("GET", "/v1/admin/users"), Some(token), None, 403).await;
+        let root = t
+            .call(
+                "auth.v1.AuthService.Login",
+                ("POST", "/v1/auth/login"),
+                None,
+                Some(json!({ "login": ADMIN, "password": ADMIN_PASSWORD })),
+                200,
+            )
+            .await;
+        let admin = text(&root["tokens"]["access_token"]);
+        let admin = admin.as_str();
+        // An enum as a query parameter.
+        let users = t
+            .call(
+                "auth.v1.AdminService.ListUsers",
+                ("GET", "/v1/admin/users?role=ROLE_USER&page_size=5"),
+                Some(admin),
+                None,
+                200,
+            )
+            .await;
+        let names: Vec<String> = users["users"].as_array().unwrap().iter().map(|u| text(&u["username"])).collect();
+        assert_eq!(names, ["ada"]);
+        let user = t
+            .call("auth.v1.AdminService.GetUser", ("GET", &format!("/v1/admin/users/{ada_id}")), Some(admin), None, 200)
+            .await;
+        assert_eq!(user["username"], "ada");
+        t.call(
+            "auth.v1.AdminService.GetUser",
+            ("GET", "/v1/admin/users/01a2338d-cbf4-7714-bd5b-1ff6526b301e"),
+            Some(admin),
+            None,
+            404,
+        )
+        .await;
+        let user = t
+            .call(
+                "auth.v1.AdminService.UpdateUser",
+                ("PATCH", &format!("/v1/admin/users/{ada_id}")),
+                Some(admin),
+                Some(json!({ "role": "ROLE_STAFF", "update_mask": "role" })),
+                200,
+            )
+            .await;
+        assert_eq!(user["role"], "ROLE_STAFF");
+        t.call(
+            "auth.v1.AdminService.ListUserSessions",
+            ("GET", &format!("/v1/admin/users/{ada_id}/sessions")),
+            Some(admin),
+            None,
+            200,
+        )
+        .await;
+        let revoked = t
+            .call(
+                "auth.v1.AdminService.RevokeUserSessions",
+                ("POST", &format!("/v1/admin/users/{ada_id}/sessions:revoke")),
+                Some(admin),
+                Some(json!({})),
+                200,
+            )
+            .await;
+        assert!(revoked["revoked_count"].is_number(), "{revoked}");
+        t.call("auth.v1.UserService.GetMe", ("GET", "/v1/users/me"), Some(token), None, 401).await;
+        let events = t
+            .call(
+                "auth.v1.AdminService.ListSecurityEvents",
+                ("GET", &format!("/v1/admin/security-events?user_id={ada_id}&type=SECURITY_EVENT_TYPE_REGISTER")),
+                Some(admin),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(events["events"].as_array().unwrap().len(), 1, "{events}");
+        t.call(
+            "auth.v1.AdminService.RotateSigningKey",
+            ("POST", "/v1/admin/signing-keys:rotate"),
+            Some(admin),
+            Some(json!({})),
+            200,
+        )
+        .await;
+
+        // --- Fitness, as Ada (now staff) on a fresh sign-in.
+        let staff = t
+            .call(
+                "auth.v1.AuthService.Login",
+                ("POST", "/v1/auth/login"),
+                None,
+                Some(json!({ "login": "ada", "password": format!("{PASSWORD} again") })),
+                200,
+            )
+            .await;
+        let token = text(&staff["tokens"]["access_token"]);
+        let token = token.as_str();
+        let run = json!({ "title": "Run", "date": "2026-11-30", "workout_type": "WORKOUT_TYPE_CARDIO" });
+        let workout = t
+            .call("fitness.v1.WorkoutService.CreateWorkout", ("POST", "/v1/workouts"), Some(token), Some(json!({ "workout": run })), 200)
+            .await;
+        let workout_id = text(&workout["id"]);
+        let lift = json!({ "workout": { "title": "Lift", "date": "2026-11-29", "workout_type": "WORKOUT_TYPE_STRENGTH" } });
+        let batch = t
+            .call(
+                "fitness.v1.WorkoutService.BatchCreateWorkouts",
+                ("POST", "/v1/workouts:batchCreate"),
+                Some(token),
+                Some(json!({ "requests": [lift.clone(), lift] })),
+                200,
+            )
+            .await;
+        assert_eq!(batch["workouts"].as_array().unwrap().len(), 2);
+        let listed = t
+            .call(
+                "fitness.v1.WorkoutService.ListWorkouts",
+                ("GET", "/v1/workouts?workout_type=WORKOUT_TYPE_STRENGTH&page_size=10"),
+                Some(token),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(listed["workouts"].as_array().unwrap().len(), 2, "{listed}");
+        let exercise = t
+            .call(
+                "fitness.v1.ExerciseService.CreateExercise",
+                ("POST", "/v1/exercises"),
+                Some(token),
+                Some(json!({ "exercise": { "name": "Intervals", "duration_minutes": 20, "workout_ids": [workout_id] } })),
+                200,
+            )
+            .await;
+        let exercise_id = text(&exercise["id"]);
+        t.call(
+            "fitness.v1.ExerciseService.BatchCreateExercises",
+            ("POST", "/v1/exercises:batchCreate"),
+            Some(token),
+            Some(json!({ "requests": [{ "exercise": { "name": "Squat" } }, { "exercise": { "name": "Plank" } }] })),
+            200,
+        )
+        .await;
+        let got = t
+            .call(
+                "fitness.v1.WorkoutService.GetWorkout",
+                ("GET", &format!("/v1/workouts/{workout_id}?include_exercises=true")),
+                Some(token),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(got["exercises"].as_array().map(Vec::len), Some(1), "{got}");
+        t.call("fitness.v1.ExerciseService.GetExercise", ("GET", &format!("/v1/exercises/{exercise_id}")), Some(token), None, 200)
+            .await;
+        let exercises = t
+            .call("fitness.v1.ExerciseService.ListExercises", ("GET", "/v1/exercises?page_size=2"), Some(token), None, 200)
+            .await;
+        assert_eq!(exercises["exercises"].as_array().unwrap().len(), 2, "{exercises}");
+        assert!(!text(&exercises["next_page_token"]).is_empty(), "{exercises}");
+        let updated = t
+            .call(
+                "fitness.v1.WorkoutService.UpdateWorkout",
+                ("PATCH", &format!("/v1/workouts/{workout_id}?update_mask=title")),
+                Some(token),
+                Some(json!({ "title": "Long run", "notes": "ignored" })),
+                200,
+            )
+            .await;
+        assert_eq!((updated["title"].clone(), updated["notes"].clone()), (json!("Long run"), json!("")));
+        let updated = t
+            .call(
+                "fitness.v1.ExerciseService.UpdateExercise",
+                ("PATCH", &format!("/v1/exercises/{exercise_id}")),
+                Some(token),
+                Some(json!({ "name": "Hill intervals" })),
+                200,
+            )
+            .await;
+        assert_eq!(updated["name"], "Hill intervals");
+        let stats = t.call("fitness.v1.StatsService.GetMyStats", ("GET", "/v1/stats/me"), Some(token), None, 200).await;
+        // int64 fields are JSON strings (the proto3 JSON mapping).
+        assert_eq!(stats["total_workouts"], "3", "{stats}");
+        t.call("fitness.v1.StatsService.ListLeaderboard", ("GET", "/v1/leaderboard?page_size=5"), Some(token), None, 200)
+            .await;
+        let evaluated = t
+            .call(
+                "fitness.v1.StatsService.SetEvaluation",
+                ("POST", &format!("/v1/stats/{ada_id}:evaluate")),
+                Some(token),
+                Some(json!({ "evaluation": 4 })),
+                200,
+            )
+            .await;
+        assert_eq!(evaluated["evaluation"], 4, "{evaluated}");
+        t.call("fitness.v1.ExerciseService.DeleteExercise", ("DELETE", &format!("/v1/exercises/{exercise_id}")), Some(token), None, 200)
+            .await;
+        t.call("fitness.v1.WorkoutService.DeleteWorkout", ("DELETE", &format!("/v1/workouts/{workout_id}")), Some(token), None, 200)
+            .await;
+        let gone = t
+            .call("fitness.v1.WorkoutService.GetWorkout", ("GET", &format!("/v1/workouts/{workout_id}")), Some(token), None, 404)
+            .await;
+        assert_eq!(detail(&gone, "ErrorInfo")["reason"], "NOT_FOUND", "{gone}");
+        // INVALID_ARGUMENT names the field.
+        let invalid = t
+            .call(
+                "fitness.v1.WorkoutService.CreateWorkout",
+                ("POST", "/v1/workouts"),
+                Some(token),
+                Some(json!({ "workout": { "title": "", "date": "2026-11-30", "workout_type": "WORKOUT_TYPE_CARDIO" } })),
+                400,
+            )
+            .await;
+        let fields = detail(&invalid, "BadRequest")["field_violations"].to_string();
+        assert!(fields.contains("title"), "{fields}");
+
+        // A body over Envoy's 2 MiB buffer is refused before it reaches a service.
+        let huge = json!({ "workout": { "title": "x".repeat(2 * 1024 * 1024 + 1) } });
+        let (status, _) = envoy.json("POST", "/v1/workouts", Some(token), Some(huge)).await;
+        assert_eq!(status, 413);
+        // The service-to-service API is not reachable through the gateway.
+        let (status, _) = envoy
+            .json("POST", "/stride.auth.v1.TokenIntrospectionService/IntrospectToken", None, Some(json!({})))
+            .await;
+        assert_eq!(status, 404);
+
+        assert_eq!(t.called, http_rpcs(), "every RPC with an HTTP rule is called through the gateway");
+    });
+}
+
+mod sqlite {
+    #[test]
+    fn every_public_rpc_answers_over_http_json() {
+        super::every_public_rpc_answers_over_http_json(testkit::Backend::Sqlite);
+    }
+}
+
+mod postgres {
+    #[test]
+    fn every_public_rpc_answers_over_http_json() {
+        super::every_public_rpc_answers_over_http_json(testkit::Backend::Postgres);
+    }
+}
