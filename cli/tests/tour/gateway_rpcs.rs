@@ -371,6 +371,20 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             )
             .await;
         assert_eq!(listed["workouts"].as_array().unwrap().len(), 2, "{listed}");
+        // A query parameter naming no field is refused by Envoy (reject_unknown_query_parameters).
+        let (status, _) = envoy.json("GET", "/v1/workouts?colour=red", Some(token), None).await;
+        assert_eq!(status, 400);
+        // Request bodies take the lowerCamelCase JSON names as well as the proto names.
+        let camel = t
+            .call(
+                "fitness.v1.WorkoutService.CreateWorkout",
+                ("POST", "/v1/workouts"),
+                Some(token),
+                Some(json!({ "workout": { "title": "Yoga", "date": "2026-11-28", "workoutType": "WORKOUT_TYPE_FLEXIBILITY" } })),
+                200,
+            )
+            .await;
+        assert_eq!(camel["workout_type"], "WORKOUT_TYPE_FLEXIBILITY", "{camel}");
         let exercise = t
             .call(
                 "fitness.v1.ExerciseService.CreateExercise",
@@ -428,7 +442,7 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
         assert_eq!(updated["name"], "Hill intervals");
         let stats = t.call("fitness.v1.StatsService.GetMyStats", ("GET", "/v1/stats/me"), Some(token), None, 200).await;
         // int64 fields are JSON strings (the proto3 JSON mapping).
-        assert_eq!(stats["total_workouts"], "3", "{stats}");
+        assert_eq!(stats["total_workouts"], "4", "{stats}");
         t.call("fitness.v1.StatsService.ListLeaderboard", ("GET", "/v1/leaderboard?page_size=5"), Some(token), None, 200)
             .await;
         let evaluated = t
@@ -443,8 +457,10 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
         assert_eq!(evaluated["evaluation"], 4, "{evaluated}");
         t.call("fitness.v1.ExerciseService.DeleteExercise", ("DELETE", &format!("/v1/exercises/{exercise_id}")), Some(token), None, 200)
             .await;
-        t.call("fitness.v1.WorkoutService.DeleteWorkout", ("DELETE", &format!("/v1/workouts/{workout_id}")), Some(token), None, 200)
+        let deleted = t
+            .call("fitness.v1.WorkoutService.DeleteWorkout", ("DELETE", &format!("/v1/workouts/{workout_id}")), Some(token), None, 200)
             .await;
+        assert_eq!(deleted, json!({}), "google.protobuf.Empty is an empty object");
         let gone = t
             .call("fitness.v1.WorkoutService.GetWorkout", ("GET", &format!("/v1/workouts/{workout_id}")), Some(token), None, 404)
             .await;
