@@ -17,6 +17,7 @@ pub mod client;
 pub mod credentials;
 pub mod dev_secrets;
 pub mod error;
+pub mod gateway;
 pub mod output;
 pub mod prompt;
 pub mod serve;
@@ -50,7 +51,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run auth (127.0.0.1:50051) and fitness (127.0.0.1:50052) together; the default
-    Dev,
+    Dev {
+        /// Also start Envoy (from the PATH or STRIDE_ENVOY_BIN) as the HTTP/JSON and gRPC-Web
+        /// gateway on STRIDE_GATEWAY_ADDR (127.0.0.1:8080)
+        #[arg(long)]
+        gateway: bool,
+    },
     /// Run one service
     Serve {
         /// Which service
@@ -119,7 +125,7 @@ pub enum Service {
 /// Runs a parsed command line and returns the process exit status; failures are printed on
 /// stderr first.
 pub async fn run(cli: Cli) -> ExitCode {
-    let command = cli.command.unwrap_or(Command::Dev);
+    let command = cli.command.unwrap_or(Command::Dev { gateway: false });
     let result = if is_server_side(&command) {
         server_side(command).await
     } else {
@@ -140,7 +146,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 fn is_server_side(command: &Command) -> bool {
     matches!(
         command,
-        Command::Dev
+        Command::Dev { .. }
             | Command::Serve { .. }
             | Command::Migrate { .. }
             | Command::Admin(_)
@@ -161,7 +167,8 @@ async fn server_side(command: Command) -> Result<(), Failure> {
         Command::Keys(command) => admin::keys(command, &env_map).await,
         Command::Descriptor { out } => std::fs::write(&out, shared::FILE_DESCRIPTOR_SET)
             .map_err(|e| Failure::Other(format!("cannot write {}: {e}", out.display()))),
-        _ => serve::dev(&env_map).await,
+        Command::Dev { gateway } => serve::dev(&env_map, gateway).await,
+        _ => Err(Failure::Other("not a server-side command".to_owned())),
     }
 }
 

@@ -33,8 +33,8 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
 /// filling in an unset service key and master key. Fitness follows the auth address actually
 /// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0; over `https://`
 /// when auth serves TLS (then `STRIDE_AUTH_CA_FILE` names the CA fitness trusts, unless the
-/// system's roots do).
-pub async fn dev(env_map: &EnvMap) -> Result<(), Failure> {
+/// system's roots do). With `gateway`, Envoy runs in front of both ([`crate::gateway`]).
+pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     let (secrets, created) = dev_secrets::load_or_create(Path::new(DATA_DIR))?;
     let mut env_map = secrets.overlay(env_map);
     let auth_config = stride_auth::Config::from_env(Env::new(&env_map))?;
@@ -58,9 +58,26 @@ pub async fn dev(env_map: &EnvMap) -> Result<(), Failure> {
         .map_err(other)?;
     let fitness_addr = fitness.local_addr();
     tracing::info!(%auth_addr, %fitness_addr, "Stride is up");
+    let envoy = if gateway {
+        let dir = Path::new(DATA_DIR).join("gateway");
+        let started = crate::gateway::start(
+            &Env::new(&env_map),
+            &dir,
+            reachable(auth_addr),
+            reachable(fitness_addr),
+        )
+        .await?;
+        if started.is_none() {
+            print_line(crate::gateway::MISSING);
+        }
+        started
+    } else {
+        None
+    };
     print_welcome(&Welcome {
         auth: reachable(auth_addr),
         fitness: reachable(fitness_addr),
+        gateway: envoy.as_ref().map(|g| g.addr),
         auth_database,
         fitness_database,
         secrets_created: created,
@@ -134,14 +151,29 @@ pub async fn migrate(service: Option<Service>, env_map: &EnvMap) -> Result<(), F
 struct Welcome {
     auth: SocketAddr,
     fitness: SocketAddr,
+    gateway: Option<SocketAddr>,
     auth_database: String,
     fitness_database: String,
     secrets_created: bool,
 }
 
+#[allow(clippy::print_stdout)] // The launcher tells a person what it could not start.
+fn print_line(line: &str) {
+    println!("{line}");
+}
+
 #[allow(clippy::print_stdout)] // The launcher's whole job here is to tell a person where to go.
 fn print_welcome(w: &Welcome) {
     let Welcome { auth, fitness, .. } = w;
+    let (gateway_line, gateway_field) = match w.gateway {
+        Some(addr) => (
+            format!(
+                "  gateway  http://{addr}  (HTTP/JSON and gRPC-Web, e.g. curl -s http://{addr}/v1/auth/jwks)\n"
+            ),
+            format!(" gateway={addr}"),
+        ),
+        None => (String::new(), String::new()),
+    };
     let secrets = if w.secrets_created {
         "generated"
     } else {
@@ -149,7 +181,7 @@ fn print_welcome(w: &Welcome) {
     };
     println!(
         "\nStride is running (Ctrl-C stops it).\n\
-         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n  secrets  {}/dev-secrets.json ({secrets}; \
+         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}  secrets  {}/dev-secrets.json ({secrets}; \
          STRIDE_SERVICE_KEY / STRIDE_MASTER_KEY override it)\n\
          \nTry it:\n  grpcurl -plaintext {auth} list\n  \
          grpcurl -plaintext -d '{{\"login\": \"ada\", \"password\": \"…\"}}' {auth} \
@@ -159,7 +191,7 @@ fn print_welcome(w: &Welcome) {
          STRIDE_ADMIN_PASSWORD or a prompt):\n  \
          stride admin create --username admin --email admin@example.com\n  \
          (from a checkout: cargo run --release -- admin create …)\n\
-         \nlistening auth={auth} fitness={fitness}",
+         \nlistening auth={auth} fitness={fitness}{gateway_field}",
         w.auth_database, w.fitness_database, DATA_DIR
     );
 }

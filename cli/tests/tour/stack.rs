@@ -30,6 +30,8 @@ pub struct Stack {
     pub auth: String,
     /// `host:port` of the fitness service.
     pub fitness: String,
+    /// `host:port` of the gateway, when `stride dev --gateway` started one.
+    pub gateway: Option<String>,
 }
 
 /// A command with no `STRIDE_*` variable inherited from the test's environment (so a
@@ -53,9 +55,28 @@ impl Stack {
 
     /// [`Stack::start`] with extra settings for the services.
     pub fn start_with(settings: &[(&str, &str)]) -> Stack {
+        Self::launch(&[], settings)
+    }
+
+    /// `stride dev --gateway` (Envoy on a free port) with extra settings.
+    pub fn start_gateway(settings: &[(&str, &str)]) -> Stack {
+        let mut all = vec![("STRIDE_GATEWAY_ADDR", "127.0.0.1:0")];
+        all.extend_from_slice(settings);
+        let stack = Self::launch(&["--gateway"], &all);
+        assert!(
+            stack.gateway.is_some(),
+            "stride dev --gateway started no gateway:\n{}",
+            stack.log()
+        );
+        stack
+    }
+
+    /// `stride dev` with `args` and extra settings.
+    pub fn launch(args: &[&str], settings: &[(&str, &str)]) -> Stack {
         let dir = tempfile::tempdir().unwrap();
         let child = clean_command(STRIDE)
             .arg("dev")
+            .args(args)
             .envs(settings.iter().copied())
             .current_dir(dir.path())
             .env("STRIDE_AUTH_ADDR", "127.0.0.1:0")
@@ -71,6 +92,7 @@ impl Stack {
             dir,
             auth: String::new(),
             fitness: String::new(),
+            gateway: None,
         };
         let stdout = stack.child.stdout.take().unwrap();
         let mut log = File::create(stack.dir.path().join("stack.out")).unwrap();
@@ -94,6 +116,9 @@ impl Stack {
         };
         stack.auth = field("auth");
         stack.fitness = field("fitness");
+        stack.gateway = line
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("gateway=").map(str::to_owned));
         stack
     }
 
