@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::stack::Stack;
 
 /// True when `envoy` runs; panics instead of skipping when `STRIDE_TEST_ENVOY=required`.
-fn envoy_available() -> bool {
+pub(crate) fn envoy_available() -> bool {
     let required = std::env::var("STRIDE_TEST_ENVOY").is_ok_and(|v| v == "required");
     let runs = Command::new("envoy")
         .arg("--version")

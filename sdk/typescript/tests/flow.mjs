@@ -1,0 +1,93 @@
+// The SDK against a running gateway (`stride dev --gateway`), as a browser or Node app uses it:
+// register, log in, refresh, create a workout and revoke the session, once through gRPC-Web
+// with the generated clients and once over HTTP/JSON. Usage: node tests/flow.mjs http://HOST:PORT
+import assert from "node:assert/strict";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-node";
+import { AuthService } from "@stride/sdk/stride/auth/v1/auth_service_pb";
+import { SessionService } from "@stride/sdk/stride/auth/v1/session_service_pb";
+import { WorkoutService } from "@stride/sdk/stride/fitness/v1/workout_service_pb";
+import { WorkoutType } from "@stride/sdk/stride/fitness/v1/resources_pb";
+
+const base = process.argv[2];
+assert.ok(base, "usage: node tests/flow.mjs http://HOST:PORT");
+const password = "correct horse battery staple";
+const suffix = Date.now().toString(36);
+
+// A revocation reaches fitness through auth's revocation feed within milliseconds, not at
+// once: poll `check` until it holds, for at most 10 s.
+async function eventually(what, check) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (await check()) return;
+    assert.ok(Date.now() < deadline, `${what} within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function grpcWeb() {
+  const transport = createGrpcWebTransport({ baseUrl: base, httpVersion: "1.1" });
+  const auth = createClient(AuthService, transport);
+  const username = `web${suffix}`;
+  const registered = await auth.register({ username, email: `${username}@example.com`, password });
+  assert.equal(registered.user?.username, username);
+  const login = await auth.login({ login: username, password, deviceLabel: "node" });
+  const refreshed = await auth.refresh({ refreshToken: login.tokens.refreshToken });
+  const headers = { authorization: `Bearer ${refreshed.tokens.accessToken}` };
+  const workouts = createClient(WorkoutService, transport);
+  const created = await workouts.createWorkout(
+    { workout: { title: "Tempo run", date: "2026-11-30", workoutType: WorkoutType.CARDIO } },
+    { headers },
+  );
+  assert.equal(created.title, "Tempo run");
+  const sessions = createClient(SessionService, transport);
+  await sessions.revokeSession({ sessionId: refreshed.tokens.sessionId }, { headers });
+  await eventually("fitness refuses the revoked session over gRPC-Web", async () => {
+    try {
+      await workouts.listWorkouts({}, { headers });
+      return false;
+    } catch (e) {
+      assert.equal(ConnectError.from(e).code, Code.Unauthenticated);
+      return true;
+    }
+  });
+  console.log("grpc-web: registered, logged in, refreshed, created a workout, revoked the session");
+}
+
+async function httpJson() {
+  const call = async (method, path, body, token) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const username = `json${suffix}`;
+  let r = await call("POST", "/v1/auth/register", { username, email: `${username}@example.com`, password });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await call("POST", "/v1/auth/login", { login: username, password });
+  assert.equal(r.status, 200);
+  r = await call("POST", "/v1/auth/refresh", { refresh_token: r.body.tokens.refresh_token });
+  assert.equal(r.status, 200);
+  const { access_token: token, session_id: session } = r.body.tokens;
+  r = await call("POST", "/v1/workouts", { workout: { title: "Leg day", date: "2026-11-29", workout_type: "WORKOUT_TYPE_STRENGTH" } }, token);
+  assert.equal(r.status, 200);
+  assert.equal(r.body.title, "Leg day");
+  r = await call("DELETE", `/v1/sessions/${session}`, undefined, token);
+  assert.equal(r.status, 200);
+  await eventually("fitness refuses the revoked session over HTTP/JSON", async () => {
+    const listed = await call("GET", "/v1/workouts", undefined, token);
+    if (listed.status === 200) return false;
+    assert.equal(listed.status, 401);
+    assert.equal(listed.body.code, 16);
+    return true;
+  });
+  console.log("http/json: registered, logged in, refreshed, created a workout, revoked the session");
+}
+
+await grpcWeb();
+await httpJson();
