@@ -63,11 +63,13 @@ pub enum Scenario {
     ListWorkouts,
     /// Resident memory of each service, idle, as its own process.
     IdleRss,
+    /// Authenticated `GetWorkout` over HTTP/JSON through the real Envoy versus gRPC direct.
+    Gateway,
 }
 
 impl Scenario {
     /// Every concrete scenario, in the order `all` runs them.
-    pub const EVERY: [Scenario; 10] = [
+    pub const EVERY: [Scenario; 11] = [
         Scenario::Health,
         Scenario::GetWorkoutNoauth,
         Scenario::GetWorkout,
@@ -78,6 +80,7 @@ impl Scenario {
         Scenario::LoginStorm,
         Scenario::ListWorkouts,
         Scenario::IdleRss,
+        Scenario::Gateway,
     ];
 
     /// The scenarios this argument selects.
@@ -102,6 +105,7 @@ impl Scenario {
             Scenario::LoginStorm => "login-storm",
             Scenario::ListWorkouts => "list-workouts",
             Scenario::IdleRss => "idle-rss",
+            Scenario::Gateway => "gateway",
         }
     }
 }

@@ -87,12 +87,13 @@ const USER_HZ: u64 = 100;
 pub struct CpuTime {
     /// This process: the load generator and the in-process services.
     pub this_process: Duration,
-    /// Every process named `postgres` (the database server's backends).
+    /// Every process named `postgres` (the database server's backends) or `envoy` (the
+    /// gateway, when a scenario runs one).
     pub postgres: Duration,
 }
 
 impl CpuTime {
-    /// Reads `/proc/self/stat` and `/proc/<pid>/stat` of the `postgres` processes.
+    /// Reads `/proc/self/stat` and `/proc/<pid>/stat` of the `postgres` and `envoy` processes.
     pub fn now() -> Self {
         let this_process = std::fs::read_to_string("/proc/self/stat")
             .ok()
@@ -102,7 +103,8 @@ impl CpuTime {
         if let Ok(entries) = std::fs::read_dir("/proc") {
             for entry in entries.filter_map(Result::ok) {
                 let path = entry.path();
-                if std::fs::read_to_string(path.join("comm")).is_ok_and(|c| c.trim() == "postgres")
+                if std::fs::read_to_string(path.join("comm"))
+                    .is_ok_and(|c| matches!(c.trim(), "postgres" | "envoy"))
                     && let Some(ticks) = std::fs::read_to_string(path.join("stat"))
                         .ok()
                         .and_then(|stat| stat_ticks(&stat))

@@ -1,6 +1,7 @@
 //! The scenarios: each starts the services it needs, sets up its data, measures, stops them
 //! (dropping their databases) and returns rows of results.
 
+pub mod gateway;
 pub mod health;
 pub mod list;
 pub mod revocation;
@@ -54,6 +55,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx) -> Result<Vec<Row>> {
         Scenario::LoginStorm => workout::login_storm(ctx).await,
         Scenario::ListWorkouts => list::run(ctx).await,
         Scenario::IdleRss => rss::run(ctx).await,
+        Scenario::Gateway => gateway::run(ctx).await,
     }
 }
 

@@ -26,8 +26,8 @@ pub const STORM_P99_TARGET_MICROS: u64 = 10_000;
 /// One caller's workout: who asks and for which id.
 #[derive(Debug, Clone)]
 pub struct Target {
-    who: Identity,
-    id: String,
+    pub(super) who: Identity,
+    pub(super) id: String,
 }
 
 /// Reads workouts round-robin over every caller, starting at its own index so concurrent
@@ -58,7 +58,11 @@ impl Worker for GetWorker {
 }
 
 /// Builds `n` workers over `channels`.
-fn get_workers(channels: &[Channel], targets: &Arc<Vec<Target>>, n: usize) -> Vec<GetWorker> {
+pub(super) fn get_workers(
+    channels: &[Channel],
+    targets: &Arc<Vec<Target>>,
+    n: usize,
+) -> Vec<GetWorker> {
     (0..n)
         .map(|i| GetWorker {
             client: WorkoutServiceClient::new(channels[i % channels.len()].clone()),
@@ -69,17 +73,17 @@ fn get_workers(channels: &[Channel], targets: &Arc<Vec<Target>>, n: usize) -> Ve
 }
 
 /// A stack for `GetWorkout`, its callers (one workout each) and connections to fitness.
-struct Fixture {
-    auth: Option<Running>,
-    fitness: Running,
-    targets: Arc<Vec<Target>>,
+pub(super) struct Fixture {
+    pub(super) auth: Option<Running>,
+    pub(super) fitness: Running,
+    pub(super) targets: Arc<Vec<Target>>,
 }
 
 impl Fixture {
     /// With `authenticated`, real users and tokens through a running auth service (`cost` is
     /// its Argon2 setting); otherwise fitness runs with its auth layer disabled and callers are
     /// named by `x-stride-user-id`. `None` when the token lifecycle is not built yet.
-    async fn start(
+    pub(super) async fn start(
         ctx: &Ctx,
         authenticated: bool,
         cost: Argon2Cost,
@@ -124,7 +128,7 @@ impl Fixture {
         }))
     }
 
-    async fn stop(self) -> Result<()> {
+    pub(super) async fn stop(self) -> Result<()> {
         self.fitness.stop().await?;
         if let Some(auth) = self.auth {
             auth.stop().await?;
