@@ -3,9 +3,9 @@
 //! The RPCs with a `google.api.http` rule are read from the descriptor set, and the test fails
 //! unless it called each of them: an RPC added without a gateway test fails here. Along the way
 //! it covers path, query and body bindings, `update_mask` in the query and in the body, enum
-//! query parameters, the bearer header, error codes as HTTP statuses with their
-//! `google.rpc.Status` body, a body over Envoy's 2 MiB buffer, and the introspection service
-//! staying out of reach. (No public request has a repeated field a query could bind.)
+//! query parameters, the bearer header, error codes as HTTP statuses (400 for INVALID_ARGUMENT
+//! and FAILED_PRECONDITION, 401, 403, 404, 409) with their `google.rpc.Status` body, a body over
+//! Envoy's 2 MiB buffer (413), and the introspection service staying out of reach. (No public request has a repeated field a query could bind.)
 
 use std::collections::BTreeSet;
 
@@ -295,6 +295,21 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             )
             .await;
         assert_eq!(user["role"], "ROLE_STAFF");
+        // FAILED_PRECONDITION is 400 too, with its reason: an admin cannot demote themself.
+        let root_me = t
+            .call("auth.v1.UserService.GetMe", ("GET", "/v1/users/me"), Some(admin), None, 200)
+            .await;
+        let demote = t
+            .call(
+                "auth.v1.AdminService.UpdateUser",
+                ("PATCH", &format!("/v1/admin/users/{}", text(&root_me["id"]))),
+                Some(admin),
+                Some(json!({ "role": "ROLE_USER", "update_mask": "role" })),
+                400,
+            )
+            .await;
+        assert_eq!(demote["code"], 9, "{demote}");
+        assert_eq!(detail(&demote, "ErrorInfo")["reason"], "CANNOT_DEMOTE_SELF");
         t.call(
             "auth.v1.AdminService.ListUserSessions",
             ("GET", &format!("/v1/admin/users/{ada_id}/sessions")),
