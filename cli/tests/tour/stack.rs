@@ -233,3 +233,40 @@ pub fn run_bounded(command: &mut Command, timeout: Duration, stem: &Path) -> Out
         stderr: std::fs::read(&err_path).unwrap(),
     }
 }
+
+/// Whether `program --version`-style probing works; otherwise why not.
+fn probe(program: &str, arg: &str) -> Result<String, String> {
+    match Command::new(program).arg(arg).stdin(Stdio::null()).output() {
+        Ok(out) if out.status.success() => Ok(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .trim()
+        .to_owned()),
+        Ok(out) => Err(format!("`{program} {arg}` failed: {}", out.status)),
+        Err(e) => Err(format!("cannot run {program}: {e}")),
+    }
+}
+
+/// True when every `(program, version argument, how to install it)` of `tools` runs. Otherwise
+/// prints "skipping: …" and returns false, or panics when the environment variable `switch` is
+/// `required` (as CI sets it).
+pub fn tools_or_skip(switch: &str, tools: &[(&str, &str, &str)]) -> bool {
+    let missing: Vec<String> = tools
+        .iter()
+        .filter_map(|(program, arg, install)| {
+            probe(program, arg)
+                .err()
+                .map(|e| format!("{e} ({install})"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    let reason = missing.join("; ");
+    let required = std::env::var(switch).is_ok_and(|v| v == "required");
+    assert!(!required, "{switch}=required but {reason}");
+    eprintln!("skipping: {reason}");
+    false
+}

@@ -6,32 +6,23 @@
 //! "skipping: …" and passes, unless `STRIDE_TEST_SDK=required` (as in CI).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use crate::stack::{Stack, run_bounded};
+use crate::stack::{Stack, run_bounded, tools_or_skip};
 
 /// Bound on installing, generating and running the flow.
 const STEP_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn node_available() -> bool {
-    let required = std::env::var("STRIDE_TEST_SDK").is_ok_and(|v| v == "required");
-    let runs = |tool: &str| {
-        Command::new(tool)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !(runs("node") && runs("npm")) {
-        let reason =
-            "node and npm are needed for the TypeScript SDK test (Debian: apt install nodejs npm)";
-        assert!(!required, "STRIDE_TEST_SDK=required but {reason}");
-        eprintln!("skipping: {reason}");
-        return false;
-    }
-    true
+    let install = "Debian: apt install nodejs npm";
+    tools_or_skip(
+        "STRIDE_TEST_SDK",
+        &[
+            ("node", "--version", install),
+            ("npm", "--version", install),
+        ],
+    )
 }
 
 /// Runs `program args` in the SDK's directory and asserts it succeeded.
