@@ -10,11 +10,13 @@ pub mod db;
 pub mod error;
 pub mod mask;
 pub mod paging;
+pub mod revoked;
 pub mod secret;
 pub mod server;
 pub mod sql;
 pub mod telemetry;
 pub mod time;
+pub mod verified;
 
 /// Generated protobuf messages, clients and servers.
 pub mod pb {

@@ -9,7 +9,6 @@
 //!    the request fails closed with UNAVAILABLE;
 //! 4. the [`Caller`] is handed to the handler in the request extensions ([`layer`]).
 
-pub(crate) mod cache;
 pub(crate) mod caller;
 pub(crate) mod check;
 pub(crate) mod client;

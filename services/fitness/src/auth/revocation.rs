@@ -1,36 +1,15 @@
 //! The in-memory revocation set, checked on every request after the token verifies: revoked
-//! token ids and session ids, plus when the feed was last heard from.
-//!
-//! An entry is kept until no token it concerns can verify anywhere any more: the tokens'
-//! expiry plus the verifier's leeway. Dropping it at the bare expiry would let a revoked
-//! token through again for the length of the leeway. The set only grows when an entry is
-//! added, so that is where it is pruned, at most once per [`PRUNE_EVERY`].
+//! token ids and session ids (a `shared::revoked::RevokedSet`, kept until no token they
+//! concern can verify), plus where the feed stands and when it was last heard from.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use shared::revoked::RevokedSet;
 use shared::time::Micros;
 use tokio::time::Instant;
 
 use crate::domain::clock::Clock;
-
-/// Least time between two prunes of the set.
-const PRUNE_EVERY: Duration = Duration::from_secs(30);
-/// How long an entry whose expiry the feed did not say is kept: longer than any access token
-/// lives.
-const UNKNOWN_EXPIRY_KEPT: Duration = Duration::from_secs(24 * 3600);
-
-#[derive(Debug)]
-struct Entries {
-    /// Revoked `jti` → until when it must be refused (Unix microseconds).
-    jtis: HashMap<String, Micros>,
-    /// Revoked `sid` → until when its tokens must be refused (Unix microseconds).
-    sids: HashMap<String, Micros>,
-    /// When expired entries were last dropped.
-    pruned_at: Micros,
-}
 
 /// A position in the revocation feed: what a reconnect sends so the auth service resumes
 /// right after it, or replays its feed from the start when the position is not in its
@@ -48,11 +27,7 @@ pub struct Position {
 /// Revoked tokens and sessions, and the feed's freshness.
 #[derive(Debug)]
 pub struct Revocations {
-    entries: RwLock<Entries>,
-    /// The verifier's leeway on `exp`: how long after its expiry a token still verifies.
-    leeway: Micros,
-    /// "Now", for pruning.
-    clock: Clock,
+    set: RevokedSet,
     /// Where a reconnect resumes: the last position the feed's stream delivered.
     position: std::sync::Mutex<Position>,
     /// Milliseconds after `origin` when the feed last spoke, plus one (0: never).
@@ -65,62 +40,27 @@ impl Revocations {
     /// `leeway` after their expiry.
     pub fn new(leeway: Duration, clock: Clock) -> Self {
         Self {
-            entries: RwLock::new(Entries {
-                jtis: HashMap::new(),
-                sids: HashMap::new(),
-                pruned_at: clock.now(),
-            }),
-            leeway: micros(leeway),
-            clock,
+            set: RevokedSet::new(leeway, clock),
             position: std::sync::Mutex::default(),
             last_heard: AtomicU64::new(0),
             origin: Instant::now(),
         }
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
-        // Entries are plain maps; a panic elsewhere cannot leave them half-written.
-        self.entries.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
-        self.entries.write().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// True when the token or its session is revoked.
     pub fn is_revoked(&self, jti: &str, sid: &str) -> bool {
-        let entries = self.read();
-        entries.jtis.contains_key(jti) || entries.sids.contains_key(sid)
+        self.set.is_revoked(jti, sid)
     }
 
     /// Records a revoked token whose expiry is `expires_at` (Unix microseconds; `None`:
     /// unknown).
     pub fn revoke_token(&self, jti: String, expires_at: Option<Micros>) {
-        self.insert(|entries| &mut entries.jtis, jti, expires_at);
+        self.set.revoke_token(jti, expires_at);
     }
 
     /// Records a revoked session whose tokens all expire by `expires_at`.
     pub fn revoke_session(&self, sid: String, expires_at: Option<Micros>) {
-        self.insert(|entries| &mut entries.sids, sid, expires_at);
-    }
-
-    fn insert(
-        &self,
-        map: impl FnOnce(&mut Entries) -> &mut HashMap<String, Micros>,
-        id: String,
-        expires_at: Option<Micros>,
-    ) {
-        let now = self.clock.now();
-        let refused_until = expires_at
-            .unwrap_or_else(|| now.saturating_add(micros(UNKNOWN_EXPIRY_KEPT)))
-            .saturating_add(self.leeway);
-        let mut entries = self.write();
-        if now.saturating_sub(entries.pruned_at) >= micros(PRUNE_EVERY) {
-            let dropped = prune(&mut entries, now);
-            tracing::debug!(dropped, "pruned revocations no token can outlive");
-        }
-        let slot = map(&mut entries).entry(id).or_insert(refused_until);
-        *slot = (*slot).max(refused_until);
+        self.set.revoke_session(sid, expires_at);
     }
 
     /// Where a reconnect resumes.
@@ -204,21 +144,6 @@ impl Revocations {
     }
 }
 
-/// Forgets the entries no token can verify against any more at `now`; how many went.
-fn prune(entries: &mut Entries, now: Micros) -> usize {
-    let before = entries.jtis.len() + entries.sids.len();
-    // The verifier accepts a token while `now <= exp + leeway`, so the bound itself is kept.
-    entries.jtis.retain(|_, until| *until >= now);
-    entries.sids.retain(|_, until| *until >= now);
-    entries.pruned_at = now;
-    before - entries.jtis.len() - entries.sids.len()
-}
-
-/// A duration in microseconds, saturating (configured durations are far below the limit).
-fn micros(d: Duration) -> Micros {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -235,33 +160,6 @@ mod tests {
         let read = Arc::clone(&now);
         let clock = Clock::from_fn(move || read.load(Ordering::SeqCst));
         (Revocations::new(LEEWAY, clock), now)
-    }
-
-    #[test]
-    fn a_revoked_token_or_session_is_refused_until_it_can_no_longer_verify() {
-        let (r, now) = at_hand();
-        let exp = 1_010 * SECOND;
-        r.revoke_token("j1".into(), Some(exp));
-        r.revoke_session("s1".into(), Some(exp + 100 * SECOND));
-        assert!(r.is_revoked("j1", "other"));
-        assert!(r.is_revoked("other", "s1"));
-        assert!(!r.is_revoked("j2", "s2"));
-        // Past the expiry, inside the leeway, and long enough after the last prune for the
-        // next revocation to prune: the token still verifies, so it must stay refused.
-        now.store(exp + 59 * SECOND, Ordering::SeqCst);
-        r.revoke_token("j-later".into(), Some(exp + 600 * SECOND));
-        assert!(r.is_revoked("j1", "other"), "kept through the leeway");
-        // Past expiry plus leeway it can verify nowhere: forgotten at the next prune.
-        now.store(
-            exp + 60 * SECOND + micros(PRUNE_EVERY) + 1,
-            Ordering::SeqCst,
-        );
-        r.revoke_token("j-latest".into(), None);
-        assert!(!r.is_revoked("j1", "other"));
-        assert!(
-            r.is_revoked("other", "s1"),
-            "the session's tokens live longer"
-        );
     }
 
     #[test]

@@ -13,10 +13,10 @@ use serde::Deserialize;
 
 use shared::credentials::INVALID_TOKEN;
 
-use super::cache::VerifiedTokens;
 use super::jwks::Jwks;
 use crate::domain::clock::Clock;
 use crate::error::{Error, Result};
+use shared::verified::VerifiedTokens;
 
 /// The claims fitness uses; `iss` and `aud` are checked by the validator, the times here.
 #[derive(Debug, Clone, Deserialize)]
@@ -46,7 +46,7 @@ pub struct Verifier {
     /// Tolerated clock skew on `exp`, `nbf` and `iat`, in seconds.
     leeway: i64,
     clock: Clock,
-    verified: VerifiedTokens,
+    verified: VerifiedTokens<Claims>,
 }
 
 /// True for the access-token types of RFC 9068 (`at+jwt`, `application/at+jwt`).
@@ -87,7 +87,8 @@ impl Verifier {
             return Ok(claims);
         }
         let claims = self.verify_uncached(jwks, token).await?;
-        self.verified.insert(token, &claims, now, self.leeway);
+        self.verified
+            .insert(token, &claims, claims.exp, now, self.leeway);
         Ok(claims)
     }
 
