@@ -26,7 +26,7 @@ use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{security_events, throttle, unknown_clients};
-use crate::feed::{Feed, FeedNotifier};
+use crate::feed::{Feed, FeedNotifier, Mirror};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
 use crate::rpc;
@@ -62,7 +62,8 @@ impl AppState {
         let keys = KeyRing::open(db.clone(), config.master_key.clone(), clock.clone()).await?;
         let tokens = Tokens::new(config.tokens.clone(), keys.clone(), clock.clone());
         let hasher = Hasher::new(&config.password).await?;
-        let feed = FeedNotifier::new();
+        let mirror = Mirror::new(config.tokens.leeway, clock.clone());
+        let feed = FeedNotifier::new(Arc::new(mirror));
         {
             let mut conn = db.pool().acquire().await?;
             let candidate = crate::new_id();
@@ -249,6 +250,7 @@ impl Background {
             // The feed follows the head (this replica's commits and others') and prunes.
             tokio::spawn(state.revocations.clone().poll_head()),
             tokio::spawn(state.revocations.clone().prune()),
+            tokio::spawn(state.revocations.clone().keep_mirror()),
             tokio::spawn(every(Duration::from_secs(3600), {
                 let (db, clock) = (state.db.clone(), state.clock.clone());
                 let retention = state.config.security_event_retention;

@@ -5,8 +5,9 @@ use shared::db::Db;
 use shared::error::Violations;
 
 use crate::error::{Error, Result};
+use crate::feed::Feed;
 use crate::store::{access_tokens, refresh_tokens, revocation_events, sessions};
-use crate::tokens::{ACCESS_TYP, REFRESH_TYP, TokenError, Tokens};
+use crate::tokens::{ACCESS_TYP, AccessClaims, REFRESH_TYP, TokenError, Tokens};
 
 /// Longest token introspected; anything longer is not one of ours.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -37,6 +38,23 @@ pub(crate) struct ActiveToken {
     pub iat: i64,
 }
 
+impl ActiveToken {
+    /// An access token's claims.
+    fn access(c: AccessClaims) -> Self {
+        Self {
+            token_type: "access",
+            iss: c.iss,
+            sub: c.sub,
+            aud: c.aud,
+            sid: c.sid,
+            jti: c.jti,
+            roles: c.roles,
+            exp: c.exp,
+            iat: c.iat,
+        }
+    }
+}
+
 /// Whether a token is active and, if not, why (an UPPER_SNAKE reason).
 pub(crate) type Introspection = std::result::Result<ActiveToken, &'static str>;
 
@@ -44,8 +62,23 @@ pub(crate) type Introspection = std::result::Result<ActiveToken, &'static str>;
 /// them, then the database: the token, its session and its user must be neither revoked nor
 /// inactive, and a refresh token must not have been rotated. Never an error for a bad token;
 /// only for a failing database.
-#[tracing::instrument(skip_all)]
-pub(crate) async fn introspect(db: &Db, tokens: &Tokens, token: &str) -> Result<Introspection> {
+///
+/// An access token is answered from the process's mirror of the revocation feed when the
+/// mirror can vouch for being current (see `feed::mirror`): a token or session revoked on this
+/// replica is refused as soon as the revoking RPC returned; one revoked on another replica
+/// sharing the database once this replica's head poller saw it (within
+/// `STRIDE_REVOCATION_POLL_INTERVAL`). A valid signature proves the token was issued here, and
+/// deactivating a user revokes their sessions, so the mirror knows every reason an access
+/// token stops being active before it expires. A token the mirror holds revoked is looked up
+/// for its exact reason. Refresh tokens are always read from the database (rotation is not a
+/// feed event).
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn introspect(
+    db: &Db,
+    tokens: &Tokens,
+    feed: &Feed,
+    token: &str,
+) -> Result<Introspection> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Ok(Err(TokenError::Malformed.reason()));
     }
@@ -56,6 +89,9 @@ pub(crate) async fn introspect(db: &Db, tokens: &Tokens, token: &str) -> Result<
     let (active, row) = match header.typ.as_deref() {
         Some(ACCESS_TYP) => match tokens.verify_access(token).await {
             Ok(c) => {
+                if feed.mirror_says_revoked(&c.jti, &c.sid) == Some(false) {
+                    return Ok(Ok(ActiveToken::access(c)));
+                }
                 let mut conn = db.pool().acquire().await?;
                 let row = access_tokens::state(&mut conn, &c.jti).await?.map(|r| Row {
                     user_id: r.user_id,
@@ -65,18 +101,7 @@ pub(crate) async fn introspect(db: &Db, tokens: &Tokens, token: &str) -> Result<
                     rotated: false,
                     user_active: r.active.0,
                 });
-                let active = ActiveToken {
-                    token_type: "access",
-                    iss: c.iss,
-                    sub: c.sub,
-                    aud: c.aud,
-                    sid: c.sid,
-                    jti: c.jti,
-                    roles: c.roles,
-                    exp: c.exp,
-                    iat: c.iat,
-                };
-                (active, row)
+                (ActiveToken::access(c), row)
             }
             Err(err) => return Ok(Err(err.reason())),
         },
@@ -159,7 +184,7 @@ pub(crate) struct RevocationCheck {
 
 /// Which of `jtis` and `sids` are revoked. INVALID_ARGUMENT beyond [`MAX_CHECK_IDS`] of
 /// either. Unknown ids are simply not revoked (they cannot verify anyway).
-#[tracing::instrument(skip_all, fields(jtis = jtis.len(), sids = sids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(jtis = jtis.len(), sids = sids.len()))]
 pub(crate) async fn check_revocation(
     db: &Db,
     mut jtis: Vec<String>,

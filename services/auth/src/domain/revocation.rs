@@ -134,13 +134,17 @@ fn access_token_event(
     }
 }
 
-/// Numbers `event` with the next sequence, appends it, and wakes this process's streams once
-/// the transaction commits.
+/// Numbers `event` with the next sequence, appends it, and once the transaction commits,
+/// records it in this process's mirror and wakes this process's streams.
 async fn append(tx: &mut Tx, feed: &FeedNotifier, mut event: EventRow) -> sqlx::Result<()> {
     event.sequence = events::next_sequence(tx).await?;
     events::insert(tx, &event).await?;
     let feed = feed.clone();
-    let sequence = event.sequence;
-    tx.after_commit(move || feed.published(sequence));
+    // Into this process's mirror first, so introspection here refuses the token as soon as
+    // the revoking RPC returns; then the wake-up of the streams.
+    tx.after_commit(move || {
+        feed.mirror().apply(&event);
+        feed.published(event.sequence);
+    });
     Ok(())
 }

@@ -21,10 +21,12 @@
 //! feed's, and a stream starts from the beginning when it is not.
 
 mod digest;
+mod mirror;
 mod notifier;
 mod resume;
 mod stream;
 
+pub(crate) use mirror::Mirror;
 pub(crate) use notifier::FeedNotifier;
 pub(crate) use resume::Position;
 
@@ -37,6 +39,9 @@ use shared::time::Micros;
 
 use crate::clock::{Clock, micros};
 use crate::store::revocation_events as store;
+
+/// Events read per statement when loading the mirror.
+const MIRROR_BATCH: i64 = 1_000;
 
 /// Feed settings.
 #[derive(Debug, Clone)]
@@ -153,6 +158,66 @@ impl Feed {
     async fn read_head(&self) -> sqlx::Result<i64> {
         let mut conn = self.db.pool().acquire().await?;
         store::head(&mut conn).await
+    }
+
+    /// Keeps this process's [`Mirror`] loaded until the feed closes: reads every event up to
+    /// the head whenever the head moves (events of other replicas, which the head poller
+    /// notices), from the beginning at start and after the head went backwards.
+    pub(crate) async fn keep_mirror(self) {
+        let mut head = self.notifier.subscribe();
+        let mut rewinds = self.notifier.subscribe_rewinds();
+        loop {
+            if rewinds.has_changed().unwrap_or(false) {
+                rewinds.mark_unchanged();
+                self.notifier.mirror().reload();
+            }
+            head.mark_unchanged();
+            if let Err(err) = self.load_mirror().await {
+                tracing::warn!(error = %err, "cannot load revocations for introspection");
+                // Retried at the next head change or poll; until then introspection reads
+                // the database.
+            }
+            tokio::select! {
+                () = self.notifier.closed() => return,
+                changed = head.changed() => if changed.is_err() { return },
+                changed = rewinds.changed() => if changed.is_err() { return },
+            }
+        }
+    }
+
+    /// Loads every event after the mirror's position up to the current head.
+    async fn load_mirror(&self) -> crate::error::Result<()> {
+        let mirror = self.notifier.mirror();
+        let mut conn = self.db.pool().acquire().await?;
+        let upto = store::head(&mut conn).await?;
+        let from = mirror.progress();
+        let mut after = from.loaded.max(0);
+        loop {
+            let live_after = self.live_after(self.clock.now());
+            let events =
+                store::events_between(&mut conn, after, upto, live_after, MIRROR_BATCH).await?;
+            for event in &events {
+                mirror.apply(event);
+            }
+            match events.last() {
+                Some(last) if i64::try_from(events.len()).unwrap_or(i64::MAX) >= MIRROR_BATCH => {
+                    after = last.sequence;
+                }
+                _ => break,
+            }
+        }
+        mirror.loaded_up_to(from, upto);
+        Ok(())
+    }
+
+    /// Whether the token `jti` or its session `sid` is revoked, by the mirror; `None` when
+    /// the mirror cannot vouch for being current (see [`Mirror::answers`]).
+    pub(crate) fn mirror_says_revoked(&self, jti: &str, sid: &str) -> Option<bool> {
+        let recently = self.notifier.verified_within(self.heartbeat_backing());
+        let mirror = self.notifier.mirror();
+        mirror
+            .answers(recently)
+            .then(|| mirror.is_revoked(jti, sid))
     }
 
     /// Deletes events that can no longer matter every prune interval until the feed closes.

@@ -2,9 +2,12 @@
 //! it went backwards, and whether the server is closing. Revocations publish to it after they
 //! commit; the head poller and opening streams publish what they read from the database.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+
+use super::mirror::Mirror;
 
 /// What every stream of this process watches: the highest committed feed sequence known here,
 /// and whether the server is shutting down. Cheap to clone.
@@ -23,25 +26,27 @@ pub(crate) struct FeedNotifier {
     /// not seen up to here", which only a recent read can back: a replica whose poller cannot
     /// reach the database stops sending them, so consumers notice the silence and fall back.
     verified: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
-}
-
-impl Default for FeedNotifier {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// The revocations themselves, for introspection (see `mirror`).
+    mirror: Arc<Mirror>,
 }
 
 impl FeedNotifier {
     /// A notifier at head 0; the poller reads the real head as soon as it starts, and every
-    /// stream reads it from the database when it opens.
-    pub(crate) fn new() -> Self {
+    /// stream reads it from the database when it opens. Committed revocations go to `mirror`.
+    pub(crate) fn new(mirror: Arc<Mirror>) -> Self {
         Self {
             head: watch::Sender::new(0),
             closing: watch::Sender::new(false),
             rewinds: watch::Sender::new(0),
             id: std::sync::Arc::default(),
             verified: std::sync::Arc::default(),
+            mirror,
         }
+    }
+
+    /// This process's copy of the revocations.
+    pub(crate) fn mirror(&self) -> &Mirror {
+        &self.mirror
     }
 
     /// Sets the feed identity read from the database (first call wins).
@@ -80,6 +85,7 @@ impl FeedNotifier {
     /// ends.
     pub(crate) fn read_from_database(&self, before: i64, head: i64) {
         self.verified_now();
+        self.mirror.database_head_is(head);
         if head >= before {
             self.published(head);
             return;
@@ -90,6 +96,7 @@ impl FeedNotifier {
             "the revocation feed's head went backwards (database restored?); ending open streams"
         );
         self.head.send_replace(head);
+        self.mirror.reload();
         self.rewinds
             .send_modify(|count| *count = count.wrapping_add(1));
     }
@@ -137,9 +144,16 @@ impl FeedNotifier {
 mod tests {
     use super::*;
 
+    fn notifier() -> FeedNotifier {
+        FeedNotifier::new(Arc::new(Mirror::new(
+            Duration::from_secs(60),
+            shared::clock::Clock::system(),
+        )))
+    }
+
     #[test]
     fn the_head_only_moves_forward_and_close_is_observed() {
-        let feed = FeedNotifier::new();
+        let feed = notifier();
         let head = feed.subscribe();
         feed.published(5);
         feed.published(3);
@@ -153,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_read_below_a_known_head_sets_it_back_and_signals_a_rewind() {
-        let feed = FeedNotifier::new();
+        let feed = notifier();
         let mut rewinds = feed.subscribe_rewinds();
         feed.published(9);
         // A read that began before 9 was published may see less: not a rewind.

@@ -44,37 +44,43 @@ pub(crate) fn service_key_guard(
 
 #[tonic::async_trait]
 impl TokenIntrospectionService for IntrospectionApi {
-    #[tracing::instrument(skip_all, fields(rpc = "IntrospectToken"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "IntrospectToken"))]
     async fn introspect_token(
         &self,
         request: Request<IntrospectTokenRequest>,
     ) -> Result<Response<IntrospectTokenResponse>, Status> {
         let token = request.into_inner().token;
-        let answer =
-            match introspect::introspect(&self.state.db, &self.state.tokens, &token).await? {
-                Ok(t) => IntrospectTokenResponse {
-                    active: true,
-                    inactive_reason: String::new(),
-                    sub: t.sub,
-                    sid: t.sid,
-                    jti: t.jti,
-                    roles: t.roles,
-                    iss: t.iss,
-                    aud: vec![t.aud],
-                    exp: Some(to_timestamp(t.exp.saturating_mul(1_000_000))),
-                    iat: Some(to_timestamp(t.iat.saturating_mul(1_000_000))),
-                    token_type: t.token_type.to_owned(),
-                },
-                // RFC 7662: an inactive token reveals nothing but the fact (and here, why).
-                Err(reason) => IntrospectTokenResponse {
-                    inactive_reason: reason.to_owned(),
-                    ..Default::default()
-                },
-            };
+        let answer = match introspect::introspect(
+            &self.state.db,
+            &self.state.tokens,
+            &self.state.revocations,
+            &token,
+        )
+        .await?
+        {
+            Ok(t) => IntrospectTokenResponse {
+                active: true,
+                inactive_reason: String::new(),
+                sub: t.sub,
+                sid: t.sid,
+                jti: t.jti,
+                roles: t.roles,
+                iss: t.iss,
+                aud: vec![t.aud],
+                exp: Some(to_timestamp(t.exp.saturating_mul(1_000_000))),
+                iat: Some(to_timestamp(t.iat.saturating_mul(1_000_000))),
+                token_type: t.token_type.to_owned(),
+            },
+            // RFC 7662: an inactive token reveals nothing but the fact (and here, why).
+            Err(reason) => IntrospectTokenResponse {
+                inactive_reason: reason.to_owned(),
+                ..Default::default()
+            },
+        };
         Ok(Response::new(answer))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "CheckRevocation"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "CheckRevocation"))]
     async fn check_revocation(
         &self,
         request: Request<CheckRevocationRequest>,

@@ -7,12 +7,14 @@
 
 pub mod claims;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::time::Micros;
+use shared::verified::VerifiedTokens;
 
 use claims::Times;
 pub use claims::{ACCESS_TYP, AccessClaims, REFRESH_TYP, RefreshClaims};
@@ -102,6 +104,8 @@ pub struct Tokens {
     config: TokenConfig,
     keys: KeyRing,
     clock: Clock,
+    /// Access tokens verified before, until they expire (see `shared::verified`).
+    verified: Arc<VerifiedTokens<AccessClaims>>,
 }
 
 impl Tokens {
@@ -111,6 +115,7 @@ impl Tokens {
             config,
             keys,
             clock,
+            verified: Arc::default(),
         }
     }
 
@@ -167,10 +172,24 @@ impl Tokens {
         self.sign(REFRESH_TYP, &claims, jti, iat, exp)
     }
 
-    /// Verifies an access token (signature, `typ: at+jwt`, issuer, audience, times).
+    /// Verifies an access token (signature, `typ: at+jwt`, issuer, audience, times), or
+    /// finds it verified before and still within its lifetime: a client presents one access
+    /// token for minutes, and a signature check costs far more than a lookup.
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
+        let now = self.clock.now_secs();
+        let leeway = self.leeway_secs();
+        if let Some(claims) = self.verified.get(token, now, leeway) {
+            return Ok(claims);
+        }
         let audience = self.config.audience.clone();
-        self.verify(token, ACCESS_TYP, &audience).await
+        let claims: AccessClaims = self.verify(token, ACCESS_TYP, &audience).await?;
+        self.verified
+            .insert(token, &claims, claims.exp, now, leeway);
+        Ok(claims)
+    }
+
+    fn leeway_secs(&self) -> i64 {
+        i64::try_from(self.config.leeway.as_secs()).unwrap_or(i64::MAX)
     }
 
     /// Verifies a refresh token (signature, `typ: rt+jwt`, issuer, audience = issuer, times).
@@ -253,7 +272,7 @@ impl Tokens {
         let claims = data.claims;
         let (iat, nbf, exp) = claims.times();
         let now = self.clock.now_secs();
-        let leeway = i64::try_from(self.config.leeway.as_secs()).unwrap_or(i64::MAX);
+        let leeway = self.leeway_secs();
         if now > exp.saturating_add(leeway) {
             return Err(TokenError::Expired);
         }

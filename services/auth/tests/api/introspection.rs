@@ -180,8 +180,144 @@ async fn check_revocation_answers_a_batch_with_the_head_sequence(backend: Backen
     auth.stop().await;
 }
 
+/// Introspection answers access tokens from the process's mirror of the revocation feed: a
+/// revocation made on the answering replica is reflected as soon as the revoking call has
+/// returned, even with the head poll slowed to a minute (only the committing transaction can
+/// have told the mirror); one made on another replica sharing the database within that
+/// replica's poll interval.
+async fn introspection_reflects_revocations_here_at_once_and_elsewhere_within_the_poll(
+    backend: Backend,
+) {
+    let auth = TestAuth::spawn_with(backend, |config| {
+        config.feed.poll_interval = std::time::Duration::from_secs(60);
+    })
+    .await;
+    let mut config = stride_auth::Config::for_tests(auth.test_db().url().clone());
+    config.feed.poll_interval = std::time::Duration::from_millis(100);
+    let replica = stride_auth::App::build(config).await.unwrap();
+    let replica_addr = replica.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(replica.run(async move {
+        let _ = stopped.await;
+    }));
+    let replica_channel = tonic::transport::Channel::from_shared(format!("http://{replica_addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut on_replica =
+        shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient::new(
+            replica_channel,
+        );
+
+    // Several sessions, each seen active on both replicas first (so both have loaded their
+    // mirrors and would answer from them).
+    let mut pairs = Vec::new();
+    for name in ["ada", "bob", "cyd"] {
+        let pair = signed_up(&auth, name).await;
+        let here = wait_for(&auth, &pair.access_token, true).await;
+        assert!(here.active, "{here:?}");
+        let there = introspect_at(&mut on_replica, &pair.access_token).await;
+        assert!(there.active, "{there:?}");
+        pairs.push(pair);
+    }
+
+    // Here: a logout, then at once.
+    let mut auth_api = auth_client(&auth).await;
+    auth_api
+        .logout(LogoutRequest {
+            refresh_token: pairs[0].refresh_token.clone(),
+        })
+        .await
+        .unwrap();
+    // (A logout revokes the session's tokens with it: the token's own reason comes first.)
+    let answer = introspect(&auth, &pairs[0].access_token).await;
+    assert_eq!(
+        (answer.active, answer.inactive_reason.as_str()),
+        (false, "REVOKED")
+    );
+    // A single access token revoked by its owner, at once too.
+    let mut sessions = session_client(&auth).await;
+    sessions
+        .revoke_token(bearer(
+            RevokeTokenRequest {
+                jti: jti_of(&pairs[1].access_token),
+            },
+            &pairs[1].access_token,
+        ))
+        .await
+        .unwrap();
+    let answer = introspect(&auth, &pairs[1].access_token).await;
+    assert_eq!(
+        (answer.active, answer.inactive_reason.as_str()),
+        (false, "REVOKED")
+    );
+    // The third session, untouched, is still active here.
+    assert!(introspect(&auth, &pairs[2].access_token).await.active);
+
+    // There: both revocations reach the other replica through its head poll.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for (pair, reason) in [(&pairs[0], "REVOKED"), (&pairs[1], "REVOKED")] {
+        loop {
+            let there = introspect_at(&mut on_replica, &pair.access_token).await;
+            if !there.active {
+                assert_eq!(there.inactive_reason, reason);
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the other replica never saw the revocation"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    assert!(
+        introspect_at(&mut on_replica, &pairs[2].access_token)
+            .await
+            .active
+    );
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    auth.stop().await;
+}
+
+/// `IntrospectToken` of `token` through `client`, with the service key.
+async fn introspect_at(
+    client: &mut shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient<
+        tonic::transport::Channel,
+    >,
+    token: &str,
+) -> shared::pb::auth::v1::IntrospectTokenResponse {
+    client
+        .introspect_token(with_key(IntrospectTokenRequest {
+            token: token.to_owned(),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Introspects until the answer's `active` is `active` (the mirror loads at start), for at
+/// most a few seconds.
+async fn wait_for(
+    auth: &TestAuth,
+    token: &str,
+    active: bool,
+) -> shared::pb::auth::v1::IntrospectTokenResponse {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let answer = introspect(auth, token).await;
+        if answer.active == active || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 backend_tests!(
     without_the_service_key_every_introspection_rpc_is_unauthenticated,
     introspection_reports_claims_when_active_and_only_the_reason_otherwise,
     check_revocation_answers_a_batch_with_the_head_sequence,
+    introspection_reflects_revocations_here_at_once_and_elsewhere_within_the_poll,
 );
