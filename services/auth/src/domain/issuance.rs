@@ -49,9 +49,7 @@ pub(crate) async fn open(
     issue_pair(conn, tokens, &session, roles, None, client).await
 }
 
-/// Mints a pair in `session` and records both tokens (the refresh token with its parent, IP,
-/// user agent and the session's device label; the access token under the refresh token).
-/// Expiries never pass the session's absolute end.
+/// Mints a pair in `session` and records both tokens (see [`record_pair`]).
 pub(crate) async fn issue_pair(
     conn: &mut AnyConnection,
     tokens: &Tokens,
@@ -60,8 +58,73 @@ pub(crate) async fn issue_pair(
     parent_jti: Option<&str>,
     client: &Client,
 ) -> Result<IssuedPair> {
-    let refresh = tokens.mint_refresh(&session.user_id, &session.id, session.expires_at)?;
-    let access = tokens.mint_access(&session.user_id, &session.id, roles, session.expires_at)?;
+    let pair = mint_pair(
+        tokens,
+        &session.user_id,
+        &session.id,
+        session.expires_at,
+        roles,
+    )?;
+    record_pair(conn, pair, session, parent_jti, client).await
+}
+
+/// A signed pair not yet recorded, and what it was signed for: a pair minted before its
+/// transaction began is used only if the transaction finds the same session end and roles.
+#[derive(Debug)]
+pub(crate) struct MintedPair {
+    access: Minted,
+    refresh: Minted,
+    user_id: String,
+    session_id: String,
+    session_expires_at: Micros,
+    roles: Vec<String>,
+}
+
+impl MintedPair {
+    /// True when the pair is exactly what minting for `session` with `roles` would give now
+    /// (up to the clock): same user, session, session end and roles.
+    pub(crate) fn fits(&self, session: &SessionRow, roles: &[String]) -> bool {
+        self.user_id == session.user_id
+            && self.session_id == session.id
+            && self.session_expires_at == session.expires_at
+            && self.roles == roles
+    }
+}
+
+/// Signs a pair for `user_id` in `session_id`; expiries never pass the session's end.
+/// Signing needs no database: callers do it before their transaction where they can, so the
+/// single SQLite writer waits only for statements.
+pub(crate) fn mint_pair(
+    tokens: &Tokens,
+    user_id: &str,
+    session_id: &str,
+    session_expires_at: Micros,
+    roles: Vec<String>,
+) -> Result<MintedPair> {
+    let refresh = tokens.mint_refresh(user_id, session_id, session_expires_at)?;
+    let access = tokens.mint_access(user_id, session_id, roles.clone(), session_expires_at)?;
+    Ok(MintedPair {
+        access,
+        refresh,
+        user_id: user_id.to_owned(),
+        session_id: session_id.to_owned(),
+        session_expires_at,
+        roles,
+    })
+}
+
+/// Records both tokens of `pair` in `session` (the refresh token with its parent, IP, user
+/// agent and the session's device label; the access token under the refresh token).
+pub(crate) async fn record_pair(
+    conn: &mut AnyConnection,
+    pair: MintedPair,
+    session: &SessionRow,
+    parent_jti: Option<&str>,
+    client: &Client,
+) -> Result<IssuedPair> {
+    let MintedPair {
+        access, refresh, ..
+    } = pair;
     refresh_tokens::insert(
         conn,
         &RefreshRow {
@@ -97,4 +160,51 @@ pub(crate) async fn issue_pair(
         refresh,
         session_id: session.id.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minted(jti: &str) -> Minted {
+        Minted {
+            token: String::new(),
+            jti: jti.to_owned(),
+            issued_at: 0,
+            expires_at: 10,
+        }
+    }
+
+    fn session(user_id: &str, id: &str, expires_at: Micros) -> SessionRow {
+        SessionRow {
+            id: id.to_owned(),
+            user_id: user_id.to_owned(),
+            device_label: String::new(),
+            ip: String::new(),
+            user_agent: String::new(),
+            created_at: 0,
+            last_refreshed_at: None,
+            expires_at,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_pair_signed_ahead_fits_only_the_same_user_session_end_and_roles() {
+        let pair = MintedPair {
+            access: minted("a"),
+            refresh: minted("r"),
+            user_id: "u".into(),
+            session_id: "s".into(),
+            session_expires_at: 100,
+            roles: vec!["user".into()],
+        };
+        let user = vec!["user".to_owned()];
+        assert!(pair.fits(&session("u", "s", 100), &user));
+        // The role changed between the read and the lock: sign again.
+        assert!(!pair.fits(&session("u", "s", 100), &["admin".to_owned()]));
+        assert!(!pair.fits(&session("u", "s", 99), &user));
+        assert!(!pair.fits(&session("u", "other", 100), &user));
+        assert!(!pair.fits(&session("v", "s", 100), &user));
+    }
 }

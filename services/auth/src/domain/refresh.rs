@@ -9,6 +9,11 @@
 //! session's absolute end, whichever is first, so no refresh extends a session past
 //! `STRIDE_SESSION_MAX_AGE`. The user must still be active.
 //!
+//! On SQLite the new pair is signed before the transaction, from an unlocked read of the
+//! session and the user's role, and used only if the transaction finds both unchanged under
+//! its lock (it signs again otherwise): the transaction, which holds the one writer's turn,
+//! holds statements only.
+//!
 //! # Reuse
 //! A rotated refresh token presented again is reuse (RFC 9700 §4.14.2): the whole session is
 //! revoked (every refresh and access token, one SESSION feed event), one
@@ -40,18 +45,18 @@
 
 use std::time::Duration;
 
-use shared::db::{Db, Tx};
+use shared::db::{Backend, Db, Tx};
 use shared::time::Micros;
 
 use crate::clock::{Clock, micros};
 use crate::config::TestHooks;
-use crate::domain::issuance::{self, IssuedPair};
+use crate::domain::issuance::{self, IssuedPair, MintedPair};
 use crate::domain::revocation;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
 use crate::feed::FeedNotifier;
-use crate::store::{refresh_tokens, sessions, users};
+use crate::store::{refresh_tokens, sessions};
 use crate::tokens::{RefreshClaims, Tokens};
 
 /// `revoke_reason` of a session ended by reuse detection.
@@ -70,7 +75,7 @@ pub(crate) struct Rotation<'a> {
 }
 
 /// Rotates `token` into a new pair in the same session (see the module docs).
-#[tracing::instrument(skip_all, fields(user_id, session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, session_id))]
 pub(crate) async fn refresh(
     with: Rotation<'_>,
     token: &str,
@@ -89,9 +94,22 @@ pub(crate) async fn refresh(
     span.record("user_id", claims.sub.as_str());
     span.record("session_id", claims.sid.as_str());
     let now = clock.now();
+    // On SQLite, sign the new pair before the transaction, for the session and role as they
+    // are now; the transaction uses it only if it finds them unchanged under the lock
+    // (otherwise it signs again), so the single writer waits for statements, not signatures.
+    // PostgreSQL's row locks let rotations of different sessions overlap: the read would only
+    // add a round trip there.
+    let premint = match db.backend() {
+        Backend::Sqlite => premint(db, tokens, &claims, now).await?,
+        Backend::Postgres => None,
+    };
     let mut tx = db.begin().await?;
     // Session first, token second: the lock order every revocation uses.
-    let session = sessions::lock(&mut tx, &claims.sid)
+    let sessions::WithUser {
+        session,
+        role,
+        active,
+    } = sessions::lock_with_user(&mut tx, &claims.sid)
         .await?
         .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
     if session.user_id != claims.sub {
@@ -117,7 +135,12 @@ pub(crate) async fn refresh(
                         ));
                     security_events::record(&mut tx, &event, now).await?;
                     tx.commit().await?;
-                    tracing::warn!(jti = %claims.jti, "refresh token reuse: session revoked");
+                    tracing::warn!(
+                        jti = %claims.jti,
+                        session_id = %claims.sid,
+                        user_id = %claims.sub,
+                        "refresh token reuse: session revoked"
+                    );
                 }
                 return Err(Error::Unauthenticated("REFRESH_TOKEN_REUSED"));
             }
@@ -130,22 +153,21 @@ pub(crate) async fn refresh(
     if session.expires_at <= now {
         return Err(Error::Unauthenticated("SESSION_EXPIRED"));
     }
-    let (role, active) = users::role_and_active(&mut tx, &session.user_id)
-        .await?
-        .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
     if !active.0 {
         return Err(Error::Unauthenticated("USER_INACTIVE"));
     }
-    let role = Role::stored(&role)?;
-    let pair = issuance::issue_pair(
-        &mut tx,
-        tokens,
-        &session,
-        role.claims(),
-        Some(&parent),
-        client,
-    )
-    .await?;
+    let roles = Role::stored(&role)?.claims();
+    let pair = match premint {
+        Some(pair) if pair.fits(&session, &roles) => pair,
+        _ => issuance::mint_pair(
+            tokens,
+            &session.user_id,
+            &session.id,
+            session.expires_at,
+            roles,
+        )?,
+    };
+    let pair = issuance::record_pair(&mut tx, pair, &session, Some(&parent), client).await?;
     sessions::touch(&mut tx, &session.id, now).await?;
     let detail = match &grace_of {
         None => format!("refresh token {parent} rotated into {}", pair.refresh.jti),
@@ -162,6 +184,38 @@ pub(crate) async fn refresh(
     security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(pair)
+}
+
+/// The pair a successful rotation of `claims` would issue, signed from an unlocked read of
+/// its session; `None` when that read already shows the rotation cannot succeed (the
+/// transaction then finds out why, with the same answers as ever).
+async fn premint(
+    db: &Db,
+    tokens: &Tokens,
+    claims: &RefreshClaims,
+    now: Micros,
+) -> Result<Option<MintedPair>> {
+    let mut conn = db.pool().acquire().await?;
+    let Some(found) = sessions::peek_with_user(&mut conn, &claims.sid).await? else {
+        return Ok(None);
+    };
+    drop(conn);
+    let session = &found.session;
+    let usable = session.user_id == claims.sub
+        && session.revoked_at.is_none()
+        && session.expires_at > now
+        && found.active.0;
+    let Some(role) = Role::parse(&found.role).filter(|_| usable) else {
+        return Ok(None);
+    };
+    let pair = issuance::mint_pair(
+        tokens,
+        &session.user_id,
+        &session.id,
+        session.expires_at,
+        role.claims(),
+    )?;
+    Ok(Some(pair))
 }
 
 /// Why the conditional update did not rotate the presented token.
@@ -208,7 +262,7 @@ async fn not_rotated(
 
 /// Ends the session of `token` (any verified refresh token of it, rotated or not), with a
 /// `LOGOUT` event. Idempotent: an already revoked session is success without a new event.
-#[tracing::instrument(skip_all, fields(user_id, session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, session_id))]
 pub(crate) async fn logout(
     db: &Db,
     tokens: &Tokens,

@@ -203,19 +203,41 @@ pub(crate) async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> s
     };
     store::insert(tx, &row).await?;
     // Logged once committed, so the log never shows an event the database does not hold.
-    let event = event.clone();
-    tx.after_commit(move || {
-        tracing::info!(
-            target: "security",
-            event = event.kind.as_str(),
-            user_id = event.user_id.as_deref().unwrap_or(""),
-            session_id = event.session_id.as_deref().unwrap_or(""),
-            ip = %event.ip,
-            detail = %event.detail,
-            "security event"
-        );
-    });
+    // A routine rotation is logged at `debug` only: it happens on every refresh, and its row
+    // is the audit trail. Everything else is rare enough, and interesting enough, for `info`.
+    if event.kind == EventType::TokenRefreshed {
+        if tracing::enabled!(target: "security", tracing::Level::DEBUG) {
+            let event = event.clone();
+            tx.after_commit(move || log(&event, tracing::Level::DEBUG));
+        }
+    } else {
+        let event = event.clone();
+        tx.after_commit(move || log(&event, tracing::Level::INFO));
+    }
     Ok(())
+}
+
+/// Mirrors a recorded event to the `security` log target at `level`.
+fn log(event: &SecurityEvent, level: tracing::Level) {
+    macro_rules! emit {
+        ($level:expr) => {
+            tracing::event!(
+                target: "security",
+                $level,
+                event = event.kind.as_str(),
+                user_id = event.user_id.as_deref().unwrap_or(""),
+                session_id = event.session_id.as_deref().unwrap_or(""),
+                ip = %event.ip,
+                detail = %event.detail,
+                "security event"
+            )
+        };
+    }
+    if level == tracing::Level::DEBUG {
+        emit!(tracing::Level::DEBUG);
+    } else {
+        emit!(tracing::Level::INFO);
+    }
 }
 
 /// Events deleted per statement by [`sweep`].

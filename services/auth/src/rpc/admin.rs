@@ -192,7 +192,7 @@ impl TryFrom<ListSecurityEventsRequest> for EventListing {
 
 #[tonic::async_trait]
 impl AdminService for AdminApi {
-    #[tracing::instrument(skip_all, fields(rpc = "ListUsers", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListUsers", user_id))]
     async fn list_users(
         &self,
         request: Request<ListUsersRequest>,
@@ -207,7 +207,7 @@ impl AdminService for AdminApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "GetUser", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetUser", user_id))]
     async fn get_user(&self, request: Request<GetUserRequest>) -> Result<Response<User>, Status> {
         self.admin(&request).await?;
         let user_id = id("user_id", request.into_inner().user_id)?;
@@ -215,7 +215,7 @@ impl AdminService for AdminApi {
         Ok(Response::new(convert::user(user)))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "UpdateUser", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "UpdateUser", user_id))]
     async fn update_user(
         &self,
         request: Request<UpdateUserRequest>,
@@ -230,7 +230,7 @@ impl AdminService for AdminApi {
         Ok(Response::new(convert::user(user)))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "ListUserSessions", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListUserSessions", user_id))]
     async fn list_user_sessions(
         &self,
         request: Request<ListUserSessionsRequest>,
@@ -255,7 +255,7 @@ impl AdminService for AdminApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "RevokeUserSessions", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RevokeUserSessions", user_id))]
     async fn revoke_user_sessions(
         &self,
         request: Request<RevokeUserSessionsRequest>,
@@ -272,7 +272,7 @@ impl AdminService for AdminApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "ListSecurityEvents", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListSecurityEvents", user_id))]
     async fn list_security_events(
         &self,
         request: Request<ListSecurityEventsRequest>,
@@ -287,7 +287,7 @@ impl AdminService for AdminApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "RotateSigningKey", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RotateSigningKey", user_id))]
     async fn rotate_signing_key(
         &self,
         request: Request<RotateSigningKeyRequest>,

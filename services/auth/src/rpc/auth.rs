@@ -90,7 +90,7 @@ fn refresh_token(raw: String) -> Result<Zeroizing<String>> {
 
 #[tonic::async_trait]
 impl AuthService for AuthApi {
-    #[tracing::instrument(skip_all, fields(rpc = "Register", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "Register", user_id))]
     async fn register(
         &self,
         request: Request<RegisterRequest>,
@@ -117,7 +117,7 @@ impl AuthService for AuthApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "Login"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "Login"))]
     async fn login(
         &self,
         request: Request<LoginRequest>,
@@ -140,7 +140,7 @@ impl AuthService for AuthApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "Refresh"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "Refresh"))]
     async fn refresh(
         &self,
         request: Request<RefreshRequest>,
@@ -162,7 +162,7 @@ impl AuthService for AuthApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "Logout"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "Logout"))]
     async fn logout(&self, request: Request<LogoutRequest>) -> Result<Response<()>, Status> {
         let s = &self.state;
         let client = s.client(&request);
@@ -171,7 +171,7 @@ impl AuthService for AuthApi {
         Ok(Response::new(()))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "GetJwks"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetJwks"))]
     async fn get_jwks(
         &self,
         _request: Request<GetJwksRequest>,

@@ -53,7 +53,7 @@ fn token_status(status: TokenStatus) -> i32 {
 
 #[tonic::async_trait]
 impl SessionService for SessionApi {
-    #[tracing::instrument(skip_all, fields(rpc = "ListSessions", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListSessions", user_id))]
     async fn list_sessions(
         &self,
         request: Request<ListSessionsRequest>,
@@ -80,7 +80,7 @@ impl SessionService for SessionApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "GetTokenTree", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetTokenTree", user_id))]
     async fn get_token_tree(
         &self,
         request: Request<GetTokenTreeRequest>,
@@ -125,7 +125,7 @@ impl SessionService for SessionApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "RevokeSession", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RevokeSession", user_id))]
     async fn revoke_session(
         &self,
         request: Request<RevokeSessionRequest>,
@@ -139,7 +139,7 @@ impl SessionService for SessionApi {
         Ok(Response::new(()))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "RevokeAllSessions", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RevokeAllSessions", user_id))]
     async fn revoke_all_sessions(
         &self,
         request: Request<RevokeAllSessionsRequest>,
@@ -156,7 +156,7 @@ impl SessionService for SessionApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "RevokeToken", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RevokeToken", user_id))]
     async fn revoke_token(
         &self,
         request: Request<RevokeTokenRequest>,

@@ -44,14 +44,14 @@ impl UserApi {
 
 #[tonic::async_trait]
 impl UserService for UserApi {
-    #[tracing::instrument(skip_all, fields(rpc = "GetMe", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetMe", user_id))]
     async fn get_me(&self, request: Request<GetMeRequest>) -> Result<Response<User>, Status> {
         let caller = self.state.caller(&request).await?;
         let user = profile::get_me(&self.state.db, &caller.user_id).await?;
         Ok(Response::new(convert::user(user)))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "UpdateMe", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "UpdateMe", user_id))]
     async fn update_me(&self, request: Request<UpdateMeRequest>) -> Result<Response<User>, Status> {
         let s = &self.state;
         let caller = s.caller(&request).await?;
@@ -61,7 +61,7 @@ impl UserService for UserApi {
         Ok(Response::new(convert::user(user)))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "ChangePassword", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ChangePassword", user_id))]
     async fn change_password(
         &self,
         request: Request<ChangePasswordRequest>,
@@ -86,7 +86,7 @@ impl UserService for UserApi {
         Ok(Response::new(()))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "SetAvatar", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "SetAvatar", user_id))]
     async fn set_avatar(
         &self,
         request: Request<SetAvatarRequest>,
@@ -103,7 +103,7 @@ impl UserService for UserApi {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(rpc = "GetAvatar", user_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetAvatar", user_id))]
     async fn get_avatar(
         &self,
         request: Request<GetAvatarRequest>,

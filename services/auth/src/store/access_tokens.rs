@@ -29,7 +29,7 @@ pub(crate) struct AccessRow {
 }
 
 /// Records an issued access token.
-#[tracing::instrument(skip_all, fields(jti = %row.jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti = %row.jti))]
 pub(crate) async fn insert(conn: &mut AnyConnection, row: &AccessRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO access_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -47,7 +47,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, row: &AccessRow) -> sqlx::R
 }
 
 /// The access tokens issued with any of the refresh tokens `refresh_jtis`, oldest first.
-#[tracing::instrument(skip_all, fields(count = refresh_jtis.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = refresh_jtis.len()))]
 pub(crate) async fn of_refresh_tokens(
     conn: &mut AnyConnection,
     refresh_jtis: &[String],
@@ -67,7 +67,7 @@ pub(crate) async fn of_refresh_tokens(
 }
 
 /// `(session_id, user_id)` of access token `jti`.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn owner(
     conn: &mut AnyConnection,
     jti: &str,
@@ -77,7 +77,7 @@ pub(crate) async fn owner(
 
 /// Marks access token `jti` revoked if it is not already; returns `(session_id, user_id,
 /// expires_at)` when this call revoked it.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn revoke(
     conn: &mut AnyConnection,
     jti: &str,
@@ -93,7 +93,7 @@ pub(crate) type RevokedAccess = (String, String, String, Micros);
 /// token rotated from it ([`super::refresh_tokens::LINE`]) that are not revoked yet and still
 /// verify after `live_after`; returns them. Only live access tokens come back, so the answer
 /// is bounded by the session's refresh rate over one access-token lifetime, not by its age.
-#[tracing::instrument(skip_all, fields(refresh_jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(refresh_jti))]
 pub(crate) async fn revoke_of_line(
     conn: &mut AnyConnection,
     refresh_jti: &str,
@@ -114,7 +114,7 @@ pub(crate) async fn revoke_of_line(
 }
 
 /// Marks every not-yet-revoked access token of a session revoked.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn revoke_session(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -124,7 +124,7 @@ pub(crate) async fn revoke_session(
 }
 
 /// The revoked access tokens among `jtis`.
-#[tracing::instrument(skip_all, fields(count = jtis.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = jtis.len()))]
 pub(crate) async fn revoked_among(
     conn: &mut AnyConnection,
     jtis: &[String],
@@ -150,7 +150,7 @@ pub(crate) struct AccessState {
 }
 
 /// The revocation state of access token `jti`, its session and its user, in one query.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn state(
     conn: &mut AnyConnection,
     jti: &str,

@@ -4,7 +4,7 @@ use shared::time::Micros;
 use sqlx::AnyConnection;
 
 /// Stores or replaces the user's avatar.
-#[tracing::instrument(skip_all, fields(user_id, size = image.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id, size = image.len()))]
 pub(crate) async fn upsert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -27,7 +27,7 @@ pub(crate) async fn upsert(
 }
 
 /// The user's avatar: `(content_type, image)`.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn get(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 /// The attempts `bucket` made at `action` in the window starting at `window_start` (0 when
 /// none). A plain read: refusing a client already over its limit writes nothing.
-#[tracing::instrument(skip_all, fields(action))]
+#[tracing::instrument(level = "debug", skip_all, fields(action))]
 pub(crate) async fn attempts(
     conn: &mut AnyConnection,
     action: &str,
@@ -27,7 +27,7 @@ pub(crate) async fn attempts(
 /// Counts one attempt while the window holds at most `limit`, atomically (concurrent attempts
 /// each see a distinct count); returns the new count, or `None` when the window was already
 /// past the limit (nothing is written then).
-#[tracing::instrument(skip_all, fields(action))]
+#[tracing::instrument(level = "debug", skip_all, fields(action))]
 pub(crate) async fn hit(
     conn: &mut AnyConnection,
     action: &str,
@@ -50,7 +50,7 @@ pub(crate) async fn hit(
 }
 
 /// Forgets every window that started before `window_start`; returns how many rows went.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn forget_before(
     conn: &mut AnyConnection,
     window_start: Micros,

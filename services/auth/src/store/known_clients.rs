@@ -4,7 +4,7 @@ use shared::time::Micros;
 use sqlx::AnyConnection;
 
 /// Whether `user_id` signed in from `bucket` at `since` or later. A plain read.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn contains(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -24,7 +24,7 @@ pub(crate) async fn contains(
 }
 
 /// Records that `user_id` signed in from `bucket` at `now`.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn remember(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -45,7 +45,7 @@ pub(crate) async fn remember(
 
 /// Forgets every address of `user_id` but the `keep` most recently seen; returns how many
 /// went.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn keep_newest(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -64,7 +64,7 @@ pub(crate) async fn keep_newest(
 }
 
 /// Forgets every address last seen before `before`; returns how many went.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn forget_before(conn: &mut AnyConnection, before: Micros) -> sqlx::Result<u64> {
     sqlx::query("DELETE FROM known_clients WHERE last_seen < $1")
         .bind(before)

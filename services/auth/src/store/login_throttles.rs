@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 /// Until when unknown clients of `digest` must wait, if it was ever throttled. A plain read:
 /// refusing a client that must wait writes nothing.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn blocked_until(
     conn: &mut AnyConnection,
     digest: &str,
@@ -23,7 +23,7 @@ pub(crate) async fn blocked_until(
 /// again at 1 when the last failure was before `forget_before`. Returns the new count, or
 /// `None` when they must wait (nothing is written then). Atomic: concurrent failures each see
 /// a distinct count.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn count_failure(
     conn: &mut AnyConnection,
     digest: &str,
@@ -47,7 +47,7 @@ pub(crate) async fn count_failure(
 }
 
 /// Makes unknown clients of `digest` wait until `until`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn block(
     conn: &mut AnyConnection,
     digest: &str,
@@ -63,7 +63,7 @@ pub(crate) async fn block(
 
 /// Forgets every name whose last failure was before `before` and whose clients need not wait
 /// at `now`; returns how many went.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn forget_before(
     conn: &mut AnyConnection,
     before: Micros,

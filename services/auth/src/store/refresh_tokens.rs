@@ -40,7 +40,7 @@ pub(crate) struct RefreshRow {
 }
 
 /// Records an issued refresh token.
-#[tracing::instrument(skip_all, fields(jti = %row.jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti = %row.jti))]
 pub(crate) async fn insert(conn: &mut AnyConnection, row: &RefreshRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO refresh_tokens ({COLUMNS}) \
@@ -63,7 +63,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, row: &RefreshRow) -> sqlx::
 }
 
 /// One refresh token by jti.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn get(conn: &mut AnyConnection, jti: &str) -> sqlx::Result<Option<RefreshRow>> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM refresh_tokens WHERE jti = $1"
@@ -74,7 +74,7 @@ pub(crate) async fn get(conn: &mut AnyConnection, jti: &str) -> sqlx::Result<Opt
 }
 
 /// The newest `limit` refresh tokens of a session, newest first.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn newest_of_session(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -93,7 +93,7 @@ pub(crate) async fn newest_of_session(
 /// Marks refresh token `jti` rotated if it is still usable (not rotated, not revoked, not
 /// expired): the one statement that decides which of several concurrent refreshes wins.
 /// Returns its session when this call rotated it.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn rotate(
     conn: &mut AnyConnection,
     jti: &str,
@@ -112,7 +112,7 @@ pub(crate) async fn rotate(
 
 /// Marks the usable child of `parent_jti` rotated (the grace path); returns the child's jti
 /// when this call rotated it.
-#[tracing::instrument(skip_all, fields(parent_jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(parent_jti))]
 pub(crate) async fn rotate_child(
     conn: &mut AnyConnection,
     parent_jti: &str,
@@ -130,7 +130,7 @@ pub(crate) async fn rotate_child(
 }
 
 /// `(session_id, user_id)` of refresh token `jti`.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn owner(
     conn: &mut AnyConnection,
     jti: &str,
@@ -140,7 +140,7 @@ pub(crate) async fn owner(
 
 /// Marks refresh token `jti` revoked if it is not already; returns `(session_id, user_id,
 /// expires_at)` when this call revoked it.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn revoke(
     conn: &mut AnyConnection,
     jti: &str,
@@ -160,7 +160,7 @@ pub(crate) const LINE: &str = "WITH RECURSIVE line(jti) AS (\
 /// Marks revoked refresh token `jti` and every refresh token rotated from it that is not
 /// revoked yet and still verifies after `live_after`, in one statement however long the line;
 /// returns how many.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn revoke_line(
     conn: &mut AnyConnection,
     jti: &str,
@@ -180,7 +180,7 @@ pub(crate) async fn revoke_line(
 }
 
 /// Marks every not-yet-revoked refresh token of a session revoked.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn revoke_session(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -190,7 +190,7 @@ pub(crate) async fn revoke_session(
 }
 
 /// The revoked refresh tokens among `jtis`.
-#[tracing::instrument(skip_all, fields(count = jtis.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = jtis.len()))]
 pub(crate) async fn revoked_among(
     conn: &mut AnyConnection,
     jtis: &[String],
@@ -216,7 +216,7 @@ pub(crate) struct RefreshState {
 }
 
 /// The state of refresh token `jti`, its session and its user, in one query.
-#[tracing::instrument(skip_all, fields(jti))]
+#[tracing::instrument(level = "debug", skip_all, fields(jti))]
 pub(crate) async fn state(
     conn: &mut AnyConnection,
     jti: &str,

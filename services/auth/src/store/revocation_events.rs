@@ -10,7 +10,7 @@ const COLUMNS: &str = "sequence, kind, jti, session_id, user_id, revoked_at, exp
 /// The committed head of the feed: the last sequence handed out by a committed transaction.
 /// Every event up to it is committed (or pruned), because sequences are taken under the
 /// counter's row lock.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT value FROM revocation_sequence WHERE id = 1")
         .fetch_one(conn)
@@ -20,7 +20,7 @@ pub(crate) async fn head(conn: &mut AnyConnection) -> sqlx::Result<i64> {
 /// The committed head, and the event stored at `sequence` if there is one: a stream opens
 /// with both, to tell whether the consumer's position is in this feed's history. One round
 /// trip; the event is found by its primary key.
-#[tracing::instrument(skip_all, fields(sequence))]
+#[tracing::instrument(level = "debug", skip_all, fields(sequence))]
 pub(crate) async fn head_and_event(
     conn: &mut AnyConnection,
     sequence: i64,
@@ -77,7 +77,7 @@ impl HeadAndEvent {
 }
 
 /// The event stored at `sequence`, live or not (a heartbeat names the digest of its head).
-#[tracing::instrument(skip_all, fields(sequence))]
+#[tracing::instrument(level = "debug", skip_all, fields(sequence))]
 pub(crate) async fn event_at(
     conn: &mut AnyConnection,
     sequence: i64,
@@ -91,7 +91,7 @@ pub(crate) async fn event_at(
 }
 
 /// The feed's identity, created on first call (`candidate`, a fresh UUID) and stable after.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx::Result<String> {
     sqlx::query("UPDATE revocation_sequence SET feed_id = $1 WHERE id = 1 AND feed_id = ''")
         .bind(candidate)
@@ -104,7 +104,7 @@ pub(crate) async fn identity(conn: &mut AnyConnection, candidate: &str) -> sqlx:
 
 /// Takes the next feed sequence. The row lock on `revocation_sequence` is held until the
 /// transaction ends, so revoking transactions commit in sequence order.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn next_sequence(conn: &mut AnyConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "UPDATE revocation_sequence SET value = value + 1 WHERE id = 1 RETURNING value",
@@ -133,7 +133,7 @@ pub(crate) struct EventRow {
 }
 
 /// Appends a feed event.
-#[tracing::instrument(skip_all, fields(sequence = event.sequence, kind = %event.kind))]
+#[tracing::instrument(level = "debug", skip_all, fields(sequence = event.sequence, kind = %event.kind))]
 pub(crate) async fn insert(conn: &mut AnyConnection, event: &EventRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO revocation_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -152,7 +152,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, event: &EventRow) -> sqlx::
 
 /// Up to `limit` events with `after < sequence <= upto` that still matter (`expires_at` later
 /// than `live_after`), in sequence order.
-#[tracing::instrument(skip_all, fields(after, upto))]
+#[tracing::instrument(level = "debug", skip_all, fields(after, upto))]
 pub(crate) async fn events_between(
     conn: &mut AnyConnection,
     after: i64,
@@ -175,7 +175,7 @@ pub(crate) async fn events_between(
 /// Deletes events whose `expires_at` is not later than `before`, except the one at the head:
 /// heartbeats carry its digest, which consumers send back to prove their position is in this
 /// feed's history, and a feed with nothing to revoke for a while still has a head.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn delete_expired(conn: &mut AnyConnection, before: Micros) -> sqlx::Result<u64> {
     sqlx::query(
         "DELETE FROM revocation_events WHERE expires_at <= $1 \

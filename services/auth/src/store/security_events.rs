@@ -32,7 +32,7 @@ pub(crate) struct EventRow {
 }
 
 /// Appends one event.
-#[tracing::instrument(skip_all, fields(event = %row.event_type))]
+#[tracing::instrument(level = "debug", skip_all, fields(event = %row.event_type))]
 pub(crate) async fn insert(conn: &mut AnyConnection, row: &EventRow) -> sqlx::Result<()> {
     sqlx::query(&format!(
         "INSERT INTO security_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -64,7 +64,7 @@ pub(crate) struct EventFilter {
 }
 
 /// A page of events matching `filter`, newest first, after the keyset `(created_at, id)`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn list(
     conn: &mut AnyConnection,
     filter: &EventFilter,
@@ -96,7 +96,7 @@ pub(crate) async fn list(
 
 /// Deletes up to `limit` events recorded before `before`, oldest first; returns how many went.
 /// Bounded so one sweep never holds the writer for long.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn delete_before(
     conn: &mut AnyConnection,
     before: Micros,

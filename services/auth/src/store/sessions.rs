@@ -1,6 +1,7 @@
 //! `sessions`: token families. A session is born at Register or Login and ends when it is
 //! revoked or reaches its absolute end (`expires_at`).
 
+use shared::db::Flag;
 use shared::sql::select_ids_in;
 use shared::time::Micros;
 use sqlx::AnyConnection;
@@ -50,7 +51,7 @@ pub(crate) struct SessionView {
 }
 
 /// Inserts a session.
-#[tracing::instrument(skip_all, fields(session_id = %row.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id = %row.id))]
 pub(crate) async fn insert(conn: &mut AnyConnection, row: &SessionRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO sessions (id, user_id, device_label, ip, user_agent, created_at, expires_at) \
@@ -73,7 +74,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, row: &SessionRow) -> sqlx::
 /// A no-op update rather than `SELECT … FOR UPDATE` (which SQLite lacks). Refresh locks the
 /// session before its token, the same order as every revocation (session, then tokens), so a
 /// refresh racing a revocation on PostgreSQL waits instead of deadlocking.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn lock(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -87,8 +88,54 @@ pub(crate) async fn lock(
     .await
 }
 
+/// A session with what a refresh needs of its user.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct WithUser {
+    /// The session.
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    /// The user's stored role name.
+    pub role: String,
+    /// Whether the user is active.
+    pub active: Flag,
+}
+
+/// The user's role and active flag, as columns of a statement over `sessions`.
+const USER_COLUMNS: &str = "(SELECT role FROM users WHERE users.id = sessions.user_id) AS role, \
+                            (SELECT active FROM users WHERE users.id = sessions.user_id) AS active";
+
+/// Reads session `session_id` and its user's role without locking anything: what a refresh
+/// signs its pair for, before its transaction (which checks it again under the lock).
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+pub(crate) async fn peek_with_user(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Option<WithUser>> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, {USER_COLUMNS} FROM sessions WHERE id = $1"
+    ))
+    .bind(session_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// [`lock`], also reading the user's role and active flag in the same statement.
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+pub(crate) async fn lock_with_user(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Option<WithUser>> {
+    sqlx::query_as(&format!(
+        "UPDATE sessions SET last_refreshed_at = last_refreshed_at WHERE id = $1 \
+         RETURNING {COLUMNS}, {USER_COLUMNS}"
+    ))
+    .bind(session_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Records a successful refresh on the session.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn touch(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -104,7 +151,7 @@ pub(crate) async fn touch(
 
 /// Marks a session revoked if it is not already; returns `(user_id, expires_at)` when this
 /// call revoked it.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn revoke(
     conn: &mut AnyConnection,
     session_id: &str,
@@ -123,7 +170,7 @@ pub(crate) async fn revoke(
 }
 
 /// Ids of a user's sessions not yet revoked, oldest first.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn unrevoked_of_user(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -138,7 +185,7 @@ pub(crate) async fn unrevoked_of_user(
 }
 
 /// The revoked sessions among `ids`.
-#[tracing::instrument(skip_all, fields(count = ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()))]
 pub(crate) async fn revoked_among(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -152,7 +199,7 @@ pub(crate) async fn revoked_among(
 }
 
 /// One of the user's sessions with its live refresh expiry; `None` if it is not theirs.
-#[tracing::instrument(skip_all, fields(session_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
 pub(crate) async fn view(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -168,7 +215,7 @@ pub(crate) async fn view(
 }
 
 /// A page of a user's sessions, newest first, after the keyset `(created_at, id)` if given.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn list(
     conn: &mut AnyConnection,
     user_id: &str,

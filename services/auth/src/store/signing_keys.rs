@@ -24,7 +24,7 @@ pub(crate) struct KeyRow {
 }
 
 /// Every key still able to verify a live token at `now`, the active one first.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn live(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<Vec<KeyRow>> {
     sqlx::query_as(
         "SELECT kid, private_key, encrypted, public_key, created_at, retired_at, expires_at \
@@ -37,7 +37,7 @@ pub(crate) async fn live(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<
 }
 
 /// Stores a new active key.
-#[tracing::instrument(skip_all, fields(kid = %row.kid))]
+#[tracing::instrument(level = "debug", skip_all, fields(kid = %row.kid))]
 pub(crate) async fn insert(conn: &mut AnyConnection, row: &KeyRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, private_key, encrypted, public_key, created_at) \
@@ -55,7 +55,7 @@ pub(crate) async fn insert(conn: &mut AnyConnection, row: &KeyRow) -> sqlx::Resu
 
 /// Retires the active key (if any): it verifies until `expires_at`, then leaves the JWKS.
 /// Returns the retired key's id.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn retire_active(
     conn: &mut AnyConnection,
     now: Micros,
@@ -72,7 +72,7 @@ pub(crate) async fn retire_active(
 }
 
 /// True when some key is active (not retired).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn has_active(conn: &mut AnyConnection) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE retired_at IS NULL")
         .fetch_one(conn)

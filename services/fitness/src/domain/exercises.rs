@@ -98,7 +98,7 @@ async fn insert(
 }
 
 /// Creates one exercise, or replays the response a previous call with `request_id` got.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(db: &Db, user_id: &UserId, input: Create<NewExercise>) -> Result<Exercise> {
     let Create {
         item: new,
@@ -133,7 +133,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewExercise>) -> Re
 }
 
 /// Creates every exercise or none, or replays a previous batch with `request_id`.
-#[tracing::instrument(skip_all, fields(items = input.items.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(items = input.items.len()))]
 pub async fn batch_create(
     db: &Db,
     user_id: &UserId,
@@ -175,7 +175,7 @@ pub async fn batch_create(
 }
 
 /// One of the user's exercises.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(db: &Db, user_id: &UserId, id: &Id) -> Result<Exercise> {
     let mut conn = db.pool().acquire().await?;
     let row = exercises::get(&mut conn, user_id, id.as_str())
@@ -187,7 +187,7 @@ pub async fn get(db: &Db, user_id: &UserId, id: &Id) -> Result<Exercise> {
 
 /// One page of the user's exercises, with the token of the next: two queries, whatever the
 /// page size.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Page<Exercise>> {
     let filter = Filter {
         workout_id: query.workout_id.map(Id::into_string),
@@ -211,7 +211,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Pag
 
 /// Applies a partial update, re-linking workouts and moving counters and stats by the
 /// difference between the old and new duration and links.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<Exercise> {
     let now = now_micros();
     let mut tx = db.begin().await?;
@@ -268,7 +268,7 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
 }
 
 /// Deletes one of the user's exercises and its links, taking it out of every counter.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;

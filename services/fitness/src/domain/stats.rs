@@ -30,7 +30,7 @@ pub struct SetEvaluation {
 }
 
 /// The caller's statistics, created (all zero) on first need.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
     let mut conn = db.pool().acquire().await?;
     if let Some(stat) = stats::get(&mut conn, user_id).await? {
@@ -47,7 +47,7 @@ pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
 }
 
 /// One page of the leaderboard, with the token of the next.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn leaderboard(db: &Db, query: LeaderboardQuery) -> Result<Page<Stat>> {
     let mut conn = db.pool().acquire().await?;
     let page = query.page;
@@ -60,7 +60,7 @@ pub async fn leaderboard(db: &Db, query: LeaderboardQuery) -> Result<Page<Stat>>
 
 /// Sets a user's evaluation. Fitness keeps no identity data, so any well-formed user id is
 /// accepted: the row simply waits for that user's first workout.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_evaluation(db: &Db, input: SetEvaluation) -> Result<Stat> {
     let SetEvaluation {
         user_id,

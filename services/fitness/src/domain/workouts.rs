@@ -109,7 +109,7 @@ fn row(new: NewWorkout, now: i64) -> WorkoutRow {
 }
 
 /// Creates one workout, or replays the response a previous call with `request_id` got.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(db: &Db, user_id: &UserId, input: Create<NewWorkout>) -> Result<Workout> {
     let Create {
         item: new,
@@ -136,7 +136,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewWorkout>) -> Res
 }
 
 /// Creates every workout or none, or replays a previous batch with `request_id`.
-#[tracing::instrument(skip_all, fields(items = input.items.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(items = input.items.len()))]
 pub async fn batch_create(
     db: &Db,
     user_id: &UserId,
@@ -180,7 +180,7 @@ pub async fn batch_create(
 
 /// One of the user's workouts, with its oldest exercises when asked: three queries, and at
 /// most [`MAX_INCLUDED_EXERCISES`] exercises, however many it has.
-#[tracing::instrument(skip_all, fields(include_exercises = input.include_exercises))]
+#[tracing::instrument(level = "debug", skip_all, fields(include_exercises = input.include_exercises))]
 pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<WorkoutDetail> {
     let id = &input.id;
     let mut conn = db.pool().acquire().await?;
@@ -209,7 +209,7 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
 }
 
 /// One page of the user's workouts, with the token of the next.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page<Workout>> {
     let filter = Filter {
         workout_type: query.workout_type.map(|t| t.db_name().to_owned()),
@@ -235,7 +235,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page
 }
 
 /// Applies a partial update to one of the user's workouts.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Workout> {
     let now = now_micros();
     let mut tx = db.begin().await?;
@@ -271,7 +271,7 @@ pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Wo
 }
 
 /// Deletes one of the user's workouts; its exercises stay, unlinked.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;

@@ -43,7 +43,7 @@ pub(crate) fn exercise_to_pb(e: Exercise) -> pb::Exercise {
 
 #[tonic::async_trait]
 impl ExerciseService for ExerciseApi {
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn create_exercise(
         &self,
         request: Request<pb::CreateExerciseRequest>,
@@ -56,7 +56,7 @@ impl ExerciseService for ExerciseApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn batch_create_exercises(
         &self,
         request: Request<pb::BatchCreateExercisesRequest>,
@@ -71,7 +71,7 @@ impl ExerciseService for ExerciseApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn get_exercise(
         &self,
         request: Request<pb::GetExerciseRequest>,
@@ -84,7 +84,7 @@ impl ExerciseService for ExerciseApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn list_exercises(
         &self,
         request: Request<pb::ListExercisesRequest>,
@@ -100,7 +100,7 @@ impl ExerciseService for ExerciseApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn update_exercise(
         &self,
         request: Request<pb::UpdateExerciseRequest>,
@@ -113,7 +113,7 @@ impl ExerciseService for ExerciseApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn delete_exercise(
         &self,
         request: Request<pb::DeleteExerciseRequest>,

@@ -79,7 +79,7 @@ fn require_staff(caller: &Caller) -> Result<()> {
 
 #[tonic::async_trait]
 impl StatsService for StatsApi {
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn get_my_stats(
         &self,
         request: Request<pb::GetMyStatsRequest>,
@@ -88,7 +88,7 @@ impl StatsService for StatsApi {
         reply(stats::mine(&self.db, &caller.user_id).await, stat_to_pb)
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn list_leaderboard(
         &self,
         request: Request<pb::ListLeaderboardRequest>,
@@ -105,7 +105,7 @@ impl StatsService for StatsApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn set_evaluation(
         &self,
         request: Request<pb::SetEvaluationRequest>,

@@ -60,7 +60,7 @@ fn type_to_pb(t: WorkoutType) -> pb::WorkoutType {
 
 #[tonic::async_trait]
 impl WorkoutService for WorkoutApi {
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn create_workout(
         &self,
         request: Request<pb::CreateWorkoutRequest>,
@@ -73,7 +73,7 @@ impl WorkoutService for WorkoutApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn batch_create_workouts(
         &self,
         request: Request<pb::BatchCreateWorkoutsRequest>,
@@ -88,7 +88,7 @@ impl WorkoutService for WorkoutApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn get_workout(
         &self,
         request: Request<pb::GetWorkoutRequest>,
@@ -105,7 +105,7 @@ impl WorkoutService for WorkoutApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn list_workouts(
         &self,
         request: Request<pb::ListWorkoutsRequest>,
@@ -121,7 +121,7 @@ impl WorkoutService for WorkoutApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn update_workout(
         &self,
         request: Request<pb::UpdateWorkoutRequest>,
@@ -134,7 +134,7 @@ impl WorkoutService for WorkoutApi {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = tracing::field::Empty))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
     async fn delete_workout(
         &self,
         request: Request<pb::DeleteWorkoutRequest>,

@@ -27,7 +27,7 @@ pub(crate) struct UserFilter {
 }
 
 /// A page of users matching `filter`, oldest first, after the keyset `(created_at, id)`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn list(
     conn: &mut AnyConnection,
     filter: &UserFilter,

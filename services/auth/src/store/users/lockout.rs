@@ -20,7 +20,7 @@ pub(crate) struct Credentials {
 }
 
 /// The account whose lowercased username or email is `login_key`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn credentials_by_login(
     conn: &mut AnyConnection,
     login_key: &str,
@@ -36,7 +36,7 @@ pub(crate) async fn credentials_by_login(
 }
 
 /// The account `user_id`.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn credentials_by_id(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -50,7 +50,7 @@ pub(crate) async fn credentials_by_id(
 /// Counts a failed login unless the account is locked at `now`; returns
 /// `(failed_logins, lockout_count)` after the increment, or `None` when it is locked. Atomic:
 /// concurrent failures each see a distinct count.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn count_failure(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -68,7 +68,7 @@ pub(crate) async fn count_failure(
 }
 
 /// Locks the account until `until`, resets the failure count and counts the lockout.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn lock(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -89,7 +89,7 @@ pub(crate) async fn lock(
 /// still what the password was checked against (`checked`: same hash, active, same role) and
 /// not locked at `now`. False when it changed or got locked meanwhile: the caller must not go
 /// on as if the check still held.
-#[tracing::instrument(skip_all, fields(user_id = %checked.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %checked.id))]
 pub(crate) async fn clear_failures(
     conn: &mut AnyConnection,
     checked: &Credentials,

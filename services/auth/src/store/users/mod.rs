@@ -76,7 +76,7 @@ pub(crate) struct NewUser<'a> {
 }
 
 /// Inserts a user; the unique keys make a taken username or email a unique violation.
-#[tracing::instrument(skip_all, fields(user_id = user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
 pub(crate) async fn insert(
     conn: &mut AnyConnection,
     user: &NewUser<'_>,
@@ -104,7 +104,7 @@ pub(crate) async fn insert(
 }
 
 /// Inserts the profile of a new user.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn insert_profile(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -125,7 +125,7 @@ pub(crate) async fn insert_profile(
 }
 
 /// Which of `username_key` / `email_key` are taken: `(username, email)`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn taken(
     conn: &mut AnyConnection,
     username_key: &str,
@@ -144,7 +144,7 @@ pub(crate) async fn taken(
 }
 
 /// True when another user than `user_id` has `email_key`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn email_taken_by_other(
     conn: &mut AnyConnection,
     email_key: &str,
@@ -159,7 +159,7 @@ pub(crate) async fn email_taken_by_other(
 }
 
 /// Replaces the password hash.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn set_password_hash(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -174,7 +174,7 @@ pub(crate) async fn set_password_hash(
 }
 
 /// A user with profile.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE u.id = $1"))
         .bind(user_id)
@@ -194,7 +194,7 @@ pub(crate) struct UserFields<'a> {
 }
 
 /// Writes the user's own fields.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn update_fields(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -234,7 +234,7 @@ pub(crate) struct ProfileFields<'a> {
 }
 
 /// Writes the profile.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn update_profile(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -259,7 +259,7 @@ pub(crate) async fn update_profile(
 }
 
 /// Sets the `active` flag; returns the previous value, `None` if there is no such user.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn set_active(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -276,7 +276,7 @@ pub(crate) async fn set_active(
 }
 
 /// Sets the role.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn set_role(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -294,7 +294,7 @@ pub(crate) async fn set_role(
 
 /// Locks the user row for the rest of the transaction (PostgreSQL; SQLite's writer lock
 /// already serialises) and returns its stored role and `active` flag.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn role_and_active_for_update(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -307,7 +307,7 @@ pub(crate) async fn role_and_active_for_update(
 }
 
 /// `(role, active)` of a user.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
 pub(crate) async fn role_and_active(
     conn: &mut AnyConnection,
     user_id: &str,
