@@ -9,6 +9,11 @@
 //! starve logins. An unknown user is checked against a dummy hash made with the same
 //! parameters, so it costs what a wrong password costs.
 //!
+//! Each hash needs `STRIDE_ARGON2_MEMORY_KIB` of working memory (19 MiB by default). It is
+//! allocated once per hashing permit and reused ([`Memory`]): allocating it per hash costs
+//! page faults and zeroing on every login, and leaves the freed blocks in the allocator's
+//! per-thread arenas, so a burst of logins would keep hundreds of MiB resident.
+//!
 //! zxcvbn's cost grows steeply with a password's length and its distinct look-alike symbols
 //! (`4@8({[<…`: every one multiplies the substitutions it tries; 19 of them cost a quarter of a
 //! second). It judges at most the first [`JUDGED_CHARS`] characters holding at most
@@ -19,8 +24,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
@@ -57,6 +62,8 @@ pub struct Hasher {
     /// A hash of a random password with the current parameters, verified against when the
     /// user does not exist so both paths cost the same.
     dummy: Arc<str>,
+    /// Argon2 working memory, reused between hashes.
+    memory: Arc<Memory>,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -87,27 +94,19 @@ impl Hasher {
             judging: Arc::new(Semaphore::new(1)),
             queue_wait: config.queue_wait,
             dummy: Arc::from(""),
+            memory: Arc::new(Memory::new(params_blocks(config)?)),
         };
         let random = Zeroizing::new(crate::new_id());
         hasher.dummy = Arc::from(hasher.hash(random).await?.as_str());
         Ok(hasher)
     }
 
-    fn argon2(&self) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
-    }
-
     /// Hashes `password` into a PHC string.
     pub async fn hash(&self, password: Zeroizing<String>) -> Result<String> {
-        let argon2 = self.argon2();
-        self.blocking(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            argon2
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(Error::internal)
-        })
-        .await
+        let params = self.params.clone();
+        let memory = Arc::clone(&self.memory);
+        self.blocking(move || hash_phc(&params, &memory, password.as_bytes()))
+            .await
     }
 
     /// Hashes the password of a new account: as [`hash`](Self::hash), within the share of
@@ -154,7 +153,7 @@ impl Hasher {
         password: Zeroizing<String>,
         stored: Option<String>,
     ) -> Result<Verification> {
-        let argon2 = self.argon2();
+        let memory = Arc::clone(&self.memory);
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy.to_string());
         let params = self.params.clone();
@@ -167,7 +166,7 @@ impl Hasher {
                     needs_rehash: false,
                 });
             };
-            let matches = argon2.verify_password(password.as_bytes(), &parsed).is_ok() && known;
+            let matches = verify_phc(&parsed, &memory, password.as_bytes()) && known;
             Ok(Verification {
                 matches,
                 needs_rehash: matches && !current(&parsed, &params),
@@ -202,6 +201,110 @@ impl Hasher {
             }),
         }
     }
+}
+
+/// Argon2 working memory kept between hashes: at most one buffer per hash running at once
+/// (the hashing permits bound that), each of the configured size.
+#[derive(Debug)]
+struct Memory {
+    /// Blocks per buffer (the configured memory cost).
+    blocks: usize,
+    free: std::sync::Mutex<Vec<Vec<Block>>>,
+}
+
+impl Memory {
+    fn new(blocks: usize) -> Self {
+        Self {
+            blocks,
+            free: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `work` on `blocks` blocks: a kept buffer when the size is the configured one, a
+    /// fresh one (not kept) for a stored hash made with other parameters.
+    fn with<T>(&self, blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        if blocks != self.blocks {
+            return work(&mut vec![Block::default(); blocks]);
+        }
+        let kept = self.free.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut buffer = kept.unwrap_or_else(|| vec![Block::default(); blocks]);
+        let result = work(&mut buffer);
+        self.free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(buffer);
+        result
+    }
+
+    /// Buffers kept now.
+    #[cfg(test)]
+    fn kept(&self) -> usize {
+        self.free.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Blocks of working memory one hash with the configured parameters needs.
+fn params_blocks(config: &PasswordConfig) -> Result<usize> {
+    Params::new(
+        config.memory_kib,
+        config.iterations,
+        config.parallelism,
+        None,
+    )
+    .map(|p| p.block_count())
+    .map_err(Error::internal)
+}
+
+/// Hashes `password` with a fresh salt into a PHC string (Argon2id v0x13, `params`), the
+/// string `PasswordHasher::hash_password` would give, in reused working memory.
+fn hash_phc(params: &Params, memory: &Memory, password: &[u8]) -> Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_buf).map_err(Error::internal)?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = Zeroizing::new([0u8; Params::DEFAULT_OUTPUT_LEN]);
+    memory
+        .with(params.block_count(), |blocks| {
+            argon2.hash_password_into_with_memory(password, salt_bytes, &mut out[..], blocks)
+        })
+        .map_err(Error::internal)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(Error::internal)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out[..]).map_err(Error::internal)?),
+    };
+    Ok(phc.to_string())
+}
+
+/// True when `password` hashes to `stored` with the algorithm, version, parameters and salt
+/// `stored` names (compared in constant time), in reused working memory.
+fn verify_phc(stored: &PasswordHash<'_>, memory: &Memory, password: &[u8]) -> bool {
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(stored.algorithm),
+        Params::try_from(stored),
+        stored.salt,
+        stored.hash,
+    ) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from) {
+        None => Version::V0x13,
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let mut out = Zeroizing::new(vec![0u8; expected.len()]);
+    let hashed = memory.with(params.block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password, salt_bytes, &mut out[..], blocks)
+    });
+    // `Output`'s equality is constant time.
+    hashed.is_ok() && Output::new(&out[..]).is_ok_and(|computed| computed == expected)
 }
 
 /// The part of a password zxcvbn judges: its longest prefix of at most [`JUDGED_CHARS`]
@@ -296,5 +399,45 @@ mod tests {
             .await
             .unwrap();
         assert!(!nobody.matches);
+    }
+
+    #[test]
+    fn reused_memory_hashes_as_the_crate_does_and_stays_bounded() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let params = Params::new(1024, 1, 1, None).unwrap();
+        let memory = Memory::new(params.block_count());
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        // The crate's own hash verifies here, and ours verifies with the crate.
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = argon2
+            .hash_password(b"pass phrase", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_phc(
+            &PasswordHash::new(&theirs).unwrap(),
+            &memory,
+            b"pass phrase"
+        ));
+        assert!(!verify_phc(
+            &PasswordHash::new(&theirs).unwrap(),
+            &memory,
+            b"other"
+        ));
+        let ours = hash_phc(&params, &memory, b"pass phrase").unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(argon2.verify_password(b"pass phrase", &parsed).is_ok());
+        assert!(argon2.verify_password(b"other", &parsed).is_err());
+        // One buffer served all four hashes, one after another.
+        assert_eq!(memory.kept(), 1);
+        // A stored hash with other parameters gets memory of its own, not kept.
+        let bigger = Params::new(2048, 1, 1, None).unwrap();
+        let other = hash_phc(&bigger, &memory, b"pass phrase").unwrap();
+        assert!(verify_phc(
+            &PasswordHash::new(&other).unwrap(),
+            &memory,
+            b"pass phrase"
+        ));
+        assert_eq!(memory.kept(), 1);
     }
 }
