@@ -1,5 +1,5 @@
 //! Command line: `stride-bench <scenario> [--backend sqlite|postgres] [--duration 10s]
-//! [--concurrency N] [--requests N] [--quick]`.
+//! [--concurrency N] [--requests N] [--quick] [--external]`.
 
 use std::time::Duration;
 
@@ -31,6 +31,11 @@ pub struct Args {
     /// and exits non-zero on any error.
     #[arg(long)]
     pub quick: bool,
+    /// Also measure the floor (`health`) and `get-workout` with h2load (Debian's
+    /// `nghttp2-client`), a load generator this project did not write, against the same
+    /// servers in the same run.
+    #[arg(long)]
+    pub external: bool,
     /// Hidden: run one service as a child process for `idle-rss` when no `stride` binary sits
     /// next to this one (configuration from the environment, as `stride serve`).
     #[arg(long, hide = true, value_enum)]
@@ -51,6 +56,9 @@ pub enum Scenario {
     GetWorkoutNoauth,
     /// `Refresh` rotation; each worker refreshes its own chain.
     Refresh,
+    /// `Refresh` on SQLite and on PostgreSQL, interleaved in one run: the default backend
+    /// must keep up with PostgreSQL (whatever `--backend` says).
+    RefreshBackends,
     /// `IntrospectToken` with the service key.
     Introspect,
     /// `Login` with production Argon2 parameters, against the measured cost of one hash.
@@ -69,11 +77,12 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every concrete scenario, in the order `all` runs them.
-    pub const EVERY: [Scenario; 11] = [
+    pub const EVERY: [Scenario; 12] = [
         Scenario::Health,
         Scenario::GetWorkoutNoauth,
         Scenario::GetWorkout,
         Scenario::Refresh,
+        Scenario::RefreshBackends,
         Scenario::Introspect,
         Scenario::Login,
         Scenario::RevocationLatency,
@@ -99,6 +108,7 @@ impl Scenario {
             Scenario::GetWorkout => "get-workout",
             Scenario::GetWorkoutNoauth => "get-workout-noauth",
             Scenario::Refresh => "refresh",
+            Scenario::RefreshBackends => "refresh-backends",
             Scenario::Introspect => "introspect",
             Scenario::Login => "login",
             Scenario::RevocationLatency => "revocation-latency",
@@ -170,6 +180,8 @@ pub struct Plan {
     pub requests: u64,
     /// Quick mode: tiny counts, correctness only.
     pub quick: bool,
+    /// `--external`: h2load measures the floor and `get-workout` too.
+    pub external: bool,
     /// Revocations measured by `revocation-latency`.
     pub revocations: usize,
     /// Rows of the small and the large user of `list-workouts`.
@@ -208,6 +220,7 @@ impl Args {
             concurrency: self.concurrency.unwrap_or(concurrency),
             requests: self.requests.unwrap_or(requests),
             quick: self.quick,
+            external: self.external,
             revocations,
             list_rows,
         })

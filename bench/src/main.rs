@@ -5,6 +5,8 @@
 #![allow(clippy::print_stdout)]
 
 mod args;
+mod external;
+mod floor;
 mod load;
 mod machine;
 mod report;
@@ -125,12 +127,19 @@ async fn bench(args: Args) -> ExitCode {
     let started = Instant::now();
     let mut rows: Vec<Row> = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    let selected = args.scenario.unwrap_or(Scenario::All).expand();
+    let mut selected = args.scenario.unwrap_or(Scenario::All).expand();
+    // Every run measures its own floor first: targets are ratios to it.
+    if !selected.contains(&Scenario::Health) {
+        selected.insert(0, Scenario::Health);
+    }
+    let mut floors = floor::Floors::default();
     for scenario in selected {
         println!("## {}  ({})", scenario.name(), machine::load());
         match scenarios::run(scenario, &ctx).await {
             Ok(new_rows) => {
-                for row in new_rows {
+                for mut row in new_rows {
+                    floors.note(&row);
+                    floors.judge(&mut row, plan.backend);
                     println!("{}", report::line(&row));
                     rows.push(row);
                 }

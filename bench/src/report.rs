@@ -53,6 +53,8 @@ pub struct Row {
     pub errors: u64,
     /// CPU microseconds per request, this process and PostgreSQL together.
     pub cpu_us: Option<f64>,
+    /// Throughput as a fraction of the floor measured in the same run.
+    pub of_floor: Option<f64>,
     /// Examples of the errors.
     pub error_examples: Vec<String>,
     /// Resident memory, as text (what was measured differs per scenario).
@@ -75,6 +77,7 @@ impl Row {
             ok: outcome.ok,
             errors: outcome.errors,
             cpu_us: outcome.cpu_per_request(),
+            of_floor: None,
             error_examples: outcome.error_examples.clone(),
             rss: String::new(),
             target: String::new(),
@@ -92,6 +95,7 @@ impl Row {
             ok: 0,
             errors: 0,
             cpu_us: None,
+            of_floor: None,
             error_examples: Vec::new(),
             rss: String::new(),
             target: String::new(),
@@ -164,6 +168,11 @@ fn cpu(row: &Row) -> String {
         .map_or_else(|| "-".into(), |us| format!("{us:.0}"))
 }
 
+fn floor(row: &Row) -> String {
+    row.of_floor
+        .map_or_else(|| "-".into(), |ratio| format!("{ratio:.2}"))
+}
+
 fn lat(row: &Row, pick: fn(&Latency) -> u64) -> String {
     row.latency
         .as_ref()
@@ -173,9 +182,10 @@ fn lat(row: &Row, pick: fn(&Latency) -> u64) -> String {
 /// The fixed-width line printed as each row is measured.
 pub fn line(row: &Row) -> String {
     let mut out = format!(
-        "{:<34} {:>9} req/s {:>6} cpu-µs/req  p50 {:>8}  p90 {:>8}  p99 {:>8}  max {:>9} ms  err {:<4} {}",
+        "{:<34} {:>9} req/s {:>5} of floor {:>6} cpu-µs/req  p50 {:>8}  p90 {:>8}  p99 {:>8}  max {:>9} ms  err {:<4} {}",
         row.name,
         rps(row),
+        floor(row),
         cpu(row),
         lat(row, |l| l.p50),
         lat(row, |l| l.p90),
@@ -202,15 +212,16 @@ pub fn line(row: &Row) -> String {
 /// would reach on this machine with nothing else running, a figure noise hardly moves.
 pub fn markdown(rows: &[Row], cpus: usize) -> String {
     let mut out = String::from(
-        "| scenario | req/s | CPU µs/req | CPU ceiling req/s | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
+        "| scenario | req/s | of floor | CPU µs/req | CPU ceiling req/s | p50 ms | p90 ms | p99 ms | max ms | errors | RSS | target | verdict | note |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|\n",
     );
     for row in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             row.name,
             rps(row),
+            floor(row),
             cpu(row),
             row.cpu_us
                 .filter(|us| *us > 0.0)
@@ -268,7 +279,7 @@ mod tests {
         ];
         let table = markdown(&rows, 2);
         assert_eq!(table.lines().count(), 4);
-        assert!(table.contains("| health | 1000 | 500 | 4000 |"));
+        assert!(table.contains("| health | 1000 | - | 500 | 4000 |"));
         assert!(table.contains("MISSED: 50 %"));
     }
 }

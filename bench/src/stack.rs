@@ -40,6 +40,21 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned())
 }
 
+/// Connects to the PostgreSQL server of `STRIDE_BENCH_POSTGRES_URL` once: whether scenarios
+/// that need it whatever `--backend` says can run.
+pub async fn check_postgres() -> Result<()> {
+    let url: shared::db::DatabaseUrl = postgres_admin_url()
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("{e} (STRIDE_BENCH_POSTGRES_URL)"))?;
+    let config = shared::db::PoolConfig {
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(3),
+    };
+    let db = Db::connect(&url, &config).await?;
+    db.close().await;
+    Ok(())
+}
+
 /// A service of the stack: where it listens, its pool, and how it stops.
 #[derive(Debug)]
 pub struct Running {

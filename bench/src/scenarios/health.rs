@@ -2,11 +2,14 @@
 //! round trip over loopback on this machine, the floor every other figure stands on.
 
 use anyhow::Result;
+use prost::Message as _;
 use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 
 use super::{Ctx, process_rss};
+use crate::external;
 use crate::load::{Worker, warm_then_drive};
 use crate::report::Row;
 use crate::stack;
@@ -40,11 +43,37 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         ctx.limits(),
     )
     .await?;
-    let mut row = Row::from_outcome("health (floor)", &outcome).noted(format!(
+    let mut row = Row::from_outcome(crate::floor::FLOOR_ROW, &outcome).noted(format!(
         "{concurrency} in flight over {} connections",
         channels.len()
     ));
     row.rss = process_rss();
+    let mut rows = vec![row];
+    if ctx.plan.external {
+        let call = external::Call {
+            path: "/grpc.health.v1.Health/Check".into(),
+            headers: Vec::new(),
+            message: HealthCheckRequest {
+                service: String::new(),
+            }
+            .encode_to_vec(),
+            reply_len: HealthCheckResponse {
+                status: ServingStatus::Serving.into(),
+            }
+            .encoded_len(),
+        };
+        rows.push(
+            external::measure(
+                crate::floor::FLOOR_ROW,
+                fitness.addr,
+                &call,
+                ctx.plan.duration,
+                concurrency,
+                channels.len(),
+            )
+            .await?,
+        );
+    }
     fitness.stop().await?;
-    Ok(vec![row])
+    Ok(rows)
 }

@@ -49,6 +49,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx) -> Result<Vec<Row>> {
         Scenario::GetWorkout => workout::get_workout(ctx, true).await,
         Scenario::GetWorkoutNoauth => workout::get_workout(ctx, false).await,
         Scenario::Refresh => tokens::refresh(ctx).await,
+        Scenario::RefreshBackends => tokens::refresh_backends(ctx).await,
         Scenario::Introspect => tokens::introspect(ctx).await,
         Scenario::Login => tokens::login(ctx).await,
         Scenario::RevocationLatency => revocation::run(ctx).await,

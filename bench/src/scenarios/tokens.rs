@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
+use shared::db::Backend;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::token_introspection_service_client::TokenIntrospectionServiceClient;
 use shared::pb::auth::v1::{IntrospectTokenRequest, LoginRequest, RefreshRequest};
@@ -16,10 +17,8 @@ use crate::load::{Worker, warm_then_drive};
 use crate::report::{Row, Verdict};
 use crate::stack::{self, Argon2Cost, SERVICE_KEY};
 
-/// Target of `Refresh` rotation (docs/BENCHMARKS.md: PostgreSQL, 2 cores).
-pub const REFRESH_TARGET_RPS: f64 = 1_500.0;
-/// Target of `IntrospectToken` (docs/BENCHMARKS.md).
-pub const INTROSPECT_TARGET_RPS: f64 = 15_000.0;
+/// `Login` at production Argon2: at least this share of the ceiling (CPUs ÷ one hash).
+pub const LOGIN_SHARE_OF_CEILING: f64 = 0.90;
 
 /// Rotates its own session's refresh token, keeping the newest one.
 struct RefreshWorker {
@@ -73,18 +72,58 @@ pub async fn refresh(ctx: &Ctx) -> Result<Vec<Row>> {
         ctx.limits(),
     )
     .await?;
-    let rps = outcome.throughput();
+    // Judged in `floor` (CPU per request on PostgreSQL) and `refresh-backends`.
     let mut row = Row::from_outcome("refresh", &outcome)
-        .judged(
-            "≥ 1,500 req/s (PostgreSQL, 2 cores)",
-            Verdict::check(rps >= REFRESH_TARGET_RPS, || {
-                format!("{:.0} req/s short", REFRESH_TARGET_RPS - rps)
-            }),
-        )
         .noted(format!("{concurrency} chains rotating at once"));
     row.rss = process_rss();
     auth.stop().await?;
     Ok(vec![row])
+}
+
+/// `refresh-backends`: `refresh` on SQLite and on PostgreSQL, alternating, so both meet the
+/// same machine; the default backend (SQLite, one writer) must rotate at least as many
+/// tokens per second as PostgreSQL over the rounds. Skipped without a reachable PostgreSQL.
+pub async fn refresh_backends(ctx: &Ctx) -> Result<Vec<Row>> {
+    const NAME: &str = "refresh-backends";
+    if let Err(err) = stack::check_postgres().await {
+        return Ok(vec![Row::skipped(NAME, format!("no PostgreSQL: {err:#}"))]);
+    }
+    let rounds = if ctx.plan.quick { 1 } else { 2 };
+    let mut rows = Vec::new();
+    let (mut sqlite, mut postgres) = (0.0, 0.0);
+    for round in 1..=rounds {
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            let mut on = ctx.clone();
+            on.plan.backend = backend;
+            for mut row in refresh(&on).await? {
+                let rps = row.throughput.unwrap_or(0.0);
+                match backend {
+                    Backend::Sqlite => sqlite += rps,
+                    Backend::Postgres => postgres += rps,
+                }
+                row.name = format!("{NAME}: {} {round}", backend.name());
+                rows.push(row);
+            }
+        }
+    }
+    let ratio = if postgres > 0.0 {
+        sqlite / postgres
+    } else {
+        0.0
+    };
+    rows.push(
+        Row::empty(format!("{NAME}: SQLite ÷ PostgreSQL"))
+            .judged(
+                "≥ 1.00 (same run)",
+                Verdict::check(ratio >= 1.0, || format!("{ratio:.2}")),
+            )
+            .noted(format!(
+                "{:.0} ÷ {:.0} req/s over {rounds} interleaved round(s) = {ratio:.2}",
+                sqlite / f64::from(rounds),
+                postgres / f64::from(rounds)
+            )),
+    );
+    Ok(rows)
 }
 
 /// Introspects access tokens round-robin with the service key.
@@ -149,14 +188,8 @@ pub async fn introspect(ctx: &Ctx) -> Result<Vec<Row>> {
         ctx.limits(),
     )
     .await?;
-    let rps = outcome.throughput();
+    // Judged against the floor (see `floor`).
     let mut row = Row::from_outcome("introspect", &outcome)
-        .judged(
-            "≥ 15,000 req/s",
-            Verdict::check(rps >= INTROSPECT_TARGET_RPS, || {
-                format!("{:.0} req/s short", INTROSPECT_TARGET_RPS - rps)
-            }),
-        )
         .noted(format!("{concurrency} in flight, {} tokens", tokens.len()));
     row.rss = process_rss();
     auth.stop().await?;
@@ -194,10 +227,11 @@ impl Worker for LoginWorker {
 
 /// The fastest of `samples` Argon2id hashes with the production defaults, on one blocking
 /// thread of this process: the unit a Login costs. The minimum, not the median: on a shared,
-/// noisy machine the fastest run is the one closest to the hash's own cost.
+/// noisy machine the fastest run is the one closest to the hash's own cost. The working memory
+/// is allocated once, outside the timing, as the service keeps it: the figure is the hash's
+/// computation alone, the strictest yardstick.
 pub async fn measure_hash_cost(samples: usize) -> Result<Duration> {
     tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::{PasswordHasher as _, SaltString};
         let params = argon2::Params::new(
             argon2::Params::DEFAULT_M_COST,
             argon2::Params::DEFAULT_T_COST,
@@ -205,14 +239,21 @@ pub async fn measure_hash_cost(samples: usize) -> Result<Duration> {
             None,
         )
         .map_err(|e| anyhow!("argon2 parameters: {e}"))?;
+        let mut memory = vec![argon2::Block::default(); params.block_count()];
         let argon2 =
             argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut times = Vec::with_capacity(samples);
-        for _ in 0..samples.max(1) {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+        for i in 0..samples.max(1) {
+            let salt = format!("bench-salt-{i:08}");
             let t0 = Instant::now();
             argon2
-                .hash_password(setup::PASSWORD.as_bytes(), &salt)
+                .hash_password_into_with_memory(
+                    setup::PASSWORD.as_bytes(),
+                    salt.as_bytes(),
+                    &mut out,
+                    &mut memory,
+                )
                 .map_err(|e| anyhow!("argon2: {e}"))?;
             times.push(t0.elapsed());
         }
@@ -259,7 +300,16 @@ pub async fn login(ctx: &Ctx) -> Result<Vec<Row>> {
         ctx.cpus,
         100.0 * rps / ceiling
     ));
-    row.target = "≈ CPUs / hash time".into();
+    let share = rps / ceiling;
+    row = row.judged(
+        format!(
+            "≥ {:.0} % of CPUs ÷ hash time",
+            LOGIN_SHARE_OF_CEILING * 100.0
+        ),
+        Verdict::check(share >= LOGIN_SHARE_OF_CEILING, || {
+            format!("{:.0} % of the ceiling", share * 100.0)
+        }),
+    );
     row.rss = process_rss();
     auth.stop().await?;
     Ok(vec![row])
