@@ -26,7 +26,7 @@ macro_rules! columns {
 }
 
 /// Inserts a new exercise.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(conn: &mut AnyConnection, user_id: &str, e: &ExerciseRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO exercises (id, user_id, name, description, duration_minutes, created_at, \
@@ -45,7 +45,7 @@ pub async fn insert(conn: &mut AnyConnection, user_id: &str, e: &ExerciseRow) ->
 }
 
 /// One of the user's exercises.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -65,7 +65,7 @@ pub async fn get(
 /// Writes the editable fields and `updated_at`; `None` when the exercise is not the user's.
 /// Inside a transaction this also locks the row (PostgreSQL), so the links read next cannot
 /// change underneath.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -88,7 +88,7 @@ pub async fn update(
 
 /// Deletes one of the user's exercises (its links cascade), returning its duration;
 /// `None` when there was none.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -118,7 +118,7 @@ pub struct Filter {
 
 /// One page of the user's exercises, most recently created first, strictly after `after`
 /// (`created_at`, `id`) of the last row served.
-#[tracing::instrument(skip_all, fields(limit))]
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
 pub async fn list(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -158,7 +158,7 @@ pub async fn list(
 }
 
 /// The oldest `limit` exercises linked to one of the user's workouts, oldest first.
-#[tracing::instrument(skip_all, fields(limit))]
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
 pub async fn of_workout(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use shared::sql::placeholders;
 
 /// Links `exercise_id` to each of `workout_ids` (all the user's, checked by the caller).
-#[tracing::instrument(skip_all, fields(links = workout_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(links = workout_ids.len()))]
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -31,7 +31,7 @@ pub async fn insert(
 }
 
 /// Removes the links from `exercise_id` to each of `workout_ids`.
-#[tracing::instrument(skip_all, fields(links = workout_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(links = workout_ids.len()))]
 pub async fn delete(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -55,7 +55,7 @@ pub async fn delete(
 }
 
 /// The workouts linked to one exercise, in id order.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn workouts_of(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -73,7 +73,7 @@ pub async fn workouts_of(
 
 /// `(exercise_id, workout_id)` links of every exercise in `exercise_ids`, in id order: one
 /// query for a whole page of exercises.
-#[tracing::instrument(skip_all, fields(exercises = exercise_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
 pub async fn of_exercises(
     conn: &mut AnyConnection,
     user_id: &str,

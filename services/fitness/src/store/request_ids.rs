@@ -3,7 +3,7 @@
 use sqlx::AnyConnection;
 
 /// The method and stored response of a request id the user has used before.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -19,7 +19,7 @@ pub async fn find(
 }
 
 /// Records the response of a request, in the transaction that produced it.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -43,7 +43,7 @@ pub async fn insert(
 }
 
 /// Forgets request ids recorded before `before`; returns how many.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune(conn: &mut AnyConnection, before: i64) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM request_ids WHERE created_at < $1")
         .bind(before)

@@ -31,7 +31,7 @@ macro_rules! columns {
 /// Every write transaction of a user starts here, so a user's writes are serialised on this
 /// row (on PostgreSQL; SQLite has one writer anyway): counters and links are then read and
 /// adjusted without lost updates or lock-order deadlocks.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock(conn: &mut AnyConnection, user_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO stats (user_id, total_workouts, total_exercises, total_duration_minutes, \
@@ -46,7 +46,7 @@ pub async fn lock(conn: &mut AnyConnection, user_id: &str, now: i64) -> sqlx::Re
 }
 
 /// Creates the user's row if missing, leaving an existing one untouched.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ensure(conn: &mut AnyConnection, user_id: &str, now: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO stats (user_id, total_workouts, total_exercises, total_duration_minutes, \
@@ -60,7 +60,7 @@ pub async fn ensure(conn: &mut AnyConnection, user_id: &str, now: i64) -> sqlx::
 }
 
 /// Adds the deltas to the user's totals (the row exists: see [`lock`]).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -95,7 +95,7 @@ pub struct Delta {
 }
 
 /// The user's row, if any.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option<StatRow>> {
     sqlx::query_as(concat!(
         "SELECT ",
@@ -108,7 +108,7 @@ pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option
 }
 
 /// Sets a user's evaluation, creating their row if needed.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_evaluation(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -139,7 +139,7 @@ pub enum LeaderAfter {
 }
 
 /// One page of the leaderboard: evaluation descending, unevaluated last, ties by user id.
-#[tracing::instrument(skip_all, fields(limit))]
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
 pub async fn leaderboard(
     conn: &mut AnyConnection,
     after: Option<&LeaderAfter>,

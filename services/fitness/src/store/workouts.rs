@@ -36,7 +36,7 @@ macro_rules! columns {
 }
 
 /// Inserts a new workout (counters start at zero).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(conn: &mut AnyConnection, user_id: &str, w: &WorkoutRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO workouts (id, user_id, title, workout_date, notes, workout_type, \
@@ -57,7 +57,7 @@ pub async fn insert(conn: &mut AnyConnection, user_id: &str, w: &WorkoutRow) -> 
 }
 
 /// One of the user's workouts.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -75,7 +75,7 @@ pub async fn get(
 }
 
 /// Writes the editable fields and `updated_at`; `None` when the workout is not the user's.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -98,7 +98,7 @@ pub async fn update(
 }
 
 /// Deletes one of the user's workouts (its links cascade); false when there was none.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM workouts WHERE user_id = $1 AND id = $2")
         .bind(user_id)
@@ -111,7 +111,7 @@ pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> sqlx::
 /// Adds `count` to `exercise_count` and `minutes` to `total_duration_minutes` of each of the
 /// user's workouts in `ids`, returning how many rows matched (fewer than `ids.len()` means
 /// some id is missing or someone else's). Relative updates stay correct under concurrency.
-#[tracing::instrument(skip_all, fields(workouts = ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(workouts = ids.len()))]
 pub async fn adjust_counters(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -167,7 +167,7 @@ pub enum After {
 }
 
 /// One page of the user's workouts: at most `limit` rows strictly after `after`.
-#[tracing::instrument(skip_all, fields(limit))]
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
 pub async fn list(
     conn: &mut AnyConnection,
     user_id: &str,
