@@ -9,10 +9,11 @@
 //! starve logins. An unknown user is checked against a dummy hash made with the same
 //! parameters, so it costs what a wrong password costs.
 //!
-//! Each hash needs `STRIDE_ARGON2_MEMORY_KIB` of working memory (19 MiB by default). It is
-//! allocated once per hashing permit and reused ([`Memory`]): allocating it per hash costs
-//! page faults and zeroing on every login, and leaves the freed blocks in the allocator's
-//! per-thread arenas, so a burst of logins would keep hundreds of MiB resident.
+//! Each hash needs `STRIDE_ARGON2_MEMORY_KIB` of working memory (19 MiB by default). While
+//! hashes follow one another (a burst of logins) the buffers are reused, at most one per
+//! hashing permit ([`Memory`]): allocating per hash costs page faults and zeroing on every
+//! login. When the last running hash ends they go back to the allocator, so an idle service
+//! holds none.
 //!
 //! zxcvbn's cost grows steeply with a password's length and its distinct look-alike symbols
 //! (`4@8({[<…`: every one multiplies the substitutions it tries; 19 of them cost a quarter of a
@@ -203,21 +204,36 @@ impl Hasher {
     }
 }
 
-/// Argon2 working memory kept between hashes: at most one buffer per hash running at once
-/// (the hashing permits bound that), each of the configured size.
+/// Argon2 working memory kept while hashes follow one another: a buffer goes back to the
+/// allocator when the last hash running ends, so an idle service holds none, and a burst of
+/// logins reuses at most one buffer per hash running at once (the hashing permits bound
+/// that), each of the configured size.
 #[derive(Debug)]
 struct Memory {
     /// Blocks per buffer (the configured memory cost).
     blocks: usize,
-    free: std::sync::Mutex<Vec<Vec<Block>>>,
+    state: std::sync::Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// Buffers not in use.
+    free: Vec<Vec<Block>>,
+    /// Hashes running now.
+    running: usize,
 }
 
 impl Memory {
     fn new(blocks: usize) -> Self {
         Self {
             blocks,
-            free: std::sync::Mutex::new(Vec::new()),
+            state: std::sync::Mutex::default(),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        // Plain values: a panic elsewhere cannot leave them half-written.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Runs `work` on `blocks` blocks: a kept buffer when the size is the configured one, a
@@ -226,20 +242,33 @@ impl Memory {
         if blocks != self.blocks {
             return work(&mut vec![Block::default(); blocks]);
         }
-        let kept = self.free.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let kept = {
+            let mut state = self.lock();
+            state.running += 1;
+            state.free.pop()
+        };
         let mut buffer = kept.unwrap_or_else(|| vec![Block::default(); blocks]);
         let result = work(&mut buffer);
-        self.free
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(buffer);
+        // Dropped after the lock is released.
+        let _released = {
+            let mut state = self.lock();
+            state.running -= 1;
+            if state.running == 0 {
+                let mut all = std::mem::take(&mut state.free);
+                all.push(buffer);
+                all
+            } else {
+                state.free.push(buffer);
+                Vec::new()
+            }
+        };
         result
     }
 
     /// Buffers kept now.
     #[cfg(test)]
     fn kept(&self) -> usize {
-        self.free.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().free.len()
     }
 }
 
@@ -428,16 +457,24 @@ mod tests {
         let parsed = PasswordHash::new(&ours).unwrap();
         assert!(argon2.verify_password(b"pass phrase", &parsed).is_ok());
         assert!(argon2.verify_password(b"other", &parsed).is_err());
-        // One buffer served all four hashes, one after another.
-        assert_eq!(memory.kept(), 1);
-        // A stored hash with other parameters gets memory of its own, not kept.
+        // Each of those ran alone: its buffer went back when it ended.
+        assert_eq!(memory.kept(), 0);
+        // While a hash runs, one that ends keeps its buffer for the next; when the last one
+        // ends, every buffer goes.
+        memory.with(params.block_count(), |_| {
+            hash_phc(&params, &memory, b"pass phrase").unwrap();
+            assert_eq!(memory.kept(), 1);
+            hash_phc(&params, &memory, b"pass phrase").unwrap();
+            assert_eq!(memory.kept(), 1, "the kept buffer served the second hash");
+        });
+        assert_eq!(memory.kept(), 0);
+        // A stored hash with other parameters gets memory of its own, never kept.
         let bigger = Params::new(2048, 1, 1, None).unwrap();
-        let other = hash_phc(&bigger, &memory, b"pass phrase").unwrap();
-        assert!(verify_phc(
-            &PasswordHash::new(&other).unwrap(),
-            &memory,
-            b"pass phrase"
-        ));
-        assert_eq!(memory.kept(), 1);
+        memory.with(params.block_count(), |_| {
+            let other = hash_phc(&bigger, &memory, b"pass phrase").unwrap();
+            let parsed = PasswordHash::new(&other).unwrap();
+            assert!(verify_phc(&parsed, &memory, b"pass phrase"));
+            assert_eq!(memory.kept(), 0);
+        });
     }
 }
