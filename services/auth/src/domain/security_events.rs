@@ -203,22 +203,26 @@ pub(crate) async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> s
     };
     store::insert(tx, &row).await?;
     // Logged once committed, so the log never shows an event the database does not hold.
-    // A routine rotation is logged at `debug` only: it happens on every refresh, and its row
-    // is the audit trail. Everything else is rare enough, and interesting enough, for `info`.
-    if event.kind == EventType::TokenRefreshed {
-        if tracing::enabled!(target: "security", tracing::Level::DEBUG) {
-            let event = event.clone();
-            tx.after_commit(move || log(&event, tracing::Level::DEBUG));
-        }
-    } else {
-        let event = event.clone();
-        tx.after_commit(move || log(&event, tracing::Level::INFO));
+    let event = event.clone();
+    let routine = log_level(event.kind) == tracing::Level::DEBUG;
+    if !routine || tracing::enabled!(target: "security", tracing::Level::DEBUG) {
+        tx.after_commit(move || log(&event));
     }
     Ok(())
 }
 
-/// Mirrors a recorded event to the `security` log target at `level`.
-fn log(event: &SecurityEvent, level: tracing::Level) {
+/// The level an event is mirrored to the log at: `debug` for a routine rotation, which
+/// happens on every refresh and whose row is the audit trail; `info` for every other kind,
+/// rare enough and interesting enough to read.
+fn log_level(kind: EventType) -> tracing::Level {
+    match kind {
+        EventType::TokenRefreshed => tracing::Level::DEBUG,
+        _ => tracing::Level::INFO,
+    }
+}
+
+/// Mirrors a recorded event to the `security` log target at its [`log_level`].
+fn log(event: &SecurityEvent) {
     macro_rules! emit {
         ($level:expr) => {
             tracing::event!(
@@ -233,7 +237,7 @@ fn log(event: &SecurityEvent, level: tracing::Level) {
             )
         };
     }
-    if level == tracing::Level::DEBUG {
+    if log_level(event.kind) == tracing::Level::DEBUG {
         emit!(tracing::Level::DEBUG);
     } else {
         emit!(tracing::Level::INFO);
@@ -278,5 +282,60 @@ mod tests {
         assert_eq!(EventType::from_proto(0), None);
         assert_eq!(EventType::RegisterThrottled.to_proto(), 19);
         assert_eq!(EventType::from_proto(20), None);
+    }
+
+    /// What `log` wrote under `filter`.
+    fn logged_under(filter: &str, events: &[SecurityEvent]) -> String {
+        #[derive(Clone, Default)]
+        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for event in events {
+                log(event);
+            }
+        });
+        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_routine_rotation_is_logged_at_debug_and_every_other_event_at_info() {
+        let events: Vec<SecurityEvent> = EventType::ALL
+            .into_iter()
+            .map(|kind| SecurityEvent::new(kind).user("u1"))
+            .collect();
+        let field = |kind: EventType| format!("event=\"{}\"", kind.as_str());
+        let at_info = logged_under("security=info", &events);
+        assert!(
+            !at_info.contains(&field(EventType::TokenRefreshed)),
+            "{at_info}"
+        );
+        for kind in EventType::ALL {
+            if kind != EventType::TokenRefreshed {
+                assert!(
+                    at_info.contains(&field(kind)),
+                    "{kind:?} missing: {at_info}"
+                );
+            }
+        }
+        let at_debug = logged_under("security=debug", &events);
+        assert!(
+            at_debug.contains(&field(EventType::TokenRefreshed)),
+            "{at_debug}"
+        );
     }
 }
