@@ -43,9 +43,6 @@ impl Floors {
     /// Sets the row's ratio to the floor its own load generator measured and judges the rows
     /// whose targets are ratios or CPU.
     pub fn judge(&self, row: &mut Row, backend: Backend) {
-        if row.name.starts_with(FLOOR_ROW) || !row.measured() {
-            return;
-        }
         let floor = if row.name.ends_with(SUFFIX) {
             self.external
         } else {

@@ -88,6 +88,7 @@ impl Hasher {
         )
         .map_err(Error::internal)?;
         let permits = config.hash_concurrency.max(1);
+        let blocks = params.block_count();
         let mut hasher = Self {
             params,
             permits: Arc::new(Semaphore::new(permits)),
@@ -95,7 +96,7 @@ impl Hasher {
             judging: Arc::new(Semaphore::new(1)),
             queue_wait: config.queue_wait,
             dummy: Arc::from(""),
-            memory: Arc::new(Memory::new(params_blocks(config)?)),
+            memory: Arc::new(Memory::new(blocks)),
         };
         let random = Zeroizing::new(crate::new_id());
         hasher.dummy = Arc::from(hasher.hash(random).await?.as_str());
@@ -270,18 +271,6 @@ impl Memory {
     fn kept(&self) -> usize {
         self.lock().free.len()
     }
-}
-
-/// Blocks of working memory one hash with the configured parameters needs.
-fn params_blocks(config: &PasswordConfig) -> Result<usize> {
-    Params::new(
-        config.memory_kib,
-        config.iterations,
-        config.parallelism,
-        None,
-    )
-    .map(|p| p.block_count())
-    .map_err(Error::internal)
 }
 
 /// Hashes `password` with a fresh salt into a PHC string (Argon2id v0x13, `params`), the

@@ -82,27 +82,18 @@ pub(crate) async fn introspect(
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Ok(Err(TokenError::Malformed.reason()));
     }
+    // An access token verified before needs neither its header parsed nor its signature
+    // checked again: the common case, first.
+    if let Some(claims) = tokens.remembered_access(token) {
+        return access(db, feed, claims).await;
+    }
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(Err(TokenError::Malformed.reason()));
     };
     // Verify the signature and claims first; only a token of ours is looked up.
     let (active, row) = match header.typ.as_deref() {
         Some(ACCESS_TYP) => match tokens.verify_access(token).await {
-            Ok(c) => {
-                if feed.mirror_says_revoked(&c.jti, &c.sid) == Some(false) {
-                    return Ok(Ok(ActiveToken::access(c)));
-                }
-                let mut conn = db.pool().acquire().await?;
-                let row = access_tokens::state(&mut conn, &c.jti).await?.map(|r| Row {
-                    user_id: r.user_id,
-                    session_id: r.session_id,
-                    token_revoked: r.token_revoked_at.is_some(),
-                    session_revoked: r.session_revoked_at.is_some(),
-                    rotated: false,
-                    user_active: r.active.0,
-                });
-                (ActiveToken::access(c), row)
-            }
+            Ok(claims) => return access(db, feed, claims).await,
             Err(err) => return Ok(Err(err.reason())),
         },
         Some(REFRESH_TYP) => match tokens.verify_refresh(token).await {
@@ -136,6 +127,26 @@ pub(crate) async fn introspect(
         _ => return Ok(Err(TokenError::WrongType.reason())),
     };
     Ok(judge(active, row))
+}
+
+/// The state of a verified access token: from the mirror when it can vouch for it and holds
+/// nothing against the token, otherwise from the database.
+async fn access(db: &Db, feed: &Feed, claims: AccessClaims) -> Result<Introspection> {
+    if feed.mirror_says_revoked(&claims.jti, &claims.sid) == Some(false) {
+        return Ok(Ok(ActiveToken::access(claims)));
+    }
+    let mut conn = db.pool().acquire().await?;
+    let row = access_tokens::state(&mut conn, &claims.jti)
+        .await?
+        .map(|r| Row {
+            user_id: r.user_id,
+            session_id: r.session_id,
+            token_revoked: r.token_revoked_at.is_some(),
+            session_revoked: r.session_revoked_at.is_some(),
+            rotated: false,
+            user_active: r.active.0,
+        });
+    Ok(judge(ActiveToken::access(claims), row))
 }
 
 /// What the database says about a verified token, its session and its user.

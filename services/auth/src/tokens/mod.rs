@@ -176,16 +176,22 @@ impl Tokens {
     /// finds it verified before and still within its lifetime: a client presents one access
     /// token for minutes, and a signature check costs far more than a lookup.
     pub async fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        let now = self.clock.now_secs();
-        let leeway = self.leeway_secs();
-        if let Some(claims) = self.verified.get(token, now, leeway) {
+        if let Some(claims) = self.remembered_access(token) {
             return Ok(claims);
         }
+        let now = self.clock.now_secs();
         let audience = self.config.audience.clone();
         let claims: AccessClaims = self.verify(token, ACCESS_TYP, &audience).await?;
         self.verified
-            .insert(token, &claims, claims.exp, now, leeway);
+            .insert(token, &claims, claims.exp, now, self.leeway_secs());
         Ok(claims)
+    }
+
+    /// The claims of an access token [`verify_access`](Self::verify_access) accepted before,
+    /// if it still verifies now; `None` for any other token.
+    pub fn remembered_access(&self, token: &str) -> Option<AccessClaims> {
+        self.verified
+            .get(token, self.clock.now_secs(), self.leeway_secs())
     }
 
     fn leeway_secs(&self) -> i64 {
