@@ -55,19 +55,18 @@ pub struct Report {
     pub mean_us: f64,
 }
 
-/// Where h2load is, or why not.
+/// Whether h2load runs here (probed as `stride dev --gateway` probes Envoy: by running it),
+/// or why not.
 pub fn find() -> Result<(), String> {
-    which("h2load")
+    std::process::Command::new("h2load")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()
+        .filter(std::process::ExitStatus::success)
         .map(drop)
         .ok_or_else(|| "h2load not installed (apt-get install nghttp2-client)".to_owned())
-}
-
-fn which(name: &str) -> Option<std::path::PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|path| path.is_file())
-    })
 }
 
 /// Runs h2load with `call` against `addr` for `duration` with `concurrency` requests in
