@@ -37,6 +37,7 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
 pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     let (secrets, created) = dev_secrets::load_or_create(Path::new(DATA_DIR))?;
     let mut env_map = secrets.overlay(env_map);
+    let metrics = metrics_endpoint(Env::new(&env_map), Some(shared::prometheus::DEV_ADDR)).await?;
     let auth_config = stride_auth::Config::from_env(Env::new(&env_map))?;
     let auth_database = format!("{:?}", auth_config.database_url);
     let scheme = match auth_config.server.tls {
@@ -78,6 +79,7 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
         auth: reachable(auth_addr),
         fitness: reachable(fitness_addr),
         gateway: envoy.as_ref().map(|g| g.addr),
+        metrics,
         auth_database,
         fitness_database,
         secrets_created: created,
@@ -102,9 +104,26 @@ pub fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
+/// Starts the Prometheus endpoint when `STRIDE_METRICS_ADDR` (or `default`) asks for one,
+/// before any service is built, so every series they record is exported.
+async fn metrics_endpoint(
+    env: Env<'_>,
+    default: Option<SocketAddr>,
+) -> Result<Option<SocketAddr>, Failure> {
+    let config = shared::prometheus::MetricsConfig::from_env(env, default)?;
+    match config.addr {
+        Some(addr) => {
+            let endpoint = shared::prometheus::start(addr).await.map_err(other)?;
+            Ok(Some(reachable(endpoint.addr)))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Runs one service until SIGINT/SIGTERM.
 pub async fn one(service: Service, env_map: &EnvMap) -> Result<(), Failure> {
     let env = Env::new(env_map);
+    metrics_endpoint(env, None).await?;
     let shutdown = shutdown_fanout();
     match service {
         Service::Auth => {
@@ -152,6 +171,7 @@ struct Welcome {
     auth: SocketAddr,
     fitness: SocketAddr,
     gateway: Option<SocketAddr>,
+    metrics: Option<SocketAddr>,
     auth_database: String,
     fitness_database: String,
     secrets_created: bool,
@@ -174,6 +194,15 @@ fn print_welcome(w: &Welcome) {
         ),
         None => (String::new(), String::new()),
     };
+    let (metrics_line, metrics_field) = match w.metrics {
+        Some(addr) => (
+            format!(
+                "  metrics  http://{addr}/metrics  (Prometheus; STRIDE_METRICS_ADDR=off turns it off)\n"
+            ),
+            format!(" metrics={addr}"),
+        ),
+        None => (String::new(), String::new()),
+    };
     let secrets = if w.secrets_created {
         "generated"
     } else {
@@ -181,7 +210,7 @@ fn print_welcome(w: &Welcome) {
     };
     println!(
         "\nStride is running (Ctrl-C stops it).\n\
-         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}  secrets  {}/dev-secrets.json ({secrets}; \
+         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}{metrics_line}  secrets  {}/dev-secrets.json ({secrets}; \
          STRIDE_SERVICE_KEY / STRIDE_MASTER_KEY override it)\n\
          \nTry it:\n  grpcurl -plaintext {auth} list\n  \
          grpcurl -plaintext -d '{{\"login\": \"ada\", \"password\": \"…\"}}' {auth} \
@@ -191,7 +220,7 @@ fn print_welcome(w: &Welcome) {
          STRIDE_ADMIN_PASSWORD or a prompt):\n  \
          stride admin create --username admin --email admin@example.com\n  \
          (from a checkout: cargo run --release -- admin create …)\n\
-         \nlistening auth={auth} fitness={fitness}{gateway_field}",
+         \nlistening auth={auth} fitness={fitness}{gateway_field}{metrics_field}",
         w.auth_database, w.fitness_database, DATA_DIR
     );
 }

@@ -5,14 +5,17 @@
 //! `ON CONFLICT` work the same on both. Only the migrations differ per backend (see
 //! `docs/ARCHITECTURE.md`).
 
+use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
+use metrics::Histogram;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -161,6 +164,86 @@ pub struct Db {
     /// SQLite allows one writer: write transactions queue here (fairly) rather than spinning
     /// in SQLite's busy handler. `None` on PostgreSQL, where row locks do the job.
     write_gate: Option<Arc<Semaphore>>,
+    /// Where waits and holds are recorded (no-ops until [`Db::named`]).
+    meters: Arc<Meters>,
+    /// This process's claim on a SQLite file it serves (see [`Db::claim`]).
+    claim: Option<Arc<Claim>>,
+}
+
+/// A process's hold on a SQLite file: an exclusive lock (`flock`) on the file, taken by the
+/// first server of the process to open it and released when the last one closes it.
+#[derive(Debug)]
+struct Claim {
+    _file: std::fs::File,
+}
+
+/// The claims of this process, by canonical path.
+static CLAIMS: Mutex<BTreeMap<PathBuf, Weak<Claim>>> = Mutex::new(BTreeMap::new());
+
+/// Another process serves the SQLite file.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// Another process holds the file.
+    #[error(
+        "the SQLite database {0} is already served by another process; SQLite serves one \
+         process at a time (stop the other, or run replicas on PostgreSQL)"
+    )]
+    Taken(String),
+    /// The file could not be opened or locked.
+    #[error("cannot lock the SQLite database {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// The pool's latency series, per service: `stride_db_acquire_seconds` (waiting for a
+/// connection, and on SQLite for the writer's turn) and `stride_db_held_seconds` (a connection
+/// held for one read's statements, or one transaction from `BEGIN` to its end: the queries'
+/// latency as the service sees it), each by `kind` (`read` or `write`).
+#[derive(Debug)]
+struct Meters {
+    acquire_read: Histogram,
+    acquire_write: Histogram,
+    held_read: Histogram,
+    held_write: Histogram,
+}
+
+impl Meters {
+    fn noop() -> Self {
+        Self {
+            acquire_read: Histogram::noop(),
+            acquire_write: Histogram::noop(),
+            held_read: Histogram::noop(),
+            held_write: Histogram::noop(),
+        }
+    }
+
+    fn for_service(service: &'static str) -> Self {
+        let acquire = |kind: &'static str| metrics::histogram!("stride_db_acquire_seconds", "service" => service, "kind" => kind);
+        let held = |kind: &'static str| metrics::histogram!("stride_db_held_seconds", "service" => service, "kind" => kind);
+        Self {
+            acquire_read: acquire("read"),
+            acquire_write: acquire("write"),
+            held_read: held("read"),
+            held_write: held("write"),
+        }
+    }
+}
+
+/// Records how long a connection was held when dropped.
+#[derive(Debug)]
+struct Held {
+    since: Instant,
+    into: Histogram,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.into.record(self.since.elapsed().as_secs_f64());
+    }
 }
 
 impl Db {
@@ -207,7 +290,64 @@ impl Db {
             pool,
             backend,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
+            meters: Arc::new(Meters::noop()),
+            claim: None,
         })
+    }
+
+    /// Makes this process the only one serving this SQLite database: a second process
+    /// claiming it is refused with [`ClaimError::Taken`], while instances within this process
+    /// share the claim. SQLite serves one process: its single writer is queued fairly within a
+    /// process (not across processes, where writers spin in the busy handler), and the
+    /// revocation feed wakes its streams from memory. One-off commands (`stride admin`,
+    /// `stride migrate`) do not claim the file and may run beside the server. PostgreSQL,
+    /// where replicas are the way to scale, claims nothing.
+    pub fn claim(mut self, url: &DatabaseUrl) -> Result<Self, ClaimError> {
+        let Some(path) = url.sqlite_path() else {
+            return Ok(self);
+        };
+        let io = |source| ClaimError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let canonical = std::fs::canonicalize(path).map_err(io)?;
+        // A plain map updated in single steps: a panic elsewhere cannot leave it torn.
+        let mut claims = CLAIMS.lock().unwrap_or_else(|p| p.into_inner());
+        claims.retain(|_, claim| claim.strong_count() > 0);
+        if let Some(held) = claims.get(&canonical).and_then(Weak::upgrade) {
+            self.claim = Some(held);
+            return Ok(self);
+        }
+        let file = std::fs::File::open(&canonical).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(ClaimError::Taken(path.to_owned()));
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let claim = Arc::new(Claim { _file: file });
+        claims.insert(canonical, Arc::downgrade(&claim));
+        self.claim = Some(claim);
+        Ok(self)
+    }
+
+    /// Records this pool's series under `service` from now on (see [`crate::prometheus`]):
+    /// the latencies of [`Db::read`] and [`Db::begin`], and `stride_db_connections` by `state`
+    /// (`idle`, `in_use`) sampled at each scrape.
+    pub fn named(mut self, service: &'static str) -> Self {
+        self.meters = Arc::new(Meters::for_service(service));
+        let pool = self.pool.clone();
+        crate::prometheus::on_scrape(move || {
+            let size = f64::from(pool.size());
+            let idle = pool.num_idle() as f64;
+            metrics::gauge!("stride_db_connections", "service" => service, "state" => "idle")
+                .set(idle);
+            metrics::gauge!("stride_db_connections", "service" => service, "state" => "in_use")
+                .set((size - idle).max(0.0));
+            !pool.is_closed()
+        });
+        self
     }
 
     /// Applies every pending migration for this backend.
@@ -220,9 +360,28 @@ impl Db {
         self.backend
     }
 
-    /// The pool, for reads outside a transaction.
+    /// The pool, for reads outside a transaction that need no connection of their own
+    /// (prefer [`Db::read`], which is measured).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A connection for reads outside a transaction; its wait and the time it is held are
+    /// recorded.
+    pub async fn read(&self) -> Result<Conn, sqlx::Error> {
+        let asked = Instant::now();
+        let inner = self.pool.acquire().await?;
+        let since = Instant::now();
+        self.meters
+            .acquire_read
+            .record(since.duration_since(asked).as_secs_f64());
+        Ok(Conn {
+            inner,
+            _held: Held {
+                since,
+                into: self.meters.held_read.clone(),
+            },
+        })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock up front (`BEGIN
@@ -233,6 +392,7 @@ impl Db {
     /// write lock), so the `BEGIN` runs to completion in a task of its own. If the caller is
     /// gone by then, the transaction is dropped there and rolled back.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let asked = Instant::now();
         let permit = match &self.write_gate {
             Some(gate) => Some(
                 Arc::clone(gate)
@@ -253,10 +413,18 @@ impl Db {
         .map_err(|e| {
             sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}"))
         })??;
+        let since = Instant::now();
+        self.meters
+            .acquire_write
+            .record(since.duration_since(asked).as_secs_f64());
         Ok(Tx {
             inner,
             _permit: permit,
             after_commit: Vec::new(),
+            held: Held {
+                since,
+                into: self.meters.held_write.clone(),
+            },
         })
     }
 
@@ -273,6 +441,8 @@ pub struct Tx {
     _permit: Option<OwnedSemaphorePermit>,
     /// Run once the transaction has committed, never after a rollback.
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
+    /// Recorded when the transaction ends (commit or rollback).
+    held: Held,
 }
 
 impl std::fmt::Debug for Tx {
@@ -301,11 +471,13 @@ impl Tx {
             inner,
             _permit: permit,
             after_commit,
+            held,
         } = self;
         tokio::spawn(async move {
             inner.commit().await?;
             // The writer's turn ends with the commit, before the hooks run.
             drop(permit);
+            drop(held);
             for hook in after_commit {
                 hook();
             }
@@ -327,6 +499,28 @@ impl Deref for Tx {
 }
 
 impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+/// A pooled connection from [`Db::read`]; dereferences to the connection that store functions
+/// take, and goes back to the pool when dropped.
+#[derive(Debug)]
+pub struct Conn {
+    inner: PoolConnection<Any>,
+    _held: Held,
+}
+
+impl Deref for Conn {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Conn {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.inner
     }

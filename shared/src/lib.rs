@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod mask;
 pub mod paging;
+pub mod prometheus;
 pub mod revoked;
 pub mod secret;
 pub mod server;

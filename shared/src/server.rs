@@ -3,6 +3,7 @@
 
 pub mod body_budget;
 pub mod listener;
+pub mod rpc_metrics;
 pub mod tls;
 
 use std::future::Future;
@@ -15,9 +16,12 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 /// A server being assembled: tonic's router with every connection's request bodies held to
-/// their budget ([`body_budget`]).
+/// their budget ([`body_budget`]) and every RPC measured ([`rpc_metrics`]).
 pub type Router = tonic::transport::server::Router<
-    tower_layer::Stack<body_budget::BodyBudgetLayer, tower_layer::Identity>,
+    tower_layer::Stack<
+        body_budget::BodyBudgetLayer,
+        tower_layer::Stack<rpc_metrics::RpcMetricsLayer, tower_layer::Identity>,
+    >,
 >;
 
 /// Health status of one server's services, flipped to NOT_SERVING when draining starts.
@@ -90,6 +94,7 @@ pub fn base_router(
         .max_connection_age(limits.max_connection_age)
         .http2_max_header_list_size(limits.max_header_list_size)
         .trace_fn(move |request| crate::telemetry::rpc_span(service, request))
+        .layer(rpc_metrics::RpcMetricsLayer::new(service))
         .layer(body_budget::BodyBudgetLayer::new(
             limits.max_buffered_per_connection,
         ))
@@ -321,7 +326,10 @@ pub async fn prepare(
             service,
             url: crate::config::redact_url(&format!("{url:?}")),
             reason: without_password(&source.to_string(), url.as_str()),
-        })?;
+        })?
+        .claim(url)
+        .map_err(|e| StartError::Other(format!("{service}: {e}")))?
+        .named(service);
     db.migrate(migrations)
         .await
         .map_err(|source| StartError::Migrate { service, source })?;
@@ -354,9 +362,14 @@ where
     use std::process::ExitCode;
     let env_map = crate::config::process_env();
     let env = crate::config::Env::new(&env_map);
-    let parsed = parse(env)
-        .and_then(|config| Ok((config, crate::telemetry::TelemetryConfig::from_env(env)?)));
-    let (config, telemetry_config) = match parsed {
+    let parsed = parse(env).and_then(|config| {
+        Ok((
+            config,
+            crate::telemetry::TelemetryConfig::from_env(env)?,
+            crate::prometheus::MetricsConfig::from_env(env, None)?,
+        ))
+    });
+    let (config, telemetry_config, metrics_config) = match parsed {
         Ok(pair) => pair,
         Err(err) => {
             eprintln!("{name}: {err}");
@@ -370,6 +383,12 @@ where
             return ExitCode::from(2);
         }
     };
+    if let Some(addr) = metrics_config.addr
+        && let Err(err) = crate::prometheus::start(addr).await
+    {
+        eprintln!("{name}: {err}");
+        return ExitCode::FAILURE;
+    }
     let app = match build(config).await {
         Ok(app) => app,
         Err(err) => {

@@ -16,6 +16,7 @@ mod errors;
 mod gateway_rpcs;
 mod grpcurl_tour;
 mod memory;
+mod metrics;
 mod readme;
 mod refresh;
 mod stack;

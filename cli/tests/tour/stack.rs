@@ -32,6 +32,8 @@ pub struct Stack {
     pub fitness: String,
     /// `host:port` of the gateway, when `stride dev --gateway` started one.
     pub gateway: Option<String>,
+    /// `host:port` of the Prometheus endpoint (on a free port unless a test turns it off).
+    pub metrics: Option<String>,
 }
 
 /// A command with no `STRIDE_*` variable inherited from the test's environment (so a
@@ -77,6 +79,7 @@ impl Stack {
         let child = clean_command(STRIDE)
             .arg("dev")
             .args(args)
+            .env("STRIDE_METRICS_ADDR", "127.0.0.1:0")
             .envs(settings.iter().copied())
             .current_dir(dir.path())
             .env("STRIDE_AUTH_ADDR", "127.0.0.1:0")
@@ -93,6 +96,7 @@ impl Stack {
             auth: String::new(),
             fitness: String::new(),
             gateway: None,
+            metrics: None,
         };
         let stdout = stack.child.stdout.take().unwrap();
         let mut log = File::create(stack.dir.path().join("stack.out")).unwrap();
@@ -119,6 +123,9 @@ impl Stack {
         stack.gateway = line
             .split_whitespace()
             .find_map(|kv| kv.strip_prefix("gateway=").map(str::to_owned));
+        stack.metrics = line
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("metrics=").map(str::to_owned));
         stack
     }
 

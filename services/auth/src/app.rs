@@ -65,7 +65,7 @@ impl AppState {
         let mirror = Mirror::new(config.tokens.leeway, clock.clone());
         let feed = FeedNotifier::new(Arc::new(mirror));
         {
-            let mut conn = db.pool().acquire().await?;
+            let mut conn = db.read().await?;
             let candidate = crate::new_id();
             feed.set_id(revocation_events::identity(&mut conn, &candidate).await?);
         }

@@ -48,7 +48,7 @@ pub(crate) async fn ensure_admin(state: &AppState) -> Result<()> {
 /// refused loudly when it names anyone else, who would otherwise silently hold the name the
 /// operator believes is the admin's.
 async fn already_an_admin(state: &AppState, admin: &crate::config::BootstrapAdmin) -> Result<()> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.read().await?;
     for (var, key) in [
         (
             "STRIDE_BOOTSTRAP_ADMIN_USERNAME",

@@ -115,7 +115,7 @@ impl Hasher {
     /// the pool new accounts may hold.
     pub async fn hash_new(&self, password: Zeroizing<String>) -> Result<String> {
         let _share = self
-            .turn(&self.registrations, "PASSWORD_HASHING_BUSY")
+            .turn(&self.registrations, "register", "PASSWORD_HASHING_BUSY")
             .await?;
         self.hash(password).await
     }
@@ -128,7 +128,9 @@ impl Hasher {
         user_inputs: Vec<String>,
         min_score: u8,
     ) -> Result<std::result::Result<(), String>> {
-        let _turn = self.turn(&self.judging, "PASSWORD_CHECK_BUSY").await?;
+        let _turn = self
+            .turn(&self.judging, "judge", "PASSWORD_CHECK_BUSY")
+            .await?;
         tokio::task::spawn_blocking(move || {
             let judged = Zeroizing::new(judged_part(&password).to_owned());
             let inputs: Vec<String> = user_inputs
@@ -181,20 +183,28 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self.turn(&self.permits, "PASSWORD_HASHING_BUSY").await?;
+        let _permit = self
+            .turn(&self.permits, "hash", "PASSWORD_HASHING_BUSY")
+            .await?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(Error::internal)?
     }
 
     /// A permit of `queue`, waited for at most `queue_wait`; then RESOURCE_EXHAUSTED with
-    /// `reason` and a `RetryInfo` of that wait.
+    /// `reason` and a `RetryInfo` of that wait. The callers waiting and the wait itself are
+    /// recorded as `stride_password_queue_depth` and `stride_password_wait_seconds`, labelled
+    /// `queue` with `name` (`hash`, `register`, `judge`).
     async fn turn<'a>(
         &self,
         queue: &'a Semaphore,
+        name: &'static str,
         reason: &'static str,
     ) -> Result<tokio::sync::SemaphorePermit<'a>> {
-        match tokio::time::timeout(self.queue_wait, queue.acquire()).await {
+        let waiting = Waiting::start(name);
+        let outcome = tokio::time::timeout(self.queue_wait, queue.acquire()).await;
+        drop(waiting);
+        match outcome {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_)) => Err(Error::internal("password pool closed")),
             Err(_) => Err(Error::RetryLater {
@@ -202,6 +212,31 @@ impl Hasher {
                 retry_after: self.queue_wait.max(Duration::from_secs(1)),
             }),
         }
+    }
+}
+
+/// One caller waiting for a password queue, counted until it stops waiting (also when its
+/// request is cancelled mid-wait).
+struct Waiting {
+    queue: &'static str,
+    since: std::time::Instant,
+}
+
+impl Waiting {
+    fn start(queue: &'static str) -> Self {
+        metrics::gauge!("stride_password_queue_depth", "queue" => queue).increment(1.0);
+        Self {
+            queue,
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        metrics::gauge!("stride_password_queue_depth", "queue" => self.queue).decrement(1.0);
+        metrics::histogram!("stride_password_wait_seconds", "queue" => self.queue)
+            .record(self.since.elapsed().as_secs_f64());
     }
 }
 

@@ -24,14 +24,14 @@ pub(crate) async fn list_users(
     filter: &UserFilter,
     page: &PageRequest<Position>,
 ) -> Result<Page<UserRow>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let rows = listing::list(&mut conn, filter, page.after.as_ref(), page.limit()).await?;
     Ok(page.page(rows, |u| (u.created_at, u.id.clone())))
 }
 
 /// One user, NOT_FOUND if absent.
 pub(crate) async fn get_user(db: &Db, user_id: &str) -> Result<UserRow> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     users::get(&mut conn, user_id)
         .await?
         .ok_or(Error::NotFound("user"))
@@ -174,7 +174,7 @@ pub(crate) async fn list_user_sessions(
     page: &PageRequest<Position>,
 ) -> Result<Page<SessionView>> {
     {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = db.read().await?;
         if users::role_and_active(&mut conn, user_id).await?.is_none() {
             return Err(Error::NotFound("user"));
         }
@@ -188,7 +188,7 @@ pub(crate) async fn list_events(
     filter: &EventFilter,
     page: &PageRequest<Position>,
 ) -> Result<Page<EventRow>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let rows = event_store::list(&mut conn, filter, page.after.as_ref(), page.limit()).await?;
     Ok(page.page(rows, |e| (e.created_at, e.id.clone())))
 }

@@ -37,7 +37,7 @@ impl Caller {
 pub(crate) async fn authenticate(db: &Db, tokens: &Tokens, token: &str) -> Result<Caller> {
     let claims = tokens.verify_access(token).await?;
     let row = {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = db.read().await?;
         access_tokens::state(&mut conn, &claims.jti).await?
     };
     let row = row.ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;

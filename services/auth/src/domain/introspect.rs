@@ -98,7 +98,7 @@ pub(crate) async fn introspect(
         },
         Some(REFRESH_TYP) => match tokens.verify_refresh(token).await {
             Ok(c) => {
-                let mut conn = db.pool().acquire().await?;
+                let mut conn = db.read().await?;
                 let row = refresh_tokens::state(&mut conn, &c.jti)
                     .await?
                     .map(|r| Row {
@@ -135,7 +135,7 @@ async fn access(db: &Db, feed: &Feed, claims: AccessClaims) -> Result<Introspect
     if feed.mirror_says_revoked(&claims.jti, &claims.sid) == Some(false) {
         return Ok(Ok(ActiveToken::access(claims)));
     }
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let row = access_tokens::state(&mut conn, &claims.jti)
         .await?
         .map(|r| Row {
@@ -217,7 +217,7 @@ pub(crate) async fn check_revocation(
         // Ids are UUIDs: anything long is not one, and binding it would only cost.
         ids.retain(|id| !id.is_empty() && id.len() <= 64);
     }
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let sequence = revocation_events::head(&mut conn).await?;
     let mut revoked_jtis = access_tokens::revoked_among(&mut conn, &jtis).await?;
     revoked_jtis.extend(refresh_tokens::revoked_among(&mut conn, &jtis).await?);

@@ -104,7 +104,7 @@ impl Lockout<'_> {
     ) -> Result<Error> {
         let now = self.clock.now();
         let current = {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             lockout::credentials_by_id(&mut conn, &checked.id).await?
         };
         if let Some(until) = current
@@ -143,7 +143,7 @@ impl Lockout<'_> {
 
     /// The RESOURCE_EXHAUSTED for an account found locked at `now`.
     pub(crate) async fn locked_now(&self, user_id: &str, now: Micros) -> Result<Error> {
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.read().await?;
         let until = lockout::credentials_by_id(&mut conn, user_id)
             .await?
             .and_then(|c| c.locked_until)

@@ -104,7 +104,7 @@ impl Login<'_> {
         let unknown = self.unknown_clients();
         let name = NameDigest::of(attempt.login.key());
         let (credentials, known) = {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             let credentials = lockout::credentials_by_login(&mut conn, attempt.login.key()).await?;
             let id = credentials.as_ref().map(|c| c.id.as_str());
             let known = unknown.knows(&mut conn, id, client).await?;

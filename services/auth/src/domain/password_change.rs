@@ -62,7 +62,7 @@ impl PasswordChange<'_> {
         };
         throttle::attempt(self.db, self.clock, action, client).await?;
         let user = {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             users::get(&mut conn, &caller.user_id)
                 .await?
                 .ok_or(Error::NotFound("user"))?
@@ -88,7 +88,7 @@ impl PasswordChange<'_> {
             ));
         }
         let stored = {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             lockout::credentials_by_id(&mut conn, &caller.user_id)
                 .await?
                 .ok_or(Error::NotFound("user"))?

@@ -45,7 +45,7 @@ pub(crate) struct Patch {
 
 /// The user with its profile; NOT_FOUND if it is gone.
 pub(crate) async fn get_me(db: &Db, user_id: &str) -> Result<UserRow> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     users::get(&mut conn, user_id)
         .await?
         .ok_or(Error::NotFound("user"))
@@ -196,7 +196,7 @@ pub(crate) async fn set_avatar(
 
 /// The user's avatar: `(content_type, image)`; NOT_FOUND when none is stored.
 pub(crate) async fn get_avatar(db: &Db, user_id: &str) -> Result<(String, Vec<u8>)> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     avatars::get(&mut conn, user_id)
         .await?
         .ok_or(Error::NotFound("avatar"))

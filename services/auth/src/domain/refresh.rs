@@ -195,7 +195,7 @@ async fn premint(
     claims: &RefreshClaims,
     now: Micros,
 ) -> Result<Option<MintedPair>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let Some(found) = sessions::peek_with_user(&mut conn, &claims.sid).await? else {
         return Ok(None);
     };

@@ -138,7 +138,7 @@ impl Registration<'_> {
         };
         throttle::attempt(self.db, self.clock, action, client).await?;
         {
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             refuse_taken(&mut conn, &account).await?;
         }
         account.judge(self.hasher, self.passwords).await?;

@@ -202,12 +202,19 @@ pub(crate) async fn record(tx: &mut Tx, event: &SecurityEvent, now: Micros) -> s
         created_at: now,
     };
     store::insert(tx, &row).await?;
-    // Logged once committed, so the log never shows an event the database does not hold.
-    let event = event.clone();
-    let routine = log_level(event.kind) == tracing::Level::DEBUG;
-    if !routine || tracing::enabled!(target: "security", tracing::Level::DEBUG) {
-        tx.after_commit(move || log(&event));
-    }
+    // Counted and logged once committed, so neither shows an event the database does not
+    // hold. `stride_security_events_total` by `kind` is where login failures
+    // (`LOGIN_FAILED`) and lockouts (`ACCOUNT_LOCKED`) are counted.
+    let kind = event.kind;
+    let routine = log_level(kind) == tracing::Level::DEBUG;
+    let logged = (!routine || tracing::enabled!(target: "security", tracing::Level::DEBUG))
+        .then(|| event.clone());
+    tx.after_commit(move || {
+        metrics::counter!("stride_security_events_total", "kind" => kind.as_str()).increment(1);
+        if let Some(event) = logged {
+            log(&event);
+        }
+    });
     Ok(())
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn list(
     user_id: &str,
     page: &PageRequest<Position>,
 ) -> Result<Page<SessionView>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let rows = sessions::list(&mut conn, user_id, page.after.as_ref(), page.limit()).await?;
     Ok(page.page(rows, |v| (v.session.created_at, v.session.id.clone())))
 }

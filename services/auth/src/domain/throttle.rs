@@ -51,7 +51,7 @@ pub(crate) async fn attempt(db: &Db, clock: &Clock, action: Action, client: &Cli
     let bucket = bucket(&client.ip);
     let limit = i64::from(action.limit);
     {
-        let mut conn = db.pool().acquire().await?;
+        let mut conn = db.read().await?;
         if ip_windows::attempts(&mut conn, action.name, &bucket, start).await? > limit {
             return Err(retry);
         }

@@ -44,7 +44,7 @@ pub(crate) const MAX_REFRESH_TOKENS: usize = 100;
 /// The tree of one of the caller's sessions; NOT_FOUND if it is missing or someone else's.
 #[tracing::instrument(skip_all, fields(session_id))]
 pub(crate) async fn tree(db: &Db, caller: &Caller, session_id: &str) -> Result<Tree> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let session = sessions::view(&mut conn, &caller.user_id, session_id)
         .await?
         .ok_or(Error::NotFound("session"))?;

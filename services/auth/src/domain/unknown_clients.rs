@@ -104,7 +104,7 @@ impl UnknownClients<'_> {
             login_throttles::count_failure(&mut tx, &name.0, now, forget_before).await?
         else {
             drop(tx);
-            let mut conn = self.db.pool().acquire().await?;
+            let mut conn = self.db.read().await?;
             let until = login_throttles::blocked_until(&mut conn, &name.0)
                 .await?
                 .unwrap_or(now);

@@ -156,7 +156,7 @@ impl Feed {
     }
 
     async fn read_head(&self) -> sqlx::Result<i64> {
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.read().await?;
         store::head(&mut conn).await
     }
 
@@ -188,7 +188,7 @@ impl Feed {
     /// Loads every event after the mirror's position up to the current head.
     async fn load_mirror(&self) -> crate::error::Result<()> {
         let mirror = self.notifier.mirror();
-        let mut conn = self.db.pool().acquire().await?;
+        let mut conn = self.db.read().await?;
         let upto = store::head(&mut conn).await?;
         let from = mirror.progress();
         let mut after = from.loaded.max(0);

@@ -43,7 +43,7 @@ async fn open(feed: Feed, position: Position) -> Result<EventStream> {
     let mut rewinds = feed.notifier.subscribe_rewinds();
     let before = feed.notifier.head();
     let (head, stored) = {
-        let mut conn = feed.db.pool().acquire().await?;
+        let mut conn = feed.db.read().await?;
         store::head_and_event(&mut conn, position.after).await?
     };
     let after = match resume::start(&position, feed.notifier.id(), head, stored.as_ref()) {
@@ -87,6 +87,7 @@ async fn open(feed: Feed, position: Position) -> Result<EventStream> {
         rewinds,
         heartbeat,
         done: false,
+        _consumer: Consumer::counted(),
     };
     Ok(Box::pin(futures::stream::unfold(
         watcher,
@@ -110,6 +111,23 @@ struct Watcher {
     rewinds: watch::Receiver<u64>,
     heartbeat: Interval,
     done: bool,
+    _consumer: Consumer,
+}
+
+/// One open stream in `stride_feed_consumers`, for as long as the stream lives.
+struct Consumer;
+
+impl Consumer {
+    fn counted() -> Self {
+        metrics::gauge!("stride_feed_consumers").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        metrics::gauge!("stride_feed_consumers").decrement(1.0);
+    }
 }
 
 impl Watcher {
@@ -185,7 +203,7 @@ impl Watcher {
     /// Queues the next page of events in `(cursor, target]`.
     async fn fetch(&mut self) -> Result<()> {
         let live_after = self.feed.live_after(self.feed.clock.now());
-        let mut conn = self.feed.db.pool().acquire().await?;
+        let mut conn = self.feed.db.read().await?;
         let rows =
             store::events_between(&mut conn, self.cursor, self.target, live_after, BATCH).await?;
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= BATCH;
@@ -210,7 +228,7 @@ impl Watcher {
             return Ok(String::new());
         }
         if self.cursor_digest.is_none() {
-            let mut conn = self.feed.db.pool().acquire().await?;
+            let mut conn = self.feed.db.read().await?;
             let stored = store::event_at(&mut conn, self.cursor).await?;
             self.cursor_digest = Some(stored.as_ref().map(digest).unwrap_or_default());
         }

@@ -293,14 +293,14 @@ fn generate(master: Option<&MasterKey>, now: Micros) -> Result<KeyRow> {
 }
 
 async fn load_or_create(db: &Db, master: Option<&MasterKey>, clock: &Clock) -> Result<KeySet> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let rows = store::live(&mut conn, clock.now()).await?;
     if rows.iter().any(|r| r.retired_at.is_none()) {
         return build(rows, master);
     }
     drop(conn);
     create_first(db, master, clock).await?;
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     build(store::live(&mut conn, clock.now()).await?, master)
 }
 

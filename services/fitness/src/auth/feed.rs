@@ -100,6 +100,11 @@ pub fn apply(revocations: &Revocations, message: pb::WatchRevocationsResponse) {
                     "ignoring a revocation event of unknown kind"
                 ),
             }
+            if let Some(revoked_at) = event.revoked_at.as_ref().map(from_timestamp) {
+                // How long after the revocation this replica learnt of it.
+                let lag = shared::time::now_micros().saturating_sub(revoked_at).max(0);
+                metrics::histogram!("stride_revocation_feed_lag_seconds").record(lag as f64 / 1e6);
+            }
             revocations.advance(event.sequence, &event.digest);
             revocations.heard();
         }

@@ -82,6 +82,18 @@ impl Authenticator {
             warn_disabled();
             return BackgroundTasks(Vec::new());
         }
+        let revocations = Arc::downgrade(&self.revocations);
+        shared::prometheus::on_scrape(move || {
+            let Some(revocations) = revocations.upgrade() else {
+                return false;
+            };
+            metrics::gauge!("stride_revoked_entries").set(revocations.len() as f64);
+            let silent = revocations
+                .silent_for()
+                .map_or(f64::INFINITY, |d| d.as_secs_f64());
+            metrics::gauge!("stride_revocation_feed_silence_seconds").set(silent);
+            true
+        });
         // A silent stream is reopened after twice the staleness bound (at least 3 s), so
         // heartbeats at the default 1 s never trip it.
         let idle = (self.config.max_staleness * 2).max(Duration::from_secs(3));

@@ -131,6 +131,22 @@ impl Revocations {
         self.last_heard.store(millis + 1, Ordering::Release);
     }
 
+    /// Revoked tokens and sessions held.
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// How long since the feed last spoke (`None`: never).
+    pub fn silent_for(&self) -> Option<Duration> {
+        match self.last_heard.load(Ordering::Acquire) {
+            0 => None,
+            heard => {
+                let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+                Some(Duration::from_millis(now.saturating_sub(heard - 1)))
+            }
+        }
+    }
+
     /// True when the feed spoke within `max_staleness`.
     pub fn is_fresh(&self, max_staleness: Duration) -> bool {
         match self.last_heard.load(Ordering::Acquire) {

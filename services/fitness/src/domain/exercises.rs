@@ -177,7 +177,7 @@ pub async fn batch_create(
 /// One of the user's exercises.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(db: &Db, user_id: &UserId, id: &Id) -> Result<Exercise> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let row = exercises::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("exercise"))?;
@@ -195,7 +195,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Pag
         min_duration: query.min_duration.map(Minutes::get),
         max_duration: query.max_duration.map(Minutes::get),
     };
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let after = query.page.after.as_ref();
     let rows = exercises::list(&mut conn, user_id, &filter, after, query.page.limit()).await?;
     let page = query

@@ -32,7 +32,7 @@ pub struct SetEvaluation {
 /// The caller's statistics, created (all zero) on first need.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     if let Some(stat) = stats::get(&mut conn, user_id).await? {
         return Ok(stat);
     }
@@ -49,7 +49,7 @@ pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
 /// One page of the leaderboard, with the token of the next.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn leaderboard(db: &Db, query: LeaderboardQuery) -> Result<Page<Stat>> {
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let page = query.page;
     let rows = stats::leaderboard(&mut conn, page.after.as_ref(), page.limit()).await?;
     Ok(page.page(rows, |last| match last.evaluation {

@@ -183,7 +183,7 @@ pub async fn batch_create(
 #[tracing::instrument(level = "debug", skip_all, fields(include_exercises = input.include_exercises))]
 pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<WorkoutDetail> {
     let id = &input.id;
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let workout = workouts::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
@@ -217,7 +217,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page
         date_to: query.date_to.map(CalendarDate::into_string),
         title_like: query.title_contains.as_ref().map(Search::pattern),
     };
-    let mut conn = db.pool().acquire().await?;
+    let mut conn = db.read().await?;
     let after = query.page.after.as_ref();
     let rows = workouts::list(
         &mut conn,
