@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod poll;
 mod probe;
 pub mod raw_h2;
+pub mod replicas;
 mod services;
 pub mod status;
 pub mod users;

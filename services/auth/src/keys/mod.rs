@@ -152,6 +152,26 @@ impl KeyRing {
             .collect()
     }
 
+    /// The JWKS to serve: [`public_keys`](Self::public_keys) re-read from the database first,
+    /// at most once per [`MIN_RELOAD_GAP`]. A verifier fetches the JWKS because it met a `kid`
+    /// it does not know, which another replica sharing the database may have just made
+    /// active; the gap keeps a public caller from turning the RPC into database load. When
+    /// the read fails, the cached set is served.
+    pub async fn fresh_public_keys(&self) -> Vec<PublicKey> {
+        let due = {
+            let mut last = self.inner.last_miss_reload.lock().await;
+            let due = last.is_none_or(|at| at.elapsed() >= MIN_RELOAD_GAP);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if due && let Err(err) = self.reload().await {
+            tracing::warn!(error = %err, "cannot reload signing keys; serving the cached set");
+        }
+        self.public_keys()
+    }
+
     /// The verification key for `kid`; an unknown kid reloads the set once (another replica
     /// may have rotated) before giving up.
     pub async fn verifying_key(&self, kid: &str) -> Result<Option<PublicKey>> {

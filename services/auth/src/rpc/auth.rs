@@ -176,7 +176,7 @@ impl AuthService for AuthApi {
         &self,
         _request: Request<GetJwksRequest>,
     ) -> Result<Response<GetJwksResponse>, Status> {
-        let keys = self.state.keys.public_keys();
+        let keys = self.state.keys.fresh_public_keys().await;
         Ok(Response::new(GetJwksResponse {
             keys: keys.iter().map(convert::jwk).collect(),
         }))

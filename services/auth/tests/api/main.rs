@@ -24,6 +24,7 @@ mod login;
 mod operator;
 mod refresh;
 mod register;
+mod replicas;
 mod serving;
 mod sessions;
 mod storage;

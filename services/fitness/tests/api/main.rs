@@ -13,6 +13,7 @@ mod included_exercises;
 mod invariant;
 mod isolation;
 mod leaderboard;
+mod replicas;
 mod revocation_expiry;
 mod serving;
 mod stats;
