@@ -1,7 +1,10 @@
-//! Fitness without auth: it keeps serving while its revocation data is fresh, fails closed
+//! Fitness without auth, under load: it keeps serving while its revocation data is fresh, fails closed
 //! (UNAVAILABLE) once it is stale, recovers by itself when auth returns, and honours a
 //! revocation made while it was cut off as soon as the feed reaches it again.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use shared::pb::fitness::v1::workout_service_client::WorkoutServiceClient;
@@ -14,6 +17,8 @@ use crate::proxy::Proxy;
 /// `STRIDE_REVOCATION_MAX_STALENESS` of the fitness process: long enough that the first call
 /// after the kill lands inside it even on a loaded machine.
 const STALENESS: Duration = Duration::from_secs(5);
+/// Callers loading fitness throughout.
+const LOAD_CALLERS: usize = 4;
 /// Bound on each wait for a change of state (generous: fitness retries with a backoff).
 const DEADLINE: Duration = Duration::from_secs(90);
 
@@ -127,6 +132,28 @@ async fn fitness_serves_while_fresh_fails_closed_recovers_and_honours_missed_rev
     };
     ada_calls.served_from_the_feed().await;
 
+    // Load throughout: callers whose every answer must be OK or UNAVAILABLE, nothing else.
+    let stop = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..LOAD_CALLERS)
+        .map(|_| {
+            let mut client = workouts(fitness.addr);
+            let token = ada.access_token.clone();
+            let stop = Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut codes = BTreeMap::<String, usize>::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let code = match list(&mut client, &token).await {
+                        Ok(_) => Code::Ok,
+                        Err(status) => status.code(),
+                    };
+                    *codes.entry(format!("{code:?}")).or_default() += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                codes
+            })
+        })
+        .collect();
+
     // Auth dies.
     auth.kill();
     ada_calls.fails_closed(Instant::now()).await;
@@ -159,5 +186,20 @@ async fn fitness_serves_while_fresh_fails_closed_recovers_and_honours_missed_rev
     ada_calls.served_from_the_feed().await;
     let revoked = list(&mut client, &bob.access_token).await.unwrap_err();
     assert_eq!(revoked.code(), Code::Unauthenticated, "{revoked:?}");
+
+    stop.store(true, Ordering::Relaxed);
+    let mut seen = BTreeMap::<String, usize>::new();
+    for caller in load {
+        for (code, n) in caller.await.unwrap() {
+            *seen.entry(code).or_default() += n;
+        }
+    }
+    assert!(
+        seen.keys()
+            .all(|code| code == "Ok" || code == "Unavailable")
+            && seen.contains_key("Ok")
+            && seen.contains_key("Unavailable"),
+        "the load saw {seen:?}"
+    );
     drop(auth);
 }
