@@ -1,6 +1,6 @@
-//! Fitness without auth, under load: it keeps serving while its revocation data is fresh, fails closed
-//! (UNAVAILABLE) once it is stale, recovers by itself when auth returns, and honours a
-//! revocation made while it was cut off as soon as the feed reaches it again.
+//! Fitness without auth, under load: it keeps serving while its revocation data is fresh,
+//! fails closed (UNAVAILABLE) once it is stale, recovers by itself when auth returns, and
+//! honours a revocation made while it was cut off as soon as the feed reaches it again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
