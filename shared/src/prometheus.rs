@@ -64,6 +64,12 @@ pub struct Endpoint {
 /// The recorder's handle, once [`start`] has installed it.
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// True once [`start`] has installed the recorder: a hot path may skip building labels that
+/// nothing would record.
+pub fn enabled() -> bool {
+    HANDLE.get().is_some()
+}
+
 /// A sampler run before each scrape; it answers `false` once what it samples is gone.
 type Sampler = Box<dyn Fn() -> bool + Send + Sync>;
 
@@ -72,7 +78,7 @@ static SAMPLERS: Mutex<Vec<Sampler>> = Mutex::new(Vec::new());
 /// Runs `sample` before every scrape, until it returns `false`; does nothing while no endpoint
 /// runs (so in-process tests do not collect samplers).
 pub fn on_scrape(sample: impl Fn() -> bool + Send + Sync + 'static) {
-    if HANDLE.get().is_some() {
+    if enabled() {
         lock_samplers().push(Box::new(sample));
     }
 }

@@ -117,6 +117,9 @@ impl Measure {
             return;
         }
         self.recorded = true;
+        if !crate::prometheus::enabled() {
+            return;
+        }
         let labels = [
             ("service", self.service),
             ("grpc_service", self.method.0),
