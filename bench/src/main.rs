@@ -23,6 +23,11 @@ use crate::args::{Args, ChildService, Scenario};
 use crate::report::{Row, Verdict};
 use crate::scenarios::Ctx;
 
+/// jemalloc, which returns freed memory to the kernel: with glibc's allocator auth kept its
+/// 19 MiB Argon2 blocks resident after a burst of logins (docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -15,6 +15,7 @@ mod envoy;
 mod errors;
 mod gateway_rpcs;
 mod grpcurl_tour;
+mod login_memory;
 mod memory;
 mod metrics;
 mod readme;
