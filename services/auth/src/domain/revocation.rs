@@ -21,8 +21,15 @@ pub(crate) const KIND_TOKEN: &str = "TOKEN";
 /// Feed event kind of a whole session.
 pub(crate) const KIND_SESSION: &str = "SESSION";
 
-/// Revokes session `session_id` and all its tokens, appending a SESSION feed event (expiring
-/// with the session). False when it was already revoked (idempotent) or does not exist.
+/// Revokes session `session_id` and all its tokens, appending a SESSION feed event. False
+/// when it was already revoked (idempotent) or does not exist.
+///
+/// The event expires with the session's last access token, not with the session: it exists
+/// for resource servers, which see only access tokens (refresh tokens are checked against the
+/// database), and no access token can be minted for a session once this transaction has
+/// revoked it (a rotation locks the session row first). So every replica forgets it within an
+/// access token's lifetime instead of holding it for the rest of the session's 90 days, and a
+/// follower that connects later replays only what can still matter.
 pub(crate) async fn revoke_session(
     tx: &mut Tx,
     feed: &FeedNotifier,
@@ -30,11 +37,15 @@ pub(crate) async fn revoke_session(
     reason: &str,
     now: Micros,
 ) -> sqlx::Result<bool> {
-    let Some((user_id, expires_at)) = sessions::revoke(tx, session_id, reason, now).await? else {
+    let Some((user_id, session_end)) = sessions::revoke(tx, session_id, reason, now).await? else {
         return Ok(false);
     };
     refresh_tokens::revoke_session(tx, session_id, now).await?;
     access_tokens::revoke_session(tx, session_id, now).await?;
+    let expires_at = access_tokens::last_expiry(tx, session_id)
+        .await?
+        .unwrap_or(now)
+        .min(session_end);
     append(
         tx,
         feed,

@@ -123,6 +123,18 @@ pub(crate) async fn revoke_session(
     token_rows::revoke_session(conn, Table::Access, session_id, now).await
 }
 
+/// When the last access token of a session expires (`None`: it never had one).
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+pub(crate) async fn last_expiry(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Option<Micros>> {
+    sqlx::query_scalar("SELECT MAX(expires_at) FROM access_tokens WHERE session_id = $1")
+        .bind(session_id)
+        .fetch_one(conn)
+        .await
+}
+
 /// The revoked access tokens among `jtis`.
 #[tracing::instrument(level = "debug", skip_all, fields(count = jtis.len()))]
 pub(crate) async fn revoked_among(

@@ -59,35 +59,30 @@ async fn revoking_a_token_or_sessions_flags_rows_and_appends_sequenced_feed_even
     .fetch_all(auth.db.pool())
     .await
     .unwrap();
-    let access_exp = claims["exp"].as_i64().unwrap() * 1_000_000;
-    let session_exp = |id: String| async {
-        let exp: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id = $1")
-            .bind(id)
-            .fetch_one(auth.db.pool())
-            .await
-            .unwrap();
-        exp
-    };
+    let exp_of = |token: &str| claims_of(token)["exp"].as_i64().unwrap() * 1_000_000;
+    let access_exp = exp_of(&token);
+    // A SESSION event expires with the session's last access token (what resource servers
+    // must refuse), long before the session itself would have.
     assert_eq!(
         feed,
         [
             (1, "TOKEN".into(), Some(jti), first.clone(), access_exp),
-            (
-                2,
-                "SESSION".into(),
-                None,
-                first.clone(),
-                session_exp(first.clone()).await
-            ),
+            (2, "SESSION".into(), None, first.clone(), access_exp),
             (
                 3,
                 "SESSION".into(),
                 None,
                 second.session_id.clone(),
-                session_exp(second.session_id.clone()).await
+                exp_of(&second.access_token)
             ),
         ]
     );
+    let session_end: i64 = sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id = $1")
+        .bind(&second.session_id)
+        .fetch_one(auth.db.pool())
+        .await
+        .unwrap();
+    assert!(session_end > exp_of(&second.access_token) + 86_400 * 1_000_000);
     let unrevoked: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM refresh_tokens WHERE session_id = $1 AND revoked_at IS NULL",
     )

@@ -14,7 +14,6 @@ async fn expired_events_are_never_sent_and_are_pruned(backend: Backend) {
     })
     .await;
     let short = signed_up(&auth, "ada").await;
-    let long = signed_up(&auth, "bob").await;
     session_client(&auth)
         .await
         .revoke_token(bearer(
@@ -25,9 +24,13 @@ async fn expired_events_are_never_sent_and_are_pruned(backend: Backend) {
         ))
         .await
         .unwrap();
+    // Five minutes later a session ends: its event lives as long as its access token.
+    clock.advance(Duration::from_secs(300));
+    let long = signed_up(&auth, "bob").await;
     logout(&auth, &long.refresh_token).await;
-    // The access token (10 min) can no longer verify once its expiry plus leeway is past.
-    clock.advance(Duration::from_secs(600 + 61));
+    // The first access token (10 min) can no longer verify once its expiry plus leeway is
+    // past; the second still can.
+    clock.advance(Duration::from_secs(300 + 61));
     let mut feed = watch(auth.addr, 0).await;
     let events = next_events(&mut feed, 1).await;
     assert_eq!(events[0].sid, long.session_id, "only the live event");
