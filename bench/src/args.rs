@@ -36,6 +36,12 @@ pub struct Args {
     /// servers in the same run.
     #[arg(long)]
     pub external: bool,
+    /// How long `soak` runs (default 10m; `--quick`: 3s).
+    #[arg(long, value_parser = parse_duration)]
+    pub soak_duration: Option<Duration>,
+    /// Where `soak` writes its chart (SVG; default: a file in the temporary directory).
+    #[arg(long)]
+    pub soak_chart: Option<std::path::PathBuf>,
     /// Hidden: run one service as a child process for `idle-rss` when no `stride` binary sits
     /// next to this one (configuration from the environment, as `stride serve`).
     #[arg(long, hide = true, value_enum)]
@@ -73,11 +79,20 @@ pub enum Scenario {
     IdleRss,
     /// Authenticated `GetWorkout` over HTTP/JSON through the real Envoy versus gRPC direct.
     Gateway,
+    /// The revocation feed's cost and delivery latency with 1, 4 and 16 consumers.
+    FeedFanout,
+    /// One versus two replicas of each service on one PostgreSQL: throughput and CPU per
+    /// request, and a revocation's latency from one auth replica to a fitness replica
+    /// following the other.
+    Replicas,
+    /// Mixed traffic for `--soak-duration`, sampling each service's memory, open files and
+    /// p99 latency; draws the chart.
+    Soak,
 }
 
 impl Scenario {
     /// Every concrete scenario, in the order `all` runs them.
-    pub const EVERY: [Scenario; 12] = [
+    pub const EVERY: [Scenario; 15] = [
         Scenario::Health,
         Scenario::GetWorkoutNoauth,
         Scenario::GetWorkout,
@@ -90,6 +105,9 @@ impl Scenario {
         Scenario::ListWorkouts,
         Scenario::IdleRss,
         Scenario::Gateway,
+        Scenario::FeedFanout,
+        Scenario::Replicas,
+        Scenario::Soak,
     ];
 
     /// The scenarios this argument selects.
@@ -116,6 +134,9 @@ impl Scenario {
             Scenario::ListWorkouts => "list-workouts",
             Scenario::IdleRss => "idle-rss",
             Scenario::Gateway => "gateway",
+            Scenario::FeedFanout => "feed-fanout",
+            Scenario::Replicas => "replicas",
+            Scenario::Soak => "soak",
         }
     }
 }
@@ -186,6 +207,10 @@ pub struct Plan {
     pub revocations: usize,
     /// Rows of the small and the large user of `list-workouts`.
     pub list_rows: (u64, u64),
+    /// How long `soak` runs.
+    pub soak: Duration,
+    /// Where `soak` writes its chart.
+    pub soak_chart: Option<std::path::PathBuf>,
 }
 
 /// Default in-flight requests: enough to keep 2 cores busy through the loopback round trip.
@@ -223,6 +248,12 @@ impl Args {
             external: self.external,
             revocations,
             list_rows,
+            soak: self.soak_duration.unwrap_or(if self.quick {
+                Duration::from_secs(3)
+            } else {
+                Duration::from_secs(600)
+            }),
+            soak_chart: self.soak_chart.clone(),
         })
     }
 }

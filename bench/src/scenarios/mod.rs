@@ -1,12 +1,15 @@
 //! The scenarios: each starts the services it needs, sets up its data, measures, stops them
 //! (dropping their databases) and returns rows of results.
 
+pub mod fanout;
 pub mod gateway;
 pub mod health;
 pub mod list;
+pub mod replicas;
 pub mod revocation;
 pub mod rss;
 pub mod setup;
+pub mod soak;
 pub mod tokens;
 pub mod workout;
 
@@ -57,6 +60,9 @@ pub async fn run(scenario: Scenario, ctx: &Ctx) -> Result<Vec<Row>> {
         Scenario::ListWorkouts => list::run(ctx).await,
         Scenario::IdleRss => rss::run(ctx).await,
         Scenario::Gateway => gateway::run(ctx).await,
+        Scenario::FeedFanout => fanout::run(ctx).await,
+        Scenario::Replicas => replicas::run(ctx).await,
+        Scenario::Soak => soak::run(ctx).await,
     }
 }
 

@@ -29,7 +29,8 @@ enum Poll {
     Failed(String),
 }
 
-async fn get(
+/// `GetWorkout` with `who`'s token; the error as it came.
+pub(crate) async fn get(
     fitness: &mut WorkoutServiceClient<Channel>,
     who: &Identity,
     id: &str,
