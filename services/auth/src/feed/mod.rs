@@ -23,6 +23,7 @@
 mod digest;
 mod mirror;
 mod notifier;
+mod pages;
 mod resume;
 mod stream;
 
@@ -104,6 +105,8 @@ pub(crate) struct Feed {
     /// The verifiers' clock leeway: an event matters until its `expires_at` plus this.
     leeway: Duration,
     notifier: FeedNotifier,
+    /// The last page of events read for the streams (see [`pages`]).
+    pages: pages::SharedPage,
 }
 
 impl Feed {
@@ -121,6 +124,7 @@ impl Feed {
             config,
             leeway,
             notifier,
+            pages: pages::SharedPage::default(),
         }
     }
 

@@ -18,6 +18,7 @@ use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN};
 use crate::error::{Error, Result};
 use crate::feed::Feed;
 use crate::feed::digest::digest;
+use crate::feed::pages::Range;
 use crate::feed::resume::{self, Elsewhere, Position};
 use crate::store::revocation_events::{self as store, EventRow};
 
@@ -200,12 +201,24 @@ impl Watcher {
         Err(Error::Unavailable("REVOCATION_FEED_REWOUND").into())
     }
 
-    /// Queues the next page of events in `(cursor, target]`.
+    /// Queues the next page of events in `(cursor, target]`: the page another stream of this
+    /// replica just read for the same range, or a read of its own (see [`super::pages`]).
     async fn fetch(&mut self) -> Result<()> {
         let live_after = self.feed.live_after(self.feed.clock.now());
-        let mut conn = self.feed.db.read().await?;
-        let rows =
-            store::events_between(&mut conn, self.cursor, self.target, live_after, BATCH).await?;
+        let range = Range {
+            rewinds: *self.rewinds.borrow(),
+            after: self.cursor,
+            upto: self.target,
+        };
+        let (db, cursor, target) = (&self.feed.db, self.cursor, self.target);
+        let rows = self
+            .feed
+            .pages
+            .get(range, || async move {
+                let mut conn = db.read().await?;
+                store::events_between(&mut conn, cursor, target, live_after, BATCH).await
+            })
+            .await?;
         let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= BATCH;
         self.cursor = match rows.last() {
             Some(last) if full => last.sequence,
@@ -216,7 +229,12 @@ impl Watcher {
             .last()
             .filter(|last| last.sequence == self.cursor)
             .map(digest);
-        self.pending.extend(rows);
+        // A shared page may have been read a moment earlier: what expired since stays out.
+        self.pending.extend(
+            rows.iter()
+                .filter(|row| row.expires_at > live_after)
+                .cloned(),
+        );
         Ok(())
     }
 
