@@ -149,14 +149,8 @@ impl Revocations {
 
     /// True when the feed spoke within `max_staleness`.
     pub fn is_fresh(&self, max_staleness: Duration) -> bool {
-        match self.last_heard.load(Ordering::Acquire) {
-            0 => false,
-            heard => {
-                let now = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
-                let max = u64::try_from(max_staleness.as_millis()).unwrap_or(u64::MAX);
-                now.saturating_sub(heard - 1) <= max
-            }
-        }
+        self.silent_for()
+            .is_some_and(|silent| silent <= max_staleness)
     }
 }
 
