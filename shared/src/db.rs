@@ -164,8 +164,9 @@ pub struct Db {
     /// SQLite allows one writer: write transactions queue here (fairly) rather than spinning
     /// in SQLite's busy handler. `None` on PostgreSQL, where row locks do the job.
     write_gate: Option<Arc<Semaphore>>,
-    /// Where waits and holds are recorded (no-ops until [`Db::named`]).
-    meters: Arc<Meters>,
+    /// Where waits and holds are recorded, once [`Db::named`] found a metrics endpoint
+    /// running (`None`: nothing is timed).
+    meters: Option<Arc<Meters>>,
     /// This process's claim on a SQLite file it serves (see [`Db::claim`]).
     claim: Option<Arc<Claim>>,
 }
@@ -212,15 +213,6 @@ struct Meters {
 }
 
 impl Meters {
-    fn noop() -> Self {
-        Self {
-            acquire_read: Histogram::noop(),
-            acquire_write: Histogram::noop(),
-            held_read: Histogram::noop(),
-            held_write: Histogram::noop(),
-        }
-    }
-
     fn for_service(service: &'static str) -> Self {
         let acquire = |kind: &'static str| metrics::histogram!("stride_db_acquire_seconds", "service" => service, "kind" => kind);
         let held = |kind: &'static str| metrics::histogram!("stride_db_held_seconds", "service" => service, "kind" => kind);
@@ -238,6 +230,18 @@ impl Meters {
 struct Held {
     since: Instant,
     into: Histogram,
+}
+
+impl Held {
+    /// Records the wait since `asked` into `wait`, and starts timing the hold into `held`.
+    fn start(asked: Instant, wait: &Histogram, held: &Histogram) -> Self {
+        let since = Instant::now();
+        wait.record(since.duration_since(asked).as_secs_f64());
+        Self {
+            since,
+            into: held.clone(),
+        }
+    }
 }
 
 impl Drop for Held {
@@ -290,7 +294,7 @@ impl Db {
             pool,
             backend,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Semaphore::new(1))),
-            meters: Arc::new(Meters::noop()),
+            meters: None,
             claim: None,
         })
     }
@@ -334,9 +338,13 @@ impl Db {
 
     /// Records this pool's series under `service` from now on (see [`crate::prometheus`]):
     /// the latencies of [`Db::read`] and [`Db::begin`], and `stride_db_connections` by `state`
-    /// (`idle`, `in_use`) sampled at each scrape.
+    /// (`idle`, `in_use`) sampled at each scrape. Without a metrics endpoint running, nothing:
+    /// reads and transactions then take no timestamps.
     pub fn named(mut self, service: &'static str) -> Self {
-        self.meters = Arc::new(Meters::for_service(service));
+        if !crate::prometheus::enabled() {
+            return self;
+        }
+        self.meters = Some(Arc::new(Meters::for_service(service)));
         let pool = self.pool.clone();
         crate::prometheus::on_scrape(move || {
             let size = f64::from(pool.size());
@@ -369,19 +377,14 @@ impl Db {
     /// A connection for reads outside a transaction; its wait and the time it is held are
     /// recorded.
     pub async fn read(&self) -> Result<Conn, sqlx::Error> {
-        let asked = Instant::now();
+        let asked = self.meters.as_ref().map(|_| Instant::now());
         let inner = self.pool.acquire().await?;
-        let since = Instant::now();
-        self.meters
-            .acquire_read
-            .record(since.duration_since(asked).as_secs_f64());
-        Ok(Conn {
-            inner,
-            _held: Held {
-                since,
-                into: self.meters.held_read.clone(),
-            },
-        })
+        let held = self
+            .meters
+            .as_ref()
+            .zip(asked)
+            .map(|(m, asked)| Held::start(asked, &m.acquire_read, &m.held_read));
+        Ok(Conn { inner, _held: held })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock up front (`BEGIN
@@ -392,7 +395,7 @@ impl Db {
     /// write lock), so the `BEGIN` runs to completion in a task of its own. If the caller is
     /// gone by then, the transaction is dropped there and rolled back.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let asked = Instant::now();
+        let asked = self.meters.as_ref().map(|_| Instant::now());
         let permit = match &self.write_gate {
             Some(gate) => Some(
                 Arc::clone(gate)
@@ -413,18 +416,16 @@ impl Db {
         .map_err(|e| {
             sqlx::Error::Protocol(format!("the task beginning a transaction failed: {e}"))
         })??;
-        let since = Instant::now();
-        self.meters
-            .acquire_write
-            .record(since.duration_since(asked).as_secs_f64());
+        let held = self
+            .meters
+            .as_ref()
+            .zip(asked)
+            .map(|(m, asked)| Held::start(asked, &m.acquire_write, &m.held_write));
         Ok(Tx {
             inner,
             _permit: permit,
             after_commit: Vec::new(),
-            held: Held {
-                since,
-                into: self.meters.held_write.clone(),
-            },
+            held,
         })
     }
 
@@ -441,8 +442,8 @@ pub struct Tx {
     _permit: Option<OwnedSemaphorePermit>,
     /// Run once the transaction has committed, never after a rollback.
     after_commit: Vec<Box<dyn FnOnce() + Send>>,
-    /// Recorded when the transaction ends (commit or rollback).
-    held: Held,
+    /// Recorded when the transaction ends (commit or rollback), when measured.
+    held: Option<Held>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -509,7 +510,7 @@ impl DerefMut for Tx {
 #[derive(Debug)]
 pub struct Conn {
     inner: PoolConnection<Any>,
-    _held: Held,
+    _held: Option<Held>,
 }
 
 impl Deref for Conn {
