@@ -311,3 +311,16 @@ pub async fn register_at(channel: Channel, username: &str) -> (String, authpb::T
         response.tokens.expect("a token pair"),
     )
 }
+
+/// The `kid` of a JWT's header.
+pub fn kid_of(token: &str) -> String {
+    use base64::Engine as _;
+    let header = token.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -11,7 +11,7 @@ use testkit::bearer::bearer;
 use testkit::{Backend, TestAuth, TestFitness, backend_tests};
 use tonic::Code;
 
-use crate::helpers::{Bearer, Stack, assert_code, poll_until, reason, register_at};
+use crate::helpers::{Bearer, Stack, assert_code, kid_of, poll_until, reason, register_at};
 
 use super::{admin, call, until_accepted};
 
@@ -130,19 +130,8 @@ async fn after_a_key_rotation_tokens_of_both_keys_are_accepted(backend: Backend)
         .expect("rotation succeeds")
         .into_inner();
     let fresh = stack.login("root").await;
-    let kid = |token: &str| {
-        use base64::Engine as _;
-        let header = token.split('.').next().unwrap();
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(header)
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["kid"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(kid(&fresh.access_token), rotated.kid);
-    assert_ne!(kid(&fresh.access_token), kid(&root.access_token));
+    assert_eq!(kid_of(&fresh.access_token), rotated.kid);
+    assert_ne!(kid_of(&fresh.access_token), kid_of(&root.access_token));
     // Fitness learns the new key by refetching the JWKS on its unknown kid, at most once per
     // STRIDE_JWKS_REFETCH_COOLDOWN (5 s): a refetch just before the rotation delays it.
     poll_until(Duration::from_secs(15), || async {

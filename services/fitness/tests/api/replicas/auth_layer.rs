@@ -15,7 +15,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use super::{call, until_both_accept, workouts_at};
-use crate::helpers::{poll_until, reason};
+use crate::helpers::{kid_of, poll_until, reason};
 
 /// Logs `username` in at the auth replica behind `channel` on `device`.
 async fn sign_in(channel: Channel, username: &str, device: &str) -> authpb::TokenPair {
@@ -24,19 +24,6 @@ async fn sign_in(channel: Channel, username: &str, device: &str) -> authpb::Toke
         .expect("login succeeds")
         .tokens
         .unwrap()
-}
-
-/// The `kid` of a JWT's header.
-fn kid_of(token: &str) -> String {
-    use base64::Engine as _;
-    let header = token.split('.').next().unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(header)
-        .unwrap();
-    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["kid"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn a_logout_on_auth_1_is_refused_by_both_fitness_replicas(backend: Backend) {
