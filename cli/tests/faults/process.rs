@@ -253,3 +253,37 @@ fn read_log(path: &Path) -> String {
     let lines: Vec<&str> = all.lines().collect();
     lines[lines.len().saturating_sub(60)..].join("\n")
 }
+
+/// A service's database for a test: a SQLite file in the test's directory, or a fresh
+/// PostgreSQL database (on `STRIDE_TEST_POSTGRES_URL`) removed by [`Database::remove`].
+pub struct Database {
+    /// Its URL, for `STRIDE_<SERVICE>_DATABASE_URL`.
+    pub url: String,
+    postgres: Option<testkit::TestDb>,
+}
+
+impl Database {
+    /// A database named for `service` on `backend`.
+    pub async fn create(backend: testkit::Backend, dir: &Path, service: &str) -> Self {
+        match backend {
+            testkit::Backend::Sqlite => Self {
+                url: format!("sqlite://{}", dir.join(format!("{service}.db")).display()),
+                postgres: None,
+            },
+            testkit::Backend::Postgres => {
+                let db = testkit::TestDb::create(service, backend).await;
+                Self {
+                    url: db.url().as_str().to_owned(),
+                    postgres: Some(db),
+                }
+            }
+        }
+    }
+
+    /// Drops a PostgreSQL database (the processes using it must be gone).
+    pub async fn remove(self) {
+        if let Some(db) = self.postgres {
+            db.drop_now().await.unwrap();
+        }
+    }
+}

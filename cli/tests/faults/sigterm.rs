@@ -10,7 +10,9 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
 use crate::clients::{create, signed_in, titles, workouts};
-use crate::process::{Kind, Process, Secrets};
+use testkit::Backend;
+
+use crate::process::{Database, Kind, Process, Secrets};
 
 /// `STRIDE_SHUTDOWN_DRAIN` of the fitness process.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -18,22 +20,31 @@ const DRAIN: Duration = Duration::from_secs(5);
 const WRITERS: usize = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_in_flight_writes_and_exits_zero() {
+async fn sigterm_drains_in_flight_writes_and_exits_zero_on_sqlite() {
+    sigterm_drains_in_flight_writes_and_exits_zero(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_writes_and_exits_zero_on_postgres() {
+    if testkit::postgres_available() {
+        sigterm_drains_in_flight_writes_and_exits_zero(Backend::Postgres).await;
+    }
+}
+
+async fn sigterm_drains_in_flight_writes_and_exits_zero(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let secrets = Secrets::new();
+    let auth_db = Database::create(backend, dir.path(), "auth").await;
+    let fitness_db = Database::create(backend, dir.path(), "fitness").await;
     let auth = Process::start(
         Kind::Auth,
         dir.path(),
         &secrets,
-        &[(
-            "STRIDE_AUTH_DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("auth.db").display()),
-        )],
+        &[("STRIDE_AUTH_DATABASE_URL", auth_db.url.clone())],
     );
-    let fitness_db = format!("sqlite://{}", dir.path().join("fitness.db").display());
     let fitness_settings = [
         ("STRIDE_AUTH_URL", auth.url()),
-        ("STRIDE_FITNESS_DATABASE_URL", fitness_db),
+        ("STRIDE_FITNESS_DATABASE_URL", fitness_db.url.clone()),
         ("STRIDE_SHUTDOWN_DRAIN", format!("{}s", DRAIN.as_secs())),
     ];
     let mut fitness = Process::start(Kind::Fitness, dir.path(), &secrets, &fitness_settings);
@@ -119,4 +130,8 @@ async fn sigterm_drains_in_flight_writes_and_exits_zero() {
     let lost: Vec<_> = acknowledged.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
     assert!(acknowledged.len() >= 50);
+    drop(fitness);
+    drop(auth);
+    auth_db.remove().await;
+    fitness_db.remove().await;
 }

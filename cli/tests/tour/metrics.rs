@@ -8,6 +8,7 @@ use shared::pb::fitness::v1 as fitness;
 use shared::pb::fitness::v1::workout_service_client::WorkoutServiceClient;
 use testkit::metrics::{samples, scrape, value};
 use testkit::users::{self, PASSWORD};
+use testkit::{Backend, TestDb};
 
 use crate::envoy::runtime;
 use crate::stack::Stack;
@@ -77,8 +78,36 @@ async fn call_undeclared(channel: tonic::transport::Channel) -> tonic::Code {
 }
 
 #[test]
-fn the_endpoint_exports_rpc_feed_password_database_and_login_series() {
-    let stack = Stack::start();
+fn the_endpoint_exports_rpc_feed_password_database_and_login_series_on_sqlite() {
+    exports_every_series(&Stack::start());
+}
+
+#[test]
+fn the_endpoint_exports_rpc_feed_password_database_and_login_series_on_postgres() {
+    let runtime = runtime();
+    if !runtime.block_on(async { testkit::postgres_available() }) {
+        return;
+    }
+    let (auth_db, fitness_db) = runtime.block_on(async {
+        (
+            TestDb::create("auth", Backend::Postgres).await,
+            TestDb::create("fitness", Backend::Postgres).await,
+        )
+    });
+    let stack = Stack::start_with(&[
+        ("STRIDE_AUTH_DATABASE_URL", auth_db.url().as_str()),
+        ("STRIDE_FITNESS_DATABASE_URL", fitness_db.url().as_str()),
+    ]);
+    exports_every_series(&stack);
+    drop(stack);
+    runtime.block_on(async {
+        auth_db.drop_now().await.unwrap();
+        fitness_db.drop_now().await.unwrap();
+    });
+}
+
+/// Traffic through both services of `stack`, then one scrape checked series by series.
+fn exports_every_series(stack: &Stack) {
     let metrics = stack.metrics.clone().expect("stride dev serves metrics");
     runtime().block_on(async {
         let auth = testkit::channel(stack.auth.parse().unwrap()).await;
