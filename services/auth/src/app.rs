@@ -234,7 +234,8 @@ struct Background(Vec<JoinHandle<()>>);
 
 impl Background {
     fn start(state: &AppState) -> Self {
-        Self(vec![
+        let mut tasks = crate::mail::start(state);
+        tasks.extend([
             // Replicas sharing the database see each other's key rotations within this interval.
             tokio::spawn(every(keys::RELOAD_INTERVAL, {
                 let keys = state.keys.clone();
@@ -290,7 +291,8 @@ impl Background {
                     }
                 }
             })),
-        ])
+        ]);
+        Self(tasks)
     }
 }
 

@@ -46,10 +46,75 @@ pub struct Config {
     /// Largest accepted gRPC message. Above the 1 MiB avatar cap so an oversized image reaches
     /// validation and gets a precise INVALID_ARGUMENT instead of a transport error.
     pub max_message_size: usize,
+    /// Outgoing mail: the outbox courier and its transport (see `crate::mail`).
+    pub mail: crate::mail::MailConfig,
+    /// The TOTP second factor (see `crate::domain::mfa`).
+    pub mfa: crate::domain::mfa::MfaConfig,
+    /// Email verification, password reset and deletion.
+    pub account: AccountConfig,
     /// "Now". The system clock, except in tests that move time by hand.
     pub clock: Clock,
     /// Pauses tests put inside operations to make races deterministic; none in production.
     pub hooks: TestHooks,
+}
+
+/// The account lifecycle: email verification, password reset and deletion.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// `STRIDE_EMAIL_VERIFICATION_TTL`: how long a verification link works (default 48h).
+    pub verification_ttl: Duration,
+    /// `STRIDE_PASSWORD_RESET_TTL`: how long a password reset link works (default 30m).
+    pub reset_ttl: Duration,
+    /// `STRIDE_REQUIRE_VERIFIED_EMAIL`: refuse sign-in until the email is verified (default
+    /// false: unverified users sign in, and `GetMe` shows `email_verified`).
+    pub require_verified_email: bool,
+    /// `STRIDE_MAIL_REQUEST_LIMIT`: verification resends and reset requests per account, and
+    /// reset requests per client, in an hour (default 5 per account, 20 per client).
+    pub mail_requests_per_account: u32,
+    /// `STRIDE_MAIL_REQUEST_IP_LIMIT`: reset requests per client in an hour.
+    pub mail_requests_per_client: u32,
+    /// `STRIDE_RECENT_SIGN_IN`: how recent a sign-in lets `DeleteMe` go without the password
+    /// (default 5m).
+    pub recent_sign_in: Duration,
+    /// `STRIDE_DELETION_RETENTION`: how long a deletion stays on the revocation feed, so a
+    /// consumer that was down still deletes the user's data (default 30 days).
+    pub deletion_retention: Duration,
+}
+
+impl AccountConfig {
+    fn defaults() -> Self {
+        Self {
+            verification_ttl: Duration::from_secs(48 * 3600),
+            reset_ttl: Duration::from_secs(30 * 60),
+            require_verified_email: false,
+            mail_requests_per_account: 5,
+            mail_requests_per_client: 20,
+            recent_sign_in: Duration::from_secs(300),
+            deletion_retention: days(30),
+        }
+    }
+
+    fn from_env(env: Env<'_>) -> Result<Self, ConfigError> {
+        let d = Self::defaults();
+        let config = Self {
+            verification_ttl: positive(env, "STRIDE_EMAIL_VERIFICATION_TTL", d.verification_ttl)?,
+            reset_ttl: positive(env, "STRIDE_PASSWORD_RESET_TTL", d.reset_ttl)?,
+            require_verified_email: env.flag("STRIDE_REQUIRE_VERIFIED_EMAIL", false)?,
+            mail_requests_per_account: env
+                .parse("STRIDE_MAIL_REQUEST_LIMIT", d.mail_requests_per_account)?,
+            mail_requests_per_client: env
+                .parse("STRIDE_MAIL_REQUEST_IP_LIMIT", d.mail_requests_per_client)?,
+            recent_sign_in: positive(env, "STRIDE_RECENT_SIGN_IN", d.recent_sign_in)?,
+            deletion_retention: positive(env, "STRIDE_DELETION_RETENTION", d.deletion_retention)?,
+        };
+        if config.mail_requests_per_account == 0 {
+            return Err(invalid(env, "STRIDE_MAIL_REQUEST_LIMIT", "at least 1"));
+        }
+        if config.mail_requests_per_client == 0 {
+            return Err(invalid(env, "STRIDE_MAIL_REQUEST_IP_LIMIT", "at least 1"));
+        }
+        Ok(config)
+    }
 }
 
 /// Token settings (see `docs/ARCHITECTURE.md`, "Tokens").
@@ -398,6 +463,9 @@ impl Config {
             },
             max_message_size: server.limits.max_message_size,
             server,
+            mail: crate::mail::MailConfig::from_env(env)?,
+            mfa: crate::domain::mfa::MfaConfig::from_env(env)?,
+            account: AccountConfig::from_env(env)?,
             clock: Clock::system(),
             hooks: TestHooks::default(),
         })
@@ -445,6 +513,9 @@ impl Config {
             trusted_proxies: crate::proxies::TrustedProxies::default(),
             server: ServerConfig::plaintext(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            mail: crate::mail::MailConfig::for_tests(),
+            mfa: crate::domain::mfa::MfaConfig::for_tests(),
+            account: AccountConfig::defaults(),
             clock: Clock::system(),
             hooks: TestHooks::default(),
         }

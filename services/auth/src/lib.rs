@@ -24,6 +24,7 @@ mod feed;
 #[doc(hidden)]
 pub mod fuzzing;
 mod keys;
+mod mail;
 mod password;
 pub mod proxies;
 mod rpc;
@@ -32,9 +33,11 @@ mod tokens;
 
 pub use app::App;
 pub use config::Config;
+pub use domain::mfa::MfaConfig;
 pub use error::Error;
 pub use feed::FeedConfig;
 pub use keys::seal;
+pub use mail::MailConfig;
 pub use store::MIGRATIONS;
 
 /// Periodic maintenance the server runs by itself, callable by tools and tests.

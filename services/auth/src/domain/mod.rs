@@ -19,6 +19,7 @@ pub(crate) mod introspect;
 pub(crate) mod issuance;
 pub(crate) mod lockout;
 pub(crate) mod login;
+pub(crate) mod mfa;
 pub(crate) mod password_change;
 pub(crate) mod profile;
 pub(crate) mod refresh;

@@ -4,10 +4,10 @@ use shared::error::Violations;
 use shared::paging::PageRequest;
 use shared::pb::auth::v1::admin_service_server::AdminService;
 use shared::pb::auth::v1::{
-    GetUserRequest, ListSecurityEventsRequest, ListSecurityEventsResponse, ListUserSessionsRequest,
-    ListUserSessionsResponse, ListUsersRequest, ListUsersResponse, RevokeUserSessionsRequest,
-    RevokeUserSessionsResponse, RotateSigningKeyRequest, RotateSigningKeyResponse,
-    UpdateUserRequest, User,
+    DeleteUserRequest, GetUserRequest, ListSecurityEventsRequest, ListSecurityEventsResponse,
+    ListUserSessionsRequest, ListUserSessionsResponse, ListUsersRequest, ListUsersResponse,
+    ResetUserMfaRequest, RevokeUserSessionsRequest, RevokeUserSessionsResponse,
+    RotateSigningKeyRequest, RotateSigningKeyResponse, UpdateUserRequest, User,
 };
 use shared::sql::contains_pattern;
 use shared::time::from_timestamp;
@@ -21,7 +21,7 @@ use crate::domain::security_events::EventType;
 use crate::domain::session_list::Position;
 use crate::domain::values::{Id, Text};
 use crate::error::{Error, Result};
-use crate::rpc::{convert, id, valid, valid_then};
+use crate::rpc::{account, convert, id, mfa, valid, valid_then};
 use crate::store::security_events::EventFilter;
 use crate::store::users::listing::UserFilter;
 
@@ -297,5 +297,23 @@ impl AdminService for AdminApi {
         let s = &self.state;
         let kid = admin::rotate_signing_key(&s.keys, &s.config.tokens, &caller, &client).await?;
         Ok(Response::new(RotateSigningKeyResponse { kid }))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "DeleteUser", user_id))]
+    async fn delete_user(
+        &self,
+        request: Request<DeleteUserRequest>,
+    ) -> Result<Response<()>, Status> {
+        let caller = self.admin(&request).await?;
+        account::admin_delete_user(&self.state, &caller, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ResetUserMfa", user_id))]
+    async fn reset_user_mfa(
+        &self,
+        request: Request<ResetUserMfaRequest>,
+    ) -> Result<Response<()>, Status> {
+        let caller = self.admin(&request).await?;
+        mfa::admin_reset(&self.state, &caller, request).await
     }
 }

@@ -3,8 +3,9 @@
 use shared::error::Violations;
 use shared::pb::auth::v1::auth_service_server::AuthService;
 use shared::pb::auth::v1::{
-    GetJwksRequest, GetJwksResponse, LoginRequest, LoginResponse, LogoutRequest, RefreshRequest,
-    RefreshResponse, RegisterRequest, RegisterResponse,
+    CompleteLoginRequest, GetJwksRequest, GetJwksResponse, LoginRequest, LoginResponse,
+    LogoutRequest, RefreshRequest, RefreshResponse, RegisterRequest, RegisterResponse,
+    RequestPasswordResetRequest, ResetPasswordRequest, VerifyEmailRequest,
 };
 use tonic::{Request, Response, Status};
 use zeroize::Zeroizing;
@@ -16,7 +17,7 @@ use crate::domain::refresh;
 use crate::domain::register::{self, NewAccount};
 use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
 use crate::error::{Error, Result};
-use crate::rpc::{convert, valid_then};
+use crate::rpc::{account, convert, mfa, valid_then};
 
 /// Handler of `AuthService`.
 #[derive(Debug, Clone)]
@@ -137,6 +138,7 @@ impl AuthService for AuthApi {
         Ok(Response::new(LoginResponse {
             user: Some(convert::user(done.user)),
             tokens: Some(convert::token_pair(done.pair)),
+            ..Default::default()
         }))
     }
 
@@ -180,5 +182,37 @@ impl AuthService for AuthApi {
         Ok(Response::new(GetJwksResponse {
             keys: keys.iter().map(convert::jwk).collect(),
         }))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "CompleteLogin", user_id))]
+    async fn complete_login(
+        &self,
+        request: Request<CompleteLoginRequest>,
+    ) -> Result<Response<LoginResponse>, Status> {
+        mfa::complete_login(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "RequestPasswordReset"))]
+    async fn request_password_reset(
+        &self,
+        request: Request<RequestPasswordResetRequest>,
+    ) -> Result<Response<()>, Status> {
+        account::request_password_reset(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ResetPassword", user_id))]
+    async fn reset_password(
+        &self,
+        request: Request<ResetPasswordRequest>,
+    ) -> Result<Response<()>, Status> {
+        account::reset_password(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "VerifyEmail", user_id))]
+    async fn verify_email(
+        &self,
+        request: Request<VerifyEmailRequest>,
+    ) -> Result<Response<()>, Status> {
+        account::verify_email(&self.state, request).await
     }
 }

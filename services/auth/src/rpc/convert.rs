@@ -33,6 +33,9 @@ pub(crate) fn user(row: UserRow) -> pb::User {
             has_avatar: row.has_avatar.0,
             updated_at: Some(to_timestamp(row.profile_updated_at)),
         }),
+        email_verified: row.email_verified.0,
+        pending_email: row.pending_email.unwrap_or_default(),
+        mfa_enabled: row.mfa_enabled.0,
     }
 }
 

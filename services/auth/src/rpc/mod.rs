@@ -2,10 +2,12 @@
 //! (collecting every violation for one `BadRequest`), call the domain with the components it
 //! needs, map the result. RPCs a handler does not override answer UNIMPLEMENTED.
 
+pub(crate) mod account;
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod convert;
 pub(crate) mod introspection;
+pub(crate) mod mfa;
 pub(crate) mod session;
 pub(crate) mod user;
 

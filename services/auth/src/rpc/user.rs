@@ -3,8 +3,12 @@
 use shared::error::Violations;
 use shared::pb::auth::v1::user_service_server::UserService;
 use shared::pb::auth::v1::{
-    ChangePasswordRequest, GetAvatarRequest, GetAvatarResponse, GetMeRequest, Language,
-    SetAvatarRequest, SetAvatarResponse, UpdateMeRequest, User,
+    BeginTotpEnrollmentRequest, BeginTotpEnrollmentResponse, ChangePasswordRequest,
+    ConfirmTotpEnrollmentRequest, ConfirmTotpEnrollmentResponse, DeleteMeRequest,
+    DisableTotpRequest, ExportMyDataRequest, ExportMyDataResponse, GetAvatarRequest,
+    GetAvatarResponse, GetMeRequest, Language, RegenerateRecoveryCodesRequest,
+    RegenerateRecoveryCodesResponse, ResendVerificationRequest, SetAvatarRequest,
+    SetAvatarResponse, UpdateMeRequest, User,
 };
 use shared::time::Micros;
 use tonic::{Request, Response, Status};
@@ -15,7 +19,8 @@ use crate::domain::password_change::PasswordChange;
 use crate::domain::profile::{self, Avatar, Patch};
 use crate::domain::values::{Bio, BirthDate, Email, Name, Notes, PresentedPassword};
 use crate::error::{Error, Result};
-use crate::rpc::{convert, valid};
+use crate::rpc::{account, convert, mfa, valid};
+use tonic::codegen::BoxStream;
 
 /// Paths `UpdateMe` accepts in its mask.
 const UPDATE_ME_PATHS: &[&str] = &[
@@ -114,6 +119,71 @@ impl UserService for UserApi {
             image,
             content_type,
         }))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ResendVerification", user_id))]
+    async fn resend_verification(
+        &self,
+        request: Request<ResendVerificationRequest>,
+    ) -> Result<Response<()>, Status> {
+        account::resend_verification(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "DeleteMe", user_id))]
+    async fn delete_me(&self, request: Request<DeleteMeRequest>) -> Result<Response<()>, Status> {
+        account::delete_me(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ExportMyData", user_id))]
+    async fn export_my_data(
+        &self,
+        request: Request<ExportMyDataRequest>,
+    ) -> Result<Response<BoxStream<ExportMyDataResponse>>, Status> {
+        account::export_my_data(&self.state, request).await
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(rpc = "BeginTotpEnrollment", user_id)
+    )]
+    async fn begin_totp_enrollment(
+        &self,
+        request: Request<BeginTotpEnrollmentRequest>,
+    ) -> Result<Response<BeginTotpEnrollmentResponse>, Status> {
+        mfa::begin_enrollment(&self.state, request).await
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(rpc = "ConfirmTotpEnrollment", user_id)
+    )]
+    async fn confirm_totp_enrollment(
+        &self,
+        request: Request<ConfirmTotpEnrollmentRequest>,
+    ) -> Result<Response<ConfirmTotpEnrollmentResponse>, Status> {
+        mfa::confirm_enrollment(&self.state, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "DisableTotp", user_id))]
+    async fn disable_totp(
+        &self,
+        request: Request<DisableTotpRequest>,
+    ) -> Result<Response<()>, Status> {
+        mfa::disable(&self.state, request).await
+    }
+
+    #[tracing::instrument(
+        level = "debug",
+        skip_all,
+        fields(rpc = "RegenerateRecoveryCodes", user_id)
+    )]
+    async fn regenerate_recovery_codes(
+        &self,
+        request: Request<RegenerateRecoveryCodesRequest>,
+    ) -> Result<Response<RegenerateRecoveryCodesResponse>, Status> {
+        mfa::regenerate_recovery_codes(&self.state, request).await
     }
 }
 

@@ -52,6 +52,7 @@ async fn every_action_once(backend: Backend) -> (TestAuth, Vec<String>) {
             ChangePasswordRequest {
                 current_password: PASSWORD.into(),
                 new_password: OTHER_PASSWORD.into(),
+                ..Default::default()
             },
             &token,
         ))

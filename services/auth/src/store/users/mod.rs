@@ -12,7 +12,8 @@ use sqlx::AnyConnection;
 /// The rows of [`UserRow`]: a user `u` joined with its profile `p` and whether it has an
 /// avatar. Statements append their `WHERE`.
 const SELECT: &str = "SELECT u.id, u.username, u.email, u.first_name, u.last_name, u.role, \
-     u.active, u.created_at, u.updated_at, p.full_name, p.full_name_custom, p.bio, \
+     u.active, u.created_at, u.updated_at, u.email_verified, u.pending_email, u.mfa_enabled, \
+     p.full_name, p.full_name_custom, p.bio, \
      p.birth_date, p.notes, p.language, p.updated_at AS profile_updated_at, \
      CASE WHEN EXISTS (SELECT 1 FROM avatars a WHERE a.user_id = u.id) THEN 1 ELSE 0 END \
      AS has_avatar FROM users u JOIN profiles p ON p.user_id = u.id";
@@ -38,6 +39,12 @@ pub(crate) struct UserRow {
     pub created_at: Micros,
     /// Last change of the user's own fields.
     pub updated_at: Micros,
+    /// Whether `email` was confirmed through a mailed link.
+    pub email_verified: Flag,
+    /// An email change waiting for its verification.
+    pub pending_email: Option<String>,
+    /// Whether sign-in needs the TOTP second factor.
+    pub mfa_enabled: Flag,
     /// Profile display name.
     pub full_name: String,
     /// Whether the user chose `full_name` (then name changes leave it alone).

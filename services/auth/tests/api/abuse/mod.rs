@@ -85,6 +85,7 @@ async fn change_password(
             ChangePasswordRequest {
                 current_password: current.into(),
                 new_password: new.into(),
+                ..Default::default()
             },
             token,
         ))

@@ -108,6 +108,7 @@ async fn every_revocation_path_wakes_streams_without_waiting_for_the_poll(backen
             ChangePasswordRequest {
                 current_password: PASSWORD.to_owned(),
                 new_password: "amber-lantern-quiet-4410".to_owned(),
+                ..Default::default()
             },
             &current.access_token,
         ))

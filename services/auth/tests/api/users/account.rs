@@ -36,6 +36,7 @@ async fn change_password(
             ChangePasswordRequest {
                 current_password: current.into(),
                 new_password: new_password.into(),
+                ..Default::default()
             },
             token,
         ))
