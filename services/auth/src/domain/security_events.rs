@@ -50,11 +50,37 @@ pub(crate) enum EventType {
     PasswordChangeFailed,
     /// Registration was refused: the client is over its attempt limit.
     RegisterThrottled,
+    /// A verification message was queued.
+    EmailVerificationSent,
+    /// An email address was verified.
+    EmailVerified,
+    /// A password reset was requested for an existing account.
+    PasswordResetRequested,
+    /// A password was reset with a mailed token.
+    PasswordReset,
+    /// The account was deleted.
+    UserDeleted,
+    /// A TOTP second factor was enrolled and confirmed.
+    MfaEnabled,
+    /// The second factor was disabled by the user.
+    MfaDisabled,
+    /// A second-factor code was accepted.
+    MfaSucceeded,
+    /// A wrong, expired or replayed second-factor code was refused.
+    MfaFailed,
+    /// A recovery code was used.
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRegenerated,
+    /// An admin removed the user's second factor.
+    MfaReset,
+    /// The user exported their data.
+    DataExported,
 }
 
 impl EventType {
     /// Every kind, in proto order.
-    pub(crate) const ALL: [EventType; 19] = [
+    pub(crate) const ALL: [EventType; 32] = [
         EventType::Register,
         EventType::LoginSucceeded,
         EventType::LoginFailed,
@@ -74,6 +100,19 @@ impl EventType {
         EventType::SigningKeyRotated,
         EventType::PasswordChangeFailed,
         EventType::RegisterThrottled,
+        EventType::EmailVerificationSent,
+        EventType::EmailVerified,
+        EventType::PasswordResetRequested,
+        EventType::PasswordReset,
+        EventType::UserDeleted,
+        EventType::MfaEnabled,
+        EventType::MfaDisabled,
+        EventType::MfaSucceeded,
+        EventType::MfaFailed,
+        EventType::RecoveryCodeUsed,
+        EventType::RecoveryCodesRegenerated,
+        EventType::MfaReset,
+        EventType::DataExported,
     ];
 
     /// The stored name, e.g. `LOGIN_FAILED`.
@@ -98,6 +137,19 @@ impl EventType {
             EventType::SigningKeyRotated => "SIGNING_KEY_ROTATED",
             EventType::PasswordChangeFailed => "PASSWORD_CHANGE_FAILED",
             EventType::RegisterThrottled => "REGISTER_THROTTLED",
+            EventType::EmailVerificationSent => "EMAIL_VERIFICATION_SENT",
+            EventType::EmailVerified => "EMAIL_VERIFIED",
+            EventType::PasswordResetRequested => "PASSWORD_RESET_REQUESTED",
+            EventType::PasswordReset => "PASSWORD_RESET",
+            EventType::UserDeleted => "USER_DELETED",
+            EventType::MfaEnabled => "MFA_ENABLED",
+            EventType::MfaDisabled => "MFA_DISABLED",
+            EventType::MfaSucceeded => "MFA_SUCCEEDED",
+            EventType::MfaFailed => "MFA_FAILED",
+            EventType::RecoveryCodeUsed => "RECOVERY_CODE_USED",
+            EventType::RecoveryCodesRegenerated => "RECOVERY_CODES_REGENERATED",
+            EventType::MfaReset => "MFA_RESET",
+            EventType::DataExported => "DATA_EXPORTED",
         }
     }
 
@@ -288,7 +340,8 @@ mod tests {
         assert_eq!(EventType::SigningKeyRotated.to_proto(), 17);
         assert_eq!(EventType::from_proto(0), None);
         assert_eq!(EventType::RegisterThrottled.to_proto(), 19);
-        assert_eq!(EventType::from_proto(20), None);
+        assert_eq!(EventType::DataExported.to_proto(), 32);
+        assert_eq!(EventType::from_proto(33), None);
     }
 
     /// What `log` wrote under `filter`.
