@@ -22,6 +22,7 @@
 pub mod backup;
 pub mod bearer;
 mod db;
+pub mod mail;
 pub mod metrics;
 pub mod poll;
 mod probe;

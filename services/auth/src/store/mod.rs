@@ -8,6 +8,8 @@ pub(crate) mod avatars;
 pub(crate) mod ip_windows;
 pub(crate) mod known_clients;
 pub(crate) mod login_throttles;
+pub(crate) mod mail_outbox;
+pub(crate) mod mfa;
 pub(crate) mod refresh_tokens;
 pub(crate) mod revocation_events;
 pub(crate) mod security_events;

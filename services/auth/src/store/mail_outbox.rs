@@ -1,0 +1,1 @@
+//! `mail_outbox`: messages waiting for the courier (skeleton).
