@@ -5,7 +5,6 @@
 
 use shared::config::{ConfigError, Env};
 use shared::time::Micros;
-use sqlx::AnyConnection;
 
 use crate::app::AppState;
 use crate::error::Result;
@@ -66,7 +65,7 @@ pub(crate) struct Outgoing {
 
 /// Queues `message` in the caller's transaction: it is sent only if that transaction commits.
 pub(crate) async fn enqueue(
-    _conn: &mut AnyConnection,
+    _tx: &mut shared::db::Tx,
     _now: Micros,
     _message: &Outgoing,
 ) -> Result<()> {

@@ -77,6 +77,7 @@ impl UserService for UserApi {
         let req = request.into_inner();
         let current = PresentedPassword::parse(req.current_password, &s.config.password)
             .map_err(|why| Error::invalid("current_password", why))?;
+        crate::domain::mfa::require_second_factor(s, &caller, &req.mfa_code, &client).await?;
         let change = PasswordChange {
             db: &s.db,
             hasher: &s.hasher,
