@@ -51,7 +51,7 @@ impl Lockout<'_> {
         }
     }
 
-    /// A wrong password for `user_id`: counts it atomically, locks the account at the
+    /// A wrong password (or, for `MFA_FAILED`, a wrong second-factor code) for `user_id`: counts it atomically, locks the account at the
     /// threshold, records the events of `kind` (and `ACCOUNT_LOCKED`), and returns the error
     /// to answer: INVALID_CREDENTIALS, or ACCOUNT_LOCKED if a concurrent guess locked it.
     pub(crate) async fn count_failure(
@@ -72,9 +72,15 @@ impl Lockout<'_> {
             return self.locked_now(user_id, now).await;
         };
         let event = SecurityEvent::new(kind).user(user_id).by(client);
+        // Wrong second-factor codes count toward the same lockout as wrong passwords.
+        let what = if kind == EventType::MfaFailed {
+            "code"
+        } else {
+            "password"
+        };
         let failed = event
             .clone()
-            .detail(format!("wrong password ({failures} consecutive)"));
+            .detail(format!("wrong {what} ({failures} consecutive)"));
         security_events::record(&mut tx, &failed, now).await?;
         if failures >= i64::from(policy.threshold) {
             let lock_for = lock_duration(policy.duration, policy.max_duration, lockouts);
@@ -84,7 +90,7 @@ impl Lockout<'_> {
                 ..event
             }
             .detail(format!(
-                "locked for {}s after {failures} wrong passwords",
+                "locked for {}s after {failures} wrong {what}s",
                 lock_for.as_secs()
             ));
             security_events::record(&mut tx, &locked, now).await?;

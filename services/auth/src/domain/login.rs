@@ -14,6 +14,11 @@
 //! the same hash, still active, the same role. A password change, deactivation or role change
 //! committed while this login was hashing makes it fail instead of opening a session the
 //! change meant to end.
+//!
+//! An account with a second factor gets no session here: the right password earns a
+//! challenge to finish with `CompleteLogin` ([`crate::domain::mfa::challenge`]). The
+//! account's failure count is then left as it is: only the opened session clears it, so
+//! wrong codes keep counting toward the lockout however often the password is given.
 
 use std::time::Duration;
 
@@ -23,6 +28,7 @@ use crate::clock::Clock;
 use crate::config::LockoutConfig;
 use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::lockout::Lockout;
+use crate::domain::mfa::{MfaConfig, challenge};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::throttle::{self, Action};
 use crate::domain::unknown_clients::{self, NameDigest, UnknownClients};
@@ -30,6 +36,7 @@ use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
 use crate::password::Hasher;
+use crate::store::mfa::accounts;
 use crate::store::users::{self, UserRow, lockout};
 use crate::tokens::Tokens;
 
@@ -45,6 +52,15 @@ pub(crate) struct Attempt {
     pub password: PresentedPassword,
     /// Optional device label for the new session.
     pub device_label: DeviceLabel,
+}
+
+/// What a right password earns.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// A new session (boxed: the user row is far larger than a challenge).
+    SignedIn(Box<LoggedIn>),
+    /// A challenge to finish with a second-factor code (`CompleteLogin`).
+    SecondFactor(challenge::Issued),
 }
 
 /// A successful login.
@@ -72,6 +88,10 @@ pub(crate) struct Login<'a> {
     pub policy: &'a LockoutConfig,
     /// Pauses tests put between the password check and the session's birth.
     pub hooks: &'a crate::config::TestHooks,
+    /// The challenge's lifetime, for accounts with a second factor.
+    pub mfa: &'a MfaConfig,
+    /// Refuse accounts whose email is not verified yet (`STRIDE_REQUIRE_VERIFIED_EMAIL`).
+    pub require_verified_email: bool,
 }
 
 impl Login<'_> {
@@ -93,7 +113,7 @@ impl Login<'_> {
 
     /// Runs a login attempt.
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn attempt(&self, attempt: Attempt, client: &Client) -> Result<LoggedIn> {
+    pub(crate) async fn attempt(&self, attempt: Attempt, client: &Client) -> Result<Outcome> {
         let action = Action {
             name: "login",
             limit: self.policy.ip_limit,
@@ -158,6 +178,18 @@ impl Login<'_> {
                 .await?;
             return Err(Error::InvalidCredentials);
         }
+        if self.require_verified_email && !credentials.email_verified.0 {
+            // Only after the password: it tells nothing to someone without it.
+            lockout
+                .refused(
+                    EventType::LoginFailed,
+                    Some(&credentials.id),
+                    "email not verified",
+                    client,
+                )
+                .await?;
+            return Err(Error::FailedPrecondition("EMAIL_NOT_VERIFIED"));
+        }
         // Rehash outside the transaction: hashing is slow and SQLite has one writer.
         let rehash = if verification.needs_rehash {
             Some(self.hasher.hash(attempt.password.secret()).await?)
@@ -168,15 +200,37 @@ impl Login<'_> {
         let role = Role::stored(&credentials.role)?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // The session's birth is conditional on the account being what was checked.
-        if !lockout::clear_failures(&mut tx, &credentials, now).await? {
+        // The session's (or challenge's) birth is conditional on the account being what was
+        // checked; the account row stays locked until commit, so an enrolment confirmed
+        // concurrently is either seen here or waits.
+        let Some(mfa_enabled) = accounts::lock_checked(&mut tx, &credentials, now).await? else {
             drop(tx);
             return Err(lockout
                 .not_cleared(&credentials, EventType::LoginFailed, client)
                 .await?);
+        };
+        // Cleared before the rehash changes the hash it is conditional on; the row is locked
+        // and was just found as checked, so this cannot miss.
+        if !mfa_enabled.0 && !lockout::clear_failures(&mut tx, &credentials, now).await? {
+            return Err(Error::internal("the locked account row changed"));
         }
         if let Some(hash) = &rehash {
             users::set_password_hash(&mut tx, &credentials.id, hash).await?;
+        }
+        if mfa_enabled.0 {
+            let hash = rehash.as_deref().unwrap_or(&credentials.password_hash);
+            let issued = challenge::issue(
+                &mut tx,
+                self.mfa,
+                &credentials.id,
+                hash,
+                attempt.device_label.as_str(),
+                client,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Outcome::SecondFactor(issued));
         }
         let known_clients = &self.policy.unknown_clients;
         unknown_clients::remember(&mut tx, known_clients, &credentials.id, client, now).await?;
@@ -204,6 +258,6 @@ impl Login<'_> {
             .await?
             .ok_or_else(|| Error::internal("user vanished during login"))?;
         tx.commit().await?;
-        Ok(LoggedIn { user, pair })
+        Ok(Outcome::SignedIn(Box::new(LoggedIn { user, pair })))
     }
 }

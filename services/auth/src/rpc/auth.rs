@@ -7,12 +7,13 @@ use shared::pb::auth::v1::{
     LogoutRequest, RefreshRequest, RefreshResponse, RegisterRequest, RegisterResponse,
     RequestPasswordResetRequest, ResetPasswordRequest, VerifyEmailRequest,
 };
+use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 use zeroize::Zeroizing;
 
 use crate::app::AppState;
 use crate::config::PasswordConfig;
-use crate::domain::login::{Attempt, Login};
+use crate::domain::login::{Attempt, Login, Outcome};
 use crate::domain::refresh;
 use crate::domain::register::{self, NewAccount};
 use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
@@ -107,6 +108,7 @@ impl AuthService for AuthApi {
             passwords: &s.config.password,
             ip_limit: s.config.lockout.register_ip_limit,
             known_clients: &s.config.lockout.unknown_clients,
+            account: &s.config.account,
         };
         let done = registration
             .register(input.account, &input.device_label, &client)
@@ -133,13 +135,22 @@ impl AuthService for AuthApi {
             clock: &s.clock,
             policy: &s.config.lockout,
             hooks: &s.config.hooks,
+            mfa: &s.config.mfa,
+            require_verified_email: s.config.account.require_verified_email,
         };
-        let done = login.attempt(attempt, &client).await?;
-        Ok(Response::new(LoginResponse {
-            user: Some(convert::user(done.user)),
-            tokens: Some(convert::token_pair(done.pair)),
-            ..Default::default()
-        }))
+        let response = match login.attempt(attempt, &client).await? {
+            Outcome::SignedIn(done) => LoginResponse {
+                user: Some(convert::user(done.user)),
+                tokens: Some(convert::token_pair(done.pair)),
+                ..Default::default()
+            },
+            Outcome::SecondFactor(challenge) => LoginResponse {
+                mfa_challenge: challenge.token.to_string(),
+                mfa_challenge_expires_at: Some(to_timestamp(challenge.expires_at)),
+                ..Default::default()
+            },
+        };
+        Ok(Response::new(response))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(rpc = "Refresh"))]
