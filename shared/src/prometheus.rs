@@ -181,6 +181,14 @@ fn describe() {
         Unit::Seconds,
         "From a revocation at auth to this replica applying it (fitness)"
     );
+    describe_counter!(
+        "stride_mail_sent_total",
+        "Outbox messages finished (auth), by outcome: sent, or why they were given up"
+    );
+    describe_counter!(
+        "stride_deleted_accounts_total",
+        "Deleted accounts whose data this service erased on the revocation feed's word (fitness)"
+    );
 }
 
 /// `GET /metrics`: the samplers, then the exposition text.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use shared::config::ServerLimits;
 use shared::db::Db;
 use shared::pb::fitness::v1::{
+    data_service_server::{self, DataServiceServer},
     exercise_service_server::{self, ExerciseServiceServer},
     stats_service_server::{self, StatsServiceServer},
     workout_service_server::{self, WorkoutServiceServer},
@@ -36,7 +37,7 @@ pub struct App {
     health: Health,
     listener: TcpListener,
     local_addr: SocketAddr,
-    /// Verifies every fitness RPC; shared by the three services' layers.
+    /// Verifies every fitness RPC; shared by the services' layers.
     auth: Arc<Authenticator>,
 }
 
@@ -94,7 +95,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), tonic::transport::Error> {
-        let _background = self.auth.start();
+        let _background = self.auth.start(self.db.clone());
         let _pruner = PruneRequestIds(tokio::spawn(prune_request_ids(self.db.clone())));
         self.health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = self.db.backend().name(), "fitness service listening");
@@ -126,6 +127,7 @@ fn router(
             workout_service_server::SERVICE_NAME,
             exercise_service_server::SERVICE_NAME,
             stats_service_server::SERVICE_NAME,
+            data_service_server::SERVICE_NAME,
         ],
         limits,
     )?;
@@ -149,6 +151,13 @@ fn router(
         .add_service(
             auth.layer(
                 StatsServiceServer::new(rpc::stats::StatsApi::new(db.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            ),
+        )
+        .add_service(
+            auth.layer(
+                DataServiceServer::new(rpc::data::DataApi::new(db.clone()))
                     .max_decoding_message_size(max)
                     .max_encoding_message_size(max),
             ),

@@ -3,8 +3,9 @@
 //! 1. the Bearer token from `authorization` metadata (`shared::credentials::bearer`);
 //! 2. verified locally against the cached JWKS ([`jwks`]), EdDSA pinned, `typ: at+jwt`,
 //!    `iss`, `aud` and times checked ([`token`]);
-//! 3. its `jti` and `sid` looked up in the revocation set ([`revocation`]) that the feed
-//!    consumer ([`feed`]) keeps current; when the feed has been silent longer than the
+//! 3. its `jti`, `sid` and `sub` looked up in the revocation set ([`revocation`]) that the
+//!    feed consumer ([`feed`]) keeps current (the consumer also deletes the data of deleted
+//!    accounts); when the feed has been silent longer than the
 //!    staleness bound, the auth service is asked directly ([`check`]) and if it cannot answer
 //!    the request fails closed with UNAVAILABLE;
 //! 4. the [`Caller`] is handed to the handler in the request extensions ([`layer`]).
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared::credentials::{INVALID_TOKEN, MISSING_TOKEN, bearer};
+use shared::db::Db;
 use tokio::task::JoinHandle;
 
 pub(crate) use caller::Caller;
@@ -75,9 +77,9 @@ impl Authenticator {
         }
     }
 
-    /// Starts the feed consumer and the periodic JWKS refresh. The returned tasks are aborted
-    /// when dropped.
-    pub fn start(self: &Arc<Self>) -> BackgroundTasks {
+    /// Starts the feed consumer (which deletes the data of deleted accounts from `db`) and the
+    /// periodic JWKS refresh. The returned tasks are aborted when dropped.
+    pub fn start(self: &Arc<Self>, db: Db) -> BackgroundTasks {
         if self.config.disabled {
             warn_disabled();
             return BackgroundTasks(Vec::new());
@@ -100,6 +102,7 @@ impl Authenticator {
         let feed = tokio::spawn(feed::follow(
             self.client.clone(),
             Arc::clone(&self.revocations),
+            db,
             idle,
         ));
         let this = Arc::clone(self);
@@ -138,7 +141,9 @@ impl Authenticator {
         }
         let token = bearer(headers).map_err(Error::Unauthenticated)?;
         let claims = self.verifier.verify(&self.jwks, token).await?;
-        if self.revocations.is_revoked(&claims.jti, &claims.sid) {
+        if self.revocations.is_revoked(&claims.jti, &claims.sid)
+            || self.revocations.is_user_revoked(&claims.sub)
+        {
             return Err(Error::Unauthenticated("TOKEN_REVOKED"));
         }
         if !self.revocations.is_fresh(self.config.max_staleness) {

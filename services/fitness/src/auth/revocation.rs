@@ -1,7 +1,10 @@
 //! The in-memory revocation set, checked on every request after the token verifies: revoked
 //! token ids and session ids (a `shared::revoked::RevokedSet`, kept until no token they
-//! concern can verify), plus where the feed stands and when it was last heard from.
+//! concern can verify), deleted accounts (every token of theirs), plus where the feed stands
+//! and when it was last heard from.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -28,6 +31,13 @@ pub struct Position {
 #[derive(Debug)]
 pub struct Revocations {
     set: RevokedSet,
+    /// Deleted accounts (`sub`) → until when their tokens are refused (Unix microseconds):
+    /// the feed's own expiry of the deletion event, plus the leeway. Pruned as it grows.
+    deleted_users: RwLock<DeletedUsers>,
+    /// The verifiers' leeway, added to each deleted account's expiry.
+    leeway: Micros,
+    /// "Now", for expiring deleted accounts.
+    clock: Clock,
     /// Where a reconnect resumes: the last position the feed's stream delivered.
     position: std::sync::Mutex<Position>,
     /// Milliseconds after `origin` when the feed last spoke, plus one (0: never).
@@ -35,12 +45,31 @@ pub struct Revocations {
     origin: Instant,
 }
 
+/// Deleted accounts whose tokens are refused, and when they were last pruned.
+#[derive(Debug)]
+struct DeletedUsers {
+    until: HashMap<String, Micros>,
+    pruned_at: Micros,
+}
+
+/// How long a deleted account is kept when the feed did not say: longer than any access token
+/// lives (as `shared::revoked` keeps such entries).
+const UNKNOWN_EXPIRY_KEPT: Micros = 24 * 3600 * 1_000_000;
+/// Least time between two prunes of the deleted accounts.
+const PRUNE_EVERY: Micros = 30 * 1_000_000;
+
 impl Revocations {
     /// An empty set that has never heard from the feed, for a verifier accepting tokens up to
     /// `leeway` after their expiry.
     pub fn new(leeway: Duration, clock: Clock) -> Self {
         Self {
-            set: RevokedSet::new(leeway, clock),
+            set: RevokedSet::new(leeway, clock.clone()),
+            deleted_users: RwLock::new(DeletedUsers {
+                until: HashMap::new(),
+                pruned_at: clock.now(),
+            }),
+            leeway: i64::try_from(leeway.as_micros()).unwrap_or(i64::MAX),
+            clock,
             position: std::sync::Mutex::default(),
             last_heard: AtomicU64::new(0),
             origin: Instant::now(),
@@ -61,6 +90,32 @@ impl Revocations {
     /// Records a revoked session whose tokens all expire by `expires_at`.
     pub fn revoke_session(&self, sid: String, expires_at: Option<Micros>) {
         self.set.revoke_session(sid, expires_at);
+    }
+
+    /// Records a deleted account: every token whose `sub` is `user_id` is refused until
+    /// `expires_at` (Unix microseconds; `None`: unknown) plus the leeway.
+    pub fn revoke_user(&self, user_id: String, expires_at: Option<Micros>) {
+        let now = self.clock.now();
+        let until = expires_at
+            .unwrap_or_else(|| now.saturating_add(UNKNOWN_EXPIRY_KEPT))
+            .saturating_add(self.leeway);
+        let mut deleted = self
+            .deleted_users
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if now.saturating_sub(deleted.pruned_at) >= PRUNE_EVERY {
+            deleted.until.retain(|_, until| *until >= now);
+            deleted.pruned_at = now;
+        }
+        let slot = deleted.until.entry(user_id).or_insert(until);
+        *slot = (*slot).max(until);
+    }
+
+    /// True when the account `user_id` was deleted.
+    pub fn is_user_revoked(&self, user_id: &str) -> bool {
+        // Plain maps, replaced entry by entry: a panic elsewhere cannot leave them torn.
+        let deleted = self.deleted_users.read().unwrap_or_else(|p| p.into_inner());
+        deleted.until.contains_key(user_id)
     }
 
     /// Where a reconnect resumes.

@@ -10,7 +10,7 @@ use super::ids::{Id, UserId};
 use super::links::{self as linking, with_links};
 use super::values::{Minutes, Name, Search, Text};
 use super::{Batch, Create};
-use super::{idempotency, minutes};
+use super::{deletion, idempotency, minutes};
 use crate::error::{Error, Result};
 use crate::store::exercises::{self, ExerciseRow, Filter};
 use crate::store::links;
@@ -106,7 +106,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewExercise>) -> Re
     } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     if let Some(previous) =
         idempotency::replay(&mut tx, user_id, request_id.as_ref(), CREATE).await?
     {
@@ -145,7 +145,7 @@ pub async fn batch_create(
     } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     if let Some(previous) =
         idempotency::replay(&mut tx, user_id, request_id.as_ref(), BATCH_CREATE).await?
     {
@@ -215,7 +215,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Pag
 pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<Exercise> {
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     let id = patch.id.as_str();
     let old = exercises::get(&mut tx, user_id, id)
         .await?
@@ -272,7 +272,7 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     let linked = links::workouts_of(&mut tx, user_id, id.as_str()).await?;
     let Some(duration) = exercises::delete(&mut tx, user_id, id.as_str()).await? else {
         return Err(Error::NotFound("exercise"));

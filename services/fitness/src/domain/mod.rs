@@ -3,7 +3,9 @@
 //! counters in step, and commits once.
 
 pub(crate) mod clock;
+pub(crate) mod deletion;
 pub(crate) mod exercises;
+pub(crate) mod export;
 pub(crate) mod idempotency;
 pub(crate) mod ids;
 pub(crate) mod links;

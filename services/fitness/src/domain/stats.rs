@@ -5,6 +5,7 @@ use shared::db::Db;
 use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 
+use super::deletion;
 use super::ids::{Id, UserId};
 use super::values::Evaluation;
 use crate::error::{Error, Result};
@@ -39,6 +40,8 @@ pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
     drop(conn);
     let mut tx = db.begin().await?;
     stats::ensure(&mut tx, user_id, now_micros()).await?;
+    // A deleted account gets no new row (its request raced the revocation of its tokens).
+    deletion::refuse_deleted(&mut tx, user_id).await?;
     let stat = stats::get(&mut tx, user_id)
         .await?
         .ok_or_else(|| Error::internal("stats row vanished after insert"))?;
@@ -59,7 +62,8 @@ pub async fn leaderboard(db: &Db, query: LeaderboardQuery) -> Result<Page<Stat>>
 }
 
 /// Sets a user's evaluation. Fitness keeps no identity data, so any well-formed user id is
-/// accepted: the row simply waits for that user's first workout.
+/// accepted: the row simply waits for that user's first workout. A deleted account's is
+/// NOT_FOUND: its data stays gone.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_evaluation(db: &Db, input: SetEvaluation) -> Result<Stat> {
     let SetEvaluation {
@@ -69,6 +73,10 @@ pub async fn set_evaluation(db: &Db, input: SetEvaluation) -> Result<Stat> {
     let mut tx = db.begin().await?;
     let stat =
         stats::set_evaluation(&mut tx, user_id.as_str(), evaluation.get(), now_micros()).await?;
+    // After the write, which locked the row: see `deletion` for why this order is safe.
+    if deletion::is_deleted(&mut tx, user_id.as_str()).await? {
+        return Err(Error::NotFound("user"));
+    }
     tx.commit().await?;
     Ok(stat)
 }

@@ -6,11 +6,11 @@ use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 
 use super::exercises::Exercise;
-use super::idempotency;
 use super::ids::{Id, UserId};
 use super::links::with_links;
 use super::values::{CalendarDate, Name, Search, Text, WorkoutType};
 use super::{Batch, Create};
+use super::{deletion, idempotency};
 use crate::error::{Error, Result};
 use crate::store::stats::{self, Delta};
 use crate::store::workouts::{self, Filter, WorkoutRow};
@@ -117,7 +117,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewWorkout>) -> Res
     } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     if let Some(previous) =
         idempotency::replay(&mut tx, user_id, request_id.as_ref(), CREATE).await?
     {
@@ -148,7 +148,7 @@ pub async fn batch_create(
     } = input;
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     if let Some(previous) =
         idempotency::replay(&mut tx, user_id, request_id.as_ref(), BATCH_CREATE).await?
     {
@@ -239,7 +239,7 @@ pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page
 pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Workout> {
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     let mut workout = workouts::get(&mut tx, user_id, patch.id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
@@ -275,7 +275,7 @@ pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Wo
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
-    stats::lock(&mut tx, user_id, now).await?;
+    deletion::lock_user(&mut tx, user_id, now).await?;
     if !workouts::delete(&mut tx, user_id, id.as_str()).await? {
         return Err(Error::NotFound("workout"));
     }

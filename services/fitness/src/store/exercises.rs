@@ -103,6 +103,16 @@ pub async fn delete(
     .await
 }
 
+/// Deletes every exercise of the user (their links cascade); how many.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM exercises WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Filters of a listing; `None` means "no constraint".
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -93,3 +93,49 @@ pub async fn of_exercises(
     }
     query.fetch_all(conn).await
 }
+
+/// Deletes every link of the user; how many.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM workout_exercises WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// One page of the user's links as `(workout_id, exercise_id)`, in that key order, strictly
+/// after `after`: the walk of the index `workout_exercises_user_idx`.
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
+pub async fn list(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    after: Option<&(String, String)>,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    match after {
+        None => {
+            sqlx::query_as(
+                "SELECT workout_id, exercise_id FROM workout_exercises WHERE user_id = $1 \
+                 ORDER BY workout_id, exercise_id LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(conn)
+            .await
+        }
+        Some((workout_id, exercise_id)) => {
+            sqlx::query_as(
+                "SELECT workout_id, exercise_id FROM workout_exercises WHERE user_id = $1 \
+                 AND (workout_id > $3 OR (workout_id = $3 AND exercise_id > $4)) \
+                 ORDER BY workout_id, exercise_id LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .bind(workout_id.as_str())
+            .bind(exercise_id.as_str())
+            .fetch_all(conn)
+            .await
+        }
+    }
+}

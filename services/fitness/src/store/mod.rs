@@ -6,6 +6,7 @@
 //! of ids as numbered placeholders, optional filters as `($n IS NULL OR …)`, and keyset
 //! listings as one fixed statement per order for the first page and one for the next.
 
+pub(crate) mod deleted_users;
 pub(crate) mod exercises;
 pub(crate) mod links;
 pub(crate) mod request_ids;

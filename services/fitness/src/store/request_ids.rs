@@ -42,6 +42,16 @@ pub async fn insert(
     Ok(())
 }
 
+/// Forgets every request id of the user; how many.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM request_ids WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Forgets request ids recorded before `before`; returns how many.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune(conn: &mut AnyConnection, before: i64) -> sqlx::Result<u64> {

@@ -107,6 +107,16 @@ pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option
     .await
 }
 
+/// Deletes the user's row; false when there was none.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM stats WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Sets a user's evaluation, creating their row if needed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_evaluation(

@@ -108,6 +108,16 @@ pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> sqlx::
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes every workout of the user (their links cascade); how many.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM workouts WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Adds `count` to `exercise_count` and `minutes` to `total_duration_minutes` of each of the
 /// user's workouts in `ids`, returning how many rows matched (fewer than `ids.len()` means
 /// some id is missing or someone else's). Relative updates stay correct under concurrency.

@@ -6,6 +6,7 @@
 
 use shared::pb::auth::v1 as authpb;
 use shared::pb::fitness::v1 as pb;
+use shared::pb::fitness::v1::data_service_client::DataServiceClient;
 use shared::pb::fitness::v1::exercise_service_client::ExerciseServiceClient;
 use shared::pb::fitness::v1::stats_service_client::StatsServiceClient;
 use shared::pb::fitness::v1::workout_service_client::WorkoutServiceClient;
@@ -67,6 +68,7 @@ pub struct User {
     pub workouts: WorkoutServiceClient<AuthorisedChannel>,
     pub exercises: ExerciseServiceClient<AuthorisedChannel>,
     pub stats: StatsServiceClient<AuthorisedChannel>,
+    pub data: DataServiceClient<AuthorisedChannel>,
 }
 
 impl User {
@@ -101,7 +103,8 @@ impl User {
             username: username.to_owned(),
             workouts: WorkoutServiceClient::new(channel.clone()),
             exercises: ExerciseServiceClient::new(channel.clone()),
-            stats: StatsServiceClient::new(channel),
+            stats: StatsServiceClient::new(channel.clone()),
+            data: DataServiceClient::new(channel),
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             session_id: tokens.session_id,
@@ -150,6 +153,7 @@ impl User {
             workouts: self.workouts.clone(),
             exercises: self.exercises.clone(),
             stats: self.stats.clone(),
+            data: self.data.clone(),
         }
     }
 
@@ -323,4 +327,77 @@ pub fn kid_of(token: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+/// The tables of the fitness database that hold rows of a user, each keyed by `user_id`.
+pub const USER_TABLES: [&str; 5] = [
+    "workouts",
+    "exercises",
+    "workout_exercises",
+    "stats",
+    "request_ids",
+];
+
+/// How many rows of `user_id` each of [`USER_TABLES`] holds, read from the database itself.
+pub async fn rows_of(fitness: &TestFitness, user_id: &str) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in USER_TABLES {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1");
+        counts.push((table, scalar(fitness, &sql, user_id).await));
+    }
+    counts
+}
+
+/// Gives `user` rows in every table of [`USER_TABLES`]: two workouts (one created with a
+/// request id), an exercise linked to both, and so their stats.
+pub async fn seed(user: &mut User) {
+    let request = pb::CreateWorkoutRequest {
+        workout: Some(workout("Legs", "2026-03-01", pb::WorkoutType::Strength)),
+        request_id: format!("{}-legs", user.username),
+    };
+    let legs = user
+        .workouts
+        .create_workout(request)
+        .await
+        .expect("workout created")
+        .into_inner();
+    let arms = user.create_workout("Arms", "2026-03-02").await;
+    user.create_exercise("Squat", Some(20), &[&legs.id, &arms.id])
+        .await;
+}
+
+/// Announces on auth's revocation feed that the account `user_id` was deleted, as the auth
+/// service's deletion does: a USER_DELETED event at the next sequence, kept for 30 days.
+/// Written straight into the auth database, in a transaction that takes the sequence under the
+/// counter's row lock; the feed finds it at its next look at the head.
+pub async fn announce_deletion(auth_db: &shared::db::Db, user_id: &str) {
+    let now = shared::time::now_micros();
+    let mut tx = auth_db.begin().await.expect("a transaction on auth");
+    let sequence: i64 = sqlx::query_scalar(
+        "UPDATE revocation_sequence SET value = value + 1 WHERE id = 1 RETURNING value",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .expect("a sequence");
+    sqlx::query(
+        "INSERT INTO revocation_events (sequence, kind, jti, session_id, user_id, revoked_at, \
+         expires_at) VALUES ($1, 'USER_DELETED', NULL, NULL, $2, $3, $4)",
+    )
+    .bind(sequence)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + 30 * 24 * 3600 * 1_000_000)
+    .execute(&mut *tx)
+    .await
+    .expect("the event is stored");
+    tx.commit().await.expect("the event commits");
+}
+
+/// Waits until every row of `user_id` is gone from the fitness database.
+pub async fn until_erased(fitness: &TestFitness, user_id: &str) {
+    poll_until(std::time::Duration::from_secs(15), || async {
+        let left: i64 = rows_of(fitness, user_id).await.iter().map(|(_, n)| n).sum();
+        (left == 0).then_some(())
+    })
+    .await;
 }

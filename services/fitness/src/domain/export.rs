@@ -1,0 +1,251 @@
+//! `ExportMyData`: everything this service holds about the caller, as one UTF-8 JSON document
+//! streamed in chunks of at most [`CHUNK_BYTES`](chunks::CHUNK_BYTES) (64 KiB):
+//!
+//! ```json
+//! {"service":"fitness","user_id":"…","exported_at":"2025-01-02T03:04:05.678Z",
+//!  "stats":{…} or null,"workouts":[…],"exercises":[…],
+//!  "workout_exercises":[{"workout_id":"…","exercise_id":"…"},…]}
+//! ```
+//!
+//! Times are RFC 3339. A producer task reads each table in keyset pages of [`PAGE_ROWS`], a
+//! connection held only for one page's query, and writes into a bounded channel: an export of
+//! any size holds one page and a few chunks in memory, and a client that reads slowly slows
+//! the producer instead of growing a buffer. Pages are read one after another, not in one
+//! snapshot: a row the caller writes during their own export may be missing, or a link may
+//! name an exercise created after the exercises were read. An error while producing ends the
+//! stream with that error, after the chunks already sent: the document is then incomplete.
+
+mod chunks;
+mod shapes;
+
+use serde::Serialize;
+use shared::db::Db;
+use shared::time::{Micros, now_micros};
+use sqlx::AnyConnection;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use self::chunks::{ABANDONED, Chunks};
+use self::shapes::{ExerciseOut, LinkOut, StatOut, WorkoutOut, time};
+use super::ids::UserId;
+use crate::error::{Error, Result};
+use crate::store::exercises::{self, ExerciseRow};
+use crate::store::links;
+use crate::store::stats;
+use crate::store::workouts::{self, After, Order, WorkoutRow};
+
+/// Rows read per page: at most about 4 MiB even if every row carries the longest notes.
+const PAGE_ROWS: i64 = 100;
+/// Chunks buffered ahead of a slow reader.
+const CHANNEL_CHUNKS: usize = 4;
+
+/// The export of `user_id`, as a stream of chunks to concatenate.
+pub fn export(db: &Db, user_id: &UserId) -> ReceiverStream<Result<Vec<u8>>> {
+    let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
+    let (db, user_id) = (db.clone(), user_id.clone());
+    tokio::spawn(async move {
+        let mut out = Chunks::new(sender);
+        match produce(&db, &user_id, now_micros(), &mut out).await {
+            Ok(()) => out.flush().await,
+            Err(Error::Unavailable(ABANDONED)) => {
+                tracing::debug!("the client left before the end of its data export");
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "data export failed");
+                let _ = out.sender.send(Err(err)).await;
+            }
+        }
+    });
+    ReceiverStream::new(receiver)
+}
+
+/// Writes the whole document into `out`.
+async fn produce(db: &Db, user_id: &UserId, now: Micros, out: &mut Chunks) -> Result<()> {
+    let stat = {
+        let mut conn = db.read().await?;
+        stats::get(&mut conn, user_id).await?
+    };
+    out.write(br#"{"service":"fitness","user_id":"#).await?;
+    out.json(&**user_id).await?;
+    out.write(br#","exported_at":"#).await?;
+    out.json(&time(now)).await?;
+    out.write(br#","stats":"#).await?;
+    out.json(&stat.map(StatOut::from)).await?;
+
+    section::<Workouts>(db, out, user_id).await?;
+    section::<Exercises>(db, out, user_id).await?;
+    section::<Links>(db, out, user_id).await?;
+    out.write(b"}").await
+}
+
+/// A table as a section of the document: how its rows are paged and shown.
+trait Section {
+    /// The section's name in the document.
+    const NAME: &'static str;
+    /// A stored row.
+    type Row: Send;
+    /// The keyset position after a row.
+    type Key: Send + Sync;
+    /// A row as exported.
+    type Out: Serialize + From<Self::Row>;
+
+    /// The page of the user's rows after `after`, at most [`PAGE_ROWS`].
+    fn page<'a>(
+        conn: &'a mut AnyConnection,
+        user_id: &'a str,
+        after: Option<&'a Self::Key>,
+    ) -> impl Future<Output = sqlx::Result<Vec<Self::Row>>> + Send + 'a;
+
+    /// The position after `row`.
+    fn key(row: &Self::Row) -> Self::Key;
+}
+
+/// `workouts`, most recently created first.
+struct Workouts;
+
+impl Section for Workouts {
+    const NAME: &'static str = "workouts";
+    type Row = WorkoutRow;
+    type Key = After;
+    type Out = WorkoutOut;
+
+    async fn page<'a>(
+        conn: &'a mut AnyConnection,
+        user_id: &'a str,
+        after: Option<&'a After>,
+    ) -> sqlx::Result<Vec<WorkoutRow>> {
+        let filter = workouts::Filter::default();
+        workouts::list(conn, user_id, &filter, Order::CreatedDesc, after, PAGE_ROWS).await
+    }
+
+    fn key(row: &WorkoutRow) -> After {
+        After::Created(row.created_at, row.id.clone())
+    }
+}
+
+/// `exercises`, most recently created first.
+struct Exercises;
+
+impl Section for Exercises {
+    const NAME: &'static str = "exercises";
+    type Row = ExerciseRow;
+    type Key = (i64, String);
+    type Out = ExerciseOut;
+
+    async fn page<'a>(
+        conn: &'a mut AnyConnection,
+        user_id: &'a str,
+        after: Option<&'a (i64, String)>,
+    ) -> sqlx::Result<Vec<ExerciseRow>> {
+        let filter = exercises::Filter::default();
+        exercises::list(conn, user_id, &filter, after, PAGE_ROWS).await
+    }
+
+    fn key(row: &ExerciseRow) -> (i64, String) {
+        (row.created_at, row.id.clone())
+    }
+}
+
+/// `workout_exercises`, in key order.
+struct Links;
+
+impl Section for Links {
+    const NAME: &'static str = "workout_exercises";
+    type Row = (String, String);
+    type Key = (String, String);
+    type Out = LinkOut;
+
+    async fn page<'a>(
+        conn: &'a mut AnyConnection,
+        user_id: &'a str,
+        after: Option<&'a (String, String)>,
+    ) -> sqlx::Result<Vec<(String, String)>> {
+        links::list(conn, user_id, after, PAGE_ROWS).await
+    }
+
+    fn key(row: &(String, String)) -> (String, String) {
+        row.clone()
+    }
+}
+
+/// Writes `,"<name>":[…]` of section `S`: every row of its keyset pages, each page read
+/// after the last row of the previous one.
+async fn section<S: Section>(db: &Db, out: &mut Chunks, user_id: &str) -> Result<()> {
+    out.write(format!(",\"{}\":[", S::NAME).as_bytes()).await?;
+    let mut after = None;
+    let mut first = true;
+    loop {
+        // The connection goes back before the rows are sent to a possibly slow reader.
+        let rows = {
+            let mut conn = db.read().await?;
+            S::page(&mut conn, user_id, after.as_ref()).await?
+        };
+        let full = rows.len() == usize::try_from(PAGE_ROWS).unwrap_or(usize::MAX);
+        after = rows.last().map(S::key);
+        for row in rows {
+            if !first {
+                out.write(b",").await?;
+            }
+            first = false;
+            out.json(&S::Out::from(row)).await?;
+        }
+        if !full {
+            break;
+        }
+    }
+    out.write(b"]").await
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio_stream::StreamExt as _;
+
+    use super::chunks::CHUNK_BYTES;
+    use super::*;
+    use crate::domain::deletion::tests::Scratch;
+
+    /// The export of `user_id`, concatenated, and its chunks' sizes.
+    async fn document(db: &Db, user_id: &str) -> (serde_json::Value, Vec<usize>) {
+        let user_id = UserId::parse(user_id.to_owned()).unwrap();
+        let chunks: Vec<Vec<u8>> = export(db, &user_id)
+            .map(|chunk| chunk.unwrap())
+            .collect()
+            .await;
+        let sizes = chunks.iter().map(Vec::len).collect();
+        (serde_json::from_slice(&chunks.concat()).unwrap(), sizes)
+    }
+
+    #[tokio::test]
+    async fn an_export_pages_through_every_table_in_chunks_of_at_most_64_kib() {
+        let scratch = Scratch::new().await;
+        // More rows than two pages, so every section is read in three, and more than 64 KiB.
+        for _ in 0..2 * PAGE_ROWS + 5 {
+            scratch.seed("ada").await;
+        }
+        scratch.seed("bob").await;
+        let (doc, sizes) = document(&scratch.db, "ada").await;
+        let rows = usize::try_from(2 * PAGE_ROWS + 5).unwrap();
+        for section in ["workouts", "exercises", "workout_exercises"] {
+            assert_eq!(doc[section].as_array().unwrap().len(), rows, "{section}");
+        }
+        assert_eq!(doc["service"], "fitness");
+        assert_eq!(doc["user_id"], "ada");
+        assert!(doc["stats"].is_object());
+        assert!(sizes.len() > 1, "{sizes:?}");
+        assert!(
+            sizes.iter().all(|&n| n > 0 && n <= CHUNK_BYTES),
+            "{sizes:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_user_with_no_rows_exports_empty_sections() {
+        let scratch = Scratch::new().await;
+        let (doc, sizes) = document(&scratch.db, "nobody").await;
+        assert_eq!(sizes.len(), 1);
+        assert!(doc["stats"].is_null());
+        for section in ["workouts", "exercises", "workout_exercises"] {
+            assert_eq!(doc[section], serde_json::json!([]), "{section}");
+        }
+    }
+}
