@@ -245,7 +245,7 @@ fn create_private_dir(dir: &Path) -> Result<(), Failure> {
 }
 
 /// Opens `path` for writing, created with mode 0600 (owner only).
-fn private_file(path: &Path) -> std::io::Result<fs::File> {
+pub(crate) fn private_file(path: &Path) -> std::io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -120,6 +120,12 @@ pub fn describe_status(status: &Status) -> String {
     text
 }
 
+/// The `ErrorInfo` reason of a status (`MFA_REQUIRED`, `INVALID_CREDENTIALS`, …), when the
+/// server sent one: what tells apart answers that share a code.
+pub fn reason(status: &Status) -> Option<String> {
+    status.get_details_error_info().map(|info| info.reason)
+}
+
 /// The canonical upper-case name of a gRPC code, as the gRPC documentation and grpcurl print it.
 pub fn code_name(code: Code) -> &'static str {
     match code {
@@ -227,6 +233,14 @@ mod tests {
             ExitCode::FAILURE
         );
         assert_eq!(Failure::Other("x".into()).exit_code(), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn the_reason_comes_from_the_error_info() {
+        let details = ErrorDetails::with_error_info("MFA_REQUIRED", "stride.auth", HashMap::new());
+        let status = Status::with_error_details(Code::FailedPrecondition, "x", details);
+        assert_eq!(reason(&status).as_deref(), Some("MFA_REQUIRED"));
+        assert_eq!(reason(&Status::internal("boom")), None);
     }
 
     #[test]

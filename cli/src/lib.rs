@@ -87,6 +87,15 @@ enum Command {
     Logout,
     /// Show the signed-in user
     Me,
+    /// Your second factor: an authenticator app (TOTP) and recovery codes
+    #[command(subcommand)]
+    Mfa(client::mfa::MfaCommand),
+    /// Reset a forgotten password through a mailed link, or change yours
+    #[command(subcommand)]
+    Password(client::password::PasswordCommand),
+    /// Verify your email address, export your data, delete your account
+    #[command(subcommand)]
+    Account(client::lifecycle::AccountCommand),
     /// List your sessions, or revoke them
     Sessions(client::sessions::SessionsArgs),
     /// Show a session's token tree (this CLI's session by default)
@@ -111,6 +120,10 @@ enum Command {
         /// Evaluation, 0–100
         score: i32,
     },
+    /// Other users' accounts, through the auth service (admins; `stride admin` works on the
+    /// database directly)
+    #[command(subcommand)]
+    Users(client::users::UsersCommand),
 }
 
 /// One of the two services.
@@ -173,12 +186,16 @@ async fn server_side(command: Command) -> Result<(), Failure> {
 }
 
 async fn client_side(client: &Client, command: Command) -> Result<(), Failure> {
-    use client::{account, exercises, sessions, stats, workouts};
+    use client::{account, exercises, lifecycle, mfa, password, sessions, stats, users, workouts};
     match command {
         Command::Register(args) => account::register(client, args).await,
         Command::Login(args) => account::login(client, args).await,
         Command::Logout => account::logout(client).await,
         Command::Me => account::me(client).await,
+        Command::Mfa(command) => mfa::mfa(client, command).await,
+        Command::Password(command) => password::password(client, command).await,
+        Command::Account(command) => lifecycle::account(client, command).await,
+        Command::Users(command) => users::users(client, command).await,
         Command::Sessions(args) => sessions::sessions(client, args).await,
         Command::Tree { session_id } => sessions::tree(client, session_id).await,
         Command::Workouts(command) => workouts::workouts(client, command).await,
@@ -236,5 +253,168 @@ mod tests {
             panic!("parsed as {:?}", cli.command);
         };
         assert_eq!(args.workouts, ["w1", "w2"]);
+    }
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("stride").chain(args.iter().copied()))
+            .map(|cli| cli.command.expect("a command"))
+    }
+
+    #[test]
+    fn login_takes_a_second_factor_code() {
+        let Ok(Command::Login(args)) = parse(&["login", "ada", "--code", "123456"]) else {
+            panic!("login --code did not parse");
+        };
+        assert_eq!(args.login, "ada");
+        assert_eq!(args.code.code.as_deref(), Some("123456"));
+    }
+
+    #[test]
+    fn mfa_enable_runs_whole_or_in_its_two_halves_but_not_both_at_once() {
+        use client::mfa::MfaCommand;
+
+        let Ok(Command::Mfa(MfaCommand::Enable(whole))) = parse(&["mfa", "enable"]) else {
+            panic!("mfa enable did not parse");
+        };
+        assert!(!whole.begin && !whole.confirm);
+        let cli = Cli::try_parse_from(["stride", "mfa", "enable", "--begin", "--json"]).unwrap();
+        assert!(cli.global.json);
+        let Some(Command::Mfa(MfaCommand::Enable(begin))) = cli.command else {
+            panic!("mfa enable --begin did not parse");
+        };
+        assert!(begin.begin && !begin.confirm);
+        let Ok(Command::Mfa(MfaCommand::Enable(confirm))) =
+            parse(&["mfa", "enable", "--confirm", "--code", "654321"])
+        else {
+            panic!("mfa enable --confirm did not parse");
+        };
+        assert!(confirm.confirm && !confirm.begin);
+        assert_eq!(confirm.code.code.as_deref(), Some("654321"));
+        let err = parse(&["mfa", "enable", "--begin", "--confirm"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+
+        assert!(matches!(
+            parse(&["mfa", "disable", "--code", "1"]),
+            Ok(Command::Mfa(MfaCommand::Disable { .. }))
+        ));
+        assert!(matches!(
+            parse(&["mfa", "recovery-codes", "--code", "1"]),
+            Ok(Command::Mfa(MfaCommand::RecoveryCodes { .. }))
+        ));
+        assert!(parse(&["mfa"]).is_err(), "mfa needs a subcommand");
+    }
+
+    #[test]
+    fn password_reset_takes_a_login_or_a_token_but_not_both() {
+        use client::password::PasswordCommand;
+
+        let Ok(Command::Password(PasswordCommand::Reset(request))) =
+            parse(&["password", "reset", "ada@example.com"])
+        else {
+            panic!("password reset LOGIN did not parse");
+        };
+        assert_eq!(request.login.as_deref(), Some("ada@example.com"));
+        assert_eq!(request.token, None);
+        let Ok(Command::Password(PasswordCommand::Reset(reset))) = parse(&[
+            "password",
+            "reset",
+            "--token",
+            "T",
+            "--new-password",
+            "n3w-Secret",
+        ]) else {
+            panic!("password reset --token did not parse");
+        };
+        assert_eq!(reset.login, None);
+        assert_eq!(reset.token.as_deref(), Some("T"));
+        assert_eq!(reset.new_password.as_deref(), Some("n3w-Secret"));
+        assert_eq!(
+            parse(&["password", "reset"]).unwrap_err().kind(),
+            clap::error::ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(
+            parse(&["password", "reset", "ada", "--token", "T"])
+                .unwrap_err()
+                .kind(),
+            clap::error::ErrorKind::ArgumentConflict
+        );
+        let Ok(Command::Password(PasswordCommand::Change(change))) = parse(&[
+            "password",
+            "change",
+            "--password",
+            "old",
+            "--new-password",
+            "new",
+            "--code",
+            "123456",
+        ]) else {
+            panic!("password change did not parse");
+        };
+        assert_eq!(change.password.as_deref(), Some("old"));
+        assert_eq!(change.new_password.as_deref(), Some("new"));
+        assert_eq!(change.code.code.as_deref(), Some("123456"));
+    }
+
+    #[test]
+    fn account_commands_parse() {
+        use client::lifecycle::AccountCommand;
+
+        let Ok(Command::Account(AccountCommand::Verify { token })) =
+            parse(&["account", "verify", "abc"])
+        else {
+            panic!("account verify did not parse");
+        };
+        assert_eq!(token, "abc");
+        assert!(
+            parse(&["account", "verify"]).is_err(),
+            "verify needs the token"
+        );
+        assert!(matches!(
+            parse(&["account", "resend-verification"]),
+            Ok(Command::Account(AccountCommand::ResendVerification))
+        ));
+        let Ok(Command::Account(AccountCommand::Delete(delete))) =
+            parse(&["account", "delete", "--yes", "--code", "123456"])
+        else {
+            panic!("account delete did not parse");
+        };
+        assert!(delete.yes);
+        assert_eq!(delete.code.code.as_deref(), Some("123456"));
+        let Ok(Command::Account(AccountCommand::Delete(unconfirmed))) =
+            parse(&["account", "delete"])
+        else {
+            panic!("account delete did not parse");
+        };
+        assert!(!unconfirmed.yes, "confirmation is asked unless --yes");
+        let Ok(Command::Account(AccountCommand::Export { out })) =
+            parse(&["account", "export", "--out", "me.json"])
+        else {
+            panic!("account export did not parse");
+        };
+        assert_eq!(out, Some(std::path::PathBuf::from("me.json")));
+        assert!(matches!(
+            parse(&["account", "export"]),
+            Ok(Command::Account(AccountCommand::Export { out: None }))
+        ));
+    }
+
+    #[test]
+    fn users_commands_go_through_the_api_and_admin_stays_on_the_database() {
+        use client::users::UsersCommand;
+
+        let Ok(command) = parse(&["users", "delete", "u1", "--yes"]) else {
+            panic!("users delete did not parse");
+        };
+        assert!(!is_server_side(&command), "users talks to a running server");
+        let Command::Users(UsersCommand::Delete { user_id, yes }) = command else {
+            panic!("parsed as {command:?}");
+        };
+        assert_eq!((user_id.as_str(), yes), ("u1", true));
+        assert!(matches!(
+            parse(&["users", "reset-mfa", "u2"]),
+            Ok(Command::Users(UsersCommand::ResetMfa { user_id })) if user_id == "u2"
+        ));
+        let admin = parse(&["admin", "create", "--username", "a", "--email", "a@x.io"]).unwrap();
+        assert!(is_server_side(&admin));
     }
 }

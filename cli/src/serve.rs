@@ -33,10 +33,12 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
 /// filling in an unset service key and master key. Fitness follows the auth address actually
 /// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0; over `https://`
 /// when auth serves TLS (then `STRIDE_AUTH_CA_FILE` names the CA fitness trusts, unless the
-/// system's roots do). With `gateway`, Envoy runs in front of both ([`crate::gateway`]).
+/// system's roots do). Mail is written to `./data/mail` unless the environment says where it
+/// goes ([`dev_mail`]). With `gateway`, Envoy runs in front of both ([`crate::gateway`]).
 pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     let (secrets, created) = dev_secrets::load_or_create(Path::new(DATA_DIR))?;
     let mut env_map = secrets.overlay(env_map);
+    let mail = dev_mail(&mut env_map);
     let metrics = metrics_endpoint(Env::new(&env_map), Some(shared::prometheus::DEV_ADDR)).await?;
     let auth_config = stride_auth::Config::from_env(Env::new(&env_map))?;
     let auth_database = format!("{:?}", auth_config.database_url);
@@ -80,6 +82,7 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
         fitness: reachable(fitness_addr),
         gateway: envoy.as_ref().map(|g| g.addr),
         metrics,
+        mail,
         auth_database,
         fitness_database,
         secrets_created: created,
@@ -88,6 +91,42 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     let (auth_result, fitness_result) = tokio::join!(auth.run(shutdown()), fitness.run(shutdown()));
     auth_result.map_err(other)?;
     fitness_result.map_err(other)
+}
+
+/// Where the dev stack's mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Mail {
+    /// `STRIDE_MAIL_DIR`: one `.eml` file per message in this directory.
+    Dir(String),
+    /// `STRIDE_SMTP_URL` (as it may be logged: without credentials).
+    Smtp(String),
+}
+
+/// Makes the dev stack's mail readable without a mail server: `STRIDE_MAIL_DIR=data/mail` in
+/// `env_map`, unless it already names a directory or an SMTP server (`STRIDE_SMTP_URL`), which
+/// are then left as they are (both at once is the auth service's configuration error to report).
+fn dev_mail(env_map: &mut EnvMap) -> Mail {
+    let env = Env::new(env_map);
+    if let Some(url) = env.get("STRIDE_SMTP_URL") {
+        return Mail::Smtp(shared::config::redact_url(url));
+    }
+    if let Some(dir) = env.get("STRIDE_MAIL_DIR") {
+        return Mail::Dir(dir.to_owned());
+    }
+    let dir = format!("{DATA_DIR}/mail");
+    env_map.insert("STRIDE_MAIL_DIR".to_owned(), dir.clone());
+    Mail::Dir(dir)
+}
+
+/// The banner's line about mail.
+fn mail_line(mail: &Mail) -> String {
+    match mail {
+        Mail::Dir(dir) => format!(
+            "  mail     {}/  (messages are written here; STRIDE_SMTP_URL sends them)\n",
+            dir.trim_end_matches('/')
+        ),
+        Mail::Smtp(url) => format!("  mail     {url}  (sent through STRIDE_SMTP_URL)\n"),
+    }
 }
 
 /// Where a client reaches a listener: a wildcard address (`0.0.0.0`, `::`) is reached on the
@@ -172,6 +211,7 @@ struct Welcome {
     fitness: SocketAddr,
     gateway: Option<SocketAddr>,
     metrics: Option<SocketAddr>,
+    mail: Mail,
     auth_database: String,
     fitness_database: String,
     secrets_created: bool,
@@ -203,6 +243,7 @@ fn print_welcome(w: &Welcome) {
         ),
         None => (String::new(), String::new()),
     };
+    let mail_line = mail_line(&w.mail);
     let secrets = if w.secrets_created {
         "generated"
     } else {
@@ -210,7 +251,7 @@ fn print_welcome(w: &Welcome) {
     };
     println!(
         "\nStride is running (Ctrl-C stops it).\n\
-         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}{metrics_line}  secrets  {}/dev-secrets.json ({secrets}; \
+         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}{metrics_line}{mail_line}  secrets  {}/dev-secrets.json ({secrets}; \
          STRIDE_SERVICE_KEY / STRIDE_MASTER_KEY override it)\n\
          \nTry it:\n  grpcurl -plaintext {auth} list\n  \
          grpcurl -plaintext -d '{{\"login\": \"ada\", \"password\": \"…\"}}' {auth} \
@@ -228,6 +269,36 @@ fn print_welcome(w: &Welcome) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvMap {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_dev_stack_writes_mail_to_data_mail_unless_told_otherwise() {
+        let mut unset = env(&[("STRIDE_MAIL_DIR", "  ")]);
+        assert_eq!(dev_mail(&mut unset), Mail::Dir("data/mail".to_owned()));
+        assert_eq!(unset["STRIDE_MAIL_DIR"], "data/mail");
+        assert_eq!(
+            mail_line(&Mail::Dir("data/mail".to_owned())),
+            "  mail     data/mail/  (messages are written here; STRIDE_SMTP_URL sends them)\n"
+        );
+
+        let mut dir = env(&[("STRIDE_MAIL_DIR", "/tmp/outbox/")]);
+        assert_eq!(dev_mail(&mut dir), Mail::Dir("/tmp/outbox/".to_owned()));
+        assert_eq!(dir["STRIDE_MAIL_DIR"], "/tmp/outbox/");
+        assert!(mail_line(&Mail::Dir("/tmp/outbox/".to_owned())).contains(" /tmp/outbox/  ("));
+
+        let mut smtp = env(&[("STRIDE_SMTP_URL", "smtp://127.0.0.1:2525")]);
+        assert_eq!(
+            dev_mail(&mut smtp),
+            Mail::Smtp("smtp://127.0.0.1:2525".to_owned())
+        );
+        assert!(!smtp.contains_key("STRIDE_MAIL_DIR"));
+    }
 
     #[test]
     fn a_wildcard_listener_is_reached_on_loopback() {

@@ -1,13 +1,18 @@
 //! `stride register`, `login`, `logout` and `me`.
+//!
+//! A login is one call, or two when the account has a second factor: `Login` then answers
+//! with a challenge instead of tokens, and `CompleteLogin` trades it and a code for them.
 
 use clap::Args;
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::user_service_client::UserServiceClient;
 use shared::pb::auth::v1::{
-    GetMeRequest, LoginRequest, LogoutRequest, RegisterRequest, Role, TokenPair, User,
+    CompleteLoginRequest, GetMeRequest, LoginRequest, LogoutRequest, RegisterRequest, Role,
+    TokenPair, User,
 };
 use tonic::Code;
 
+use super::mfa::CodeArg;
 use super::{Client, answer, connect};
 use crate::credentials::Credentials;
 use crate::error::Failure;
@@ -50,6 +55,9 @@ pub struct LoginArgs {
     /// Label of this device in the session list
     #[arg(long, default_value = DEFAULT_DEVICE)]
     pub device_label: String,
+    /// The second factor, asked for only when the account has one
+    #[command(flatten)]
+    pub code: CodeArg,
 }
 
 /// Creates an account and signs in as it.
@@ -68,7 +76,7 @@ pub async fn register(client: &Client, args: RegisterArgs) -> Result<(), Failure
         })
         .await?
         .into_inner();
-    signed_in(client, response.user, response.tokens, "registered")
+    signed_in(client, response.user, response.tokens, Opened::Registered)
 }
 
 /// Opens a session and stores its tokens.
@@ -84,7 +92,33 @@ pub async fn login(client: &Client, args: LoginArgs) -> Result<(), Failure> {
         })
         .await?
         .into_inner();
-    signed_in(client, response.user, response.tokens, "signed in")
+    let response = if response.mfa_challenge.is_empty() {
+        response
+    } else {
+        let Some(code) = crate::prompt::code(args.code.code)? else {
+            return Err(Failure::Usage(
+                "this account has a second factor: pass --code with a code from your \
+                 authenticator app (or a recovery code), or set STRIDE_MFA_CODE"
+                    .to_owned(),
+            ));
+        };
+        auth.complete_login(CompleteLoginRequest {
+            challenge: response.mfa_challenge,
+            code,
+        })
+        .await?
+        .into_inner()
+    };
+    signed_in(client, response.user, response.tokens, Opened::SignedIn)
+}
+
+/// How the new session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    /// By creating the account.
+    Registered,
+    /// By signing in to an existing one.
+    SignedIn,
 }
 
 /// Stores the new session's credentials and says who is signed in. The tokens themselves are
@@ -93,7 +127,7 @@ fn signed_in(
     client: &Client,
     user: Option<User>,
     tokens: Option<TokenPair>,
-    verb: &str,
+    opened: Opened,
 ) -> Result<(), Failure> {
     let user = user.unwrap_or_default();
     let tokens =
@@ -118,16 +152,24 @@ fn signed_in(
         "sessionId": tokens.session_id,
         "credentials": client.store().path(),
     });
-    client.out.value(
-        &summary,
-        &format!(
-            "{verb} as {} ({})\nsession {}\ncredentials in {}",
-            user.username,
-            user.id,
-            tokens.session_id,
-            client.store().path().display()
-        ),
-    )
+    let verb = match opened {
+        Opened::Registered => "registered",
+        Opened::SignedIn => "signed in",
+    };
+    let mut text = format!(
+        "{verb} as {} ({})\nsession {}\ncredentials in {}",
+        user.username,
+        user.id,
+        tokens.session_id,
+        client.store().path().display()
+    );
+    if opened == Opened::Registered && !user.email_verified {
+        text.push_str(&format!(
+            "\na link to verify {} is on its way (then `stride account verify LINK`)",
+            user.email
+        ));
+    }
+    client.out.value(&summary, &text)
 }
 
 /// Ends the stored session on the server (`AuthService.Logout`) and forgets it locally.
@@ -193,9 +235,46 @@ pub fn user_fields(user: &User) -> String {
                 .map(|r| enum_label(r.as_str_name(), "ROLE_"))
                 .unwrap_or_default(),
         ),
-        ("active", if user.active { "yes" } else { "no" }.to_owned()),
+        ("active", yes_no(user.active)),
+        ("email verified", yes_no(user.email_verified)),
+        ("pending email", user.pending_email.clone()),
+        ("mfa enabled", yes_no(user.mfa_enabled)),
         ("bio", profile.bio),
         ("birth date", profile.birth_date),
         ("created", timestamp(user.created_at.as_ref())),
     ])
+}
+
+fn yes_no(flag: bool) -> String {
+    if flag { "yes" } else { "no" }.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn me_shows_verification_pending_email_and_second_factor() {
+        let user = User {
+            id: "u1".into(),
+            username: "ada".into(),
+            email: "ada@example.com".into(),
+            active: true,
+            email_verified: false,
+            pending_email: "ada@new.example".into(),
+            mfa_enabled: true,
+            ..User::default()
+        };
+        let text = user_fields(&user);
+        assert!(text.contains("email verified  no\n"), "{text}");
+        assert!(text.contains("pending email   ada@new.example\n"), "{text}");
+        assert!(text.contains("mfa enabled     yes\n"), "{text}");
+        let settled = user_fields(&User {
+            email_verified: true,
+            pending_email: String::new(),
+            ..user
+        });
+        assert!(settled.contains("email verified  yes\n"), "{settled}");
+        assert!(!settled.contains("pending email"), "{settled}");
+    }
 }

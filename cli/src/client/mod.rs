@@ -7,8 +7,12 @@
 
 pub mod account;
 pub mod exercises;
+pub mod lifecycle;
+pub mod mfa;
+pub mod password;
 pub mod sessions;
 pub mod stats;
+pub mod users;
 pub mod workouts;
 
 use std::path::PathBuf;
@@ -24,7 +28,7 @@ use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 
 use crate::credentials::{self, Credentials, Freshness, Store};
-use crate::error::{Failure, chain};
+use crate::error::{Failure, chain, reason};
 use crate::output::Output;
 
 /// Default auth service URL (the dev stack's).
@@ -34,6 +38,20 @@ pub const DEFAULT_FITNESS_URL: &str = "http://127.0.0.1:50052";
 
 /// What to tell a person whose tokens no longer work.
 const SIGN_IN_AGAIN: &str = "sign in again with `stride login`";
+/// What to tell a person asked for a second factor they did not give.
+const PASS_CODE: &str = "this needs a code from your authenticator app (or a recovery code): \
+                         pass --code or set STRIDE_MFA_CODE";
+/// What to tell a person whose session is too old to act without the password.
+const PASS_PASSWORD: &str = "your session did not sign in recently enough to do without the \
+                             password: pass --password or set STRIDE_PASSWORD";
+
+/// UNAUTHENTICATED reasons that refuse a secret the person typed (a password, a code), not
+/// the stored session: signing in again would not help with those.
+const REFUSED_SECRETS: [&str; 3] = [
+    "INVALID_CREDENTIALS",
+    "INVALID_MFA_CODE",
+    "INVALID_MFA_CHALLENGE",
+];
 
 /// Options of every client command.
 #[derive(Debug, Clone, Args)]
@@ -285,15 +303,42 @@ impl SignedIn {
     }
 }
 
-/// The message of a call made with stored credentials; UNAUTHENTICATED comes with the advice
-/// to sign in again (the session was revoked, or the user deactivated).
+/// The message of a call made with stored credentials, or its [`failure`].
 pub fn answer<T>(result: Result<tonic::Response<T>, Status>) -> Result<T, Failure> {
-    result
-        .map(tonic::Response::into_inner)
-        .map_err(|status| match status.code() {
-            Code::Unauthenticated => Failure::status_with_hint(status, SIGN_IN_AGAIN),
-            _ => Failure::from(status),
-        })
+    result.map(tonic::Response::into_inner).map_err(failure)
+}
+
+/// The error status of a call made with stored credentials, with what the person can do about
+/// it: sign in again when the session no longer works (revoked, or the user deactivated or
+/// deleted), give a second-factor code or the password when the server asks for one.
+pub fn failure(status: Status) -> Failure {
+    let reason = reason(&status).unwrap_or_default();
+    match status.code() {
+        Code::Unauthenticated if !REFUSED_SECRETS.contains(&reason.as_str()) => {
+            Failure::status_with_hint(status, SIGN_IN_AGAIN)
+        }
+        Code::FailedPrecondition if reason == "MFA_REQUIRED" => {
+            Failure::status_with_hint(status, PASS_CODE)
+        }
+        Code::FailedPrecondition if reason == "PASSWORD_REQUIRED" => {
+            Failure::status_with_hint(status, PASS_PASSWORD)
+        }
+        _ => Failure::from(status),
+    }
+}
+
+/// The token of a mailed link: `TOKEN` as given, or the `token` parameter of a pasted link
+/// (`https://…/verify-email?token=TOKEN`).
+pub fn link_token(given: &str) -> String {
+    let given = given.trim();
+    let Some((_, query)) = given.split_once('?') else {
+        return given.to_owned();
+    };
+    query
+        .split(['&', '#'])
+        .find_map(|pair| pair.strip_prefix("token="))
+        .unwrap_or(given)
+        .to_owned()
 }
 
 fn session_over() -> Failure {
@@ -336,4 +381,61 @@ pub async fn connect(service: &str, url: &str, tls: &ClientTls) -> Result<Channe
             "cannot reach the {service} service at {url}: {cause}{hint}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_token_is_taken_as_is_or_out_of_a_pasted_link() {
+        assert_eq!(link_token(" abc-_123 "), "abc-_123");
+        assert_eq!(
+            link_token("http://127.0.0.1:8000/verify-email?token=abc-_123"),
+            "abc-_123"
+        );
+        assert_eq!(
+            link_token("https://x.example/reset-password?lang=fr&token=abc#top"),
+            "abc"
+        );
+    }
+
+    #[test]
+    fn a_refused_password_or_code_does_not_say_to_sign_in_again() {
+        use std::collections::HashMap;
+
+        use tonic_types::{ErrorDetails, StatusExt as _};
+
+        let with_reason = |code, reason: &str| {
+            let details = ErrorDetails::with_error_info(reason, "stride.auth", HashMap::new());
+            Status::with_error_details(code, "refused", details)
+        };
+        let hint = |status| match failure(status) {
+            Failure::Status { hint, .. } => hint,
+            other => panic!("not a status failure: {other:?}"),
+        };
+        assert_eq!(
+            hint(with_reason(Code::Unauthenticated, "TOKEN_REVOKED")),
+            Some(SIGN_IN_AGAIN)
+        );
+        assert_eq!(
+            hint(Status::unauthenticated("no reason")),
+            Some(SIGN_IN_AGAIN)
+        );
+        for reason in REFUSED_SECRETS {
+            assert_eq!(hint(with_reason(Code::Unauthenticated, reason)), None);
+        }
+        assert_eq!(
+            hint(with_reason(Code::FailedPrecondition, "MFA_REQUIRED")),
+            Some(PASS_CODE)
+        );
+        assert_eq!(
+            hint(with_reason(Code::FailedPrecondition, "PASSWORD_REQUIRED")),
+            Some(PASS_PASSWORD)
+        );
+        assert_eq!(
+            hint(with_reason(Code::FailedPrecondition, "MFA_ALREADY_ENABLED")),
+            None
+        );
+    }
 }

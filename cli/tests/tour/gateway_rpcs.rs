@@ -73,6 +73,23 @@ fn jti_of(token: &str) -> String {
     claims["jti"].as_str().unwrap().to_owned()
 }
 
+/// The JSON document of a streamed export: the base64 `chunk` of each message, concatenated.
+fn joined(messages: &Value) -> Value {
+    let mut bytes = Vec::new();
+    for message in messages
+        .as_array()
+        .unwrap_or_else(|| panic!("a JSON array: {messages}"))
+    {
+        let chunk = message["chunk"].as_str().unwrap_or_default();
+        bytes.extend(
+            base64::engine::general_purpose::STANDARD
+                .decode(chunk)
+                .unwrap(),
+        );
+    }
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 fn png() -> String {
     // The smallest valid PNG: the signature and the chunks of a 1×1 image.
     let bytes: [u8; 67] = [
@@ -492,6 +509,112 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             .await;
         let fields = detail(&invalid, "BadRequest")["field_violations"].to_string();
         assert!(fields.contains("title"), "{fields}");
+
+        // --- The account lifecycle, as Eve.
+        let eve = json!({ "username": "eve", "email": "eve@example.com", "password": PASSWORD });
+        let registered = t
+            .call("auth.v1.AuthService.Register", ("POST", "/v1/auth/register"), None, Some(eve), 200)
+            .await;
+        assert_eq!(registered["user"]["email_verified"], false, "{registered}");
+        let eve_id = text(&registered["user"]["id"]);
+        let eve = text(&registered["tokens"]["access_token"]);
+        let eve = eve.as_str();
+        t.call("auth.v1.UserService.ResendVerification", ("POST", "/v1/users/me:resendVerification"), Some(eve), Some(json!({})), 200)
+            .await;
+        let forged = t
+            .call("auth.v1.AuthService.VerifyEmail", ("POST", "/v1/auth/email:verify"), None, Some(json!({ "token": "forged" })), 401)
+            .await;
+        assert_eq!(detail(&forged, "ErrorInfo")["reason"], "INVALID_TOKEN");
+        // The same answer whether or not the account exists.
+        for login in ["eve", "nobody"] {
+            t.call(
+                "auth.v1.AuthService.RequestPasswordReset",
+                ("POST", "/v1/auth/password:requestReset"),
+                None,
+                Some(json!({ "login": login })),
+                200,
+            )
+            .await;
+        }
+        t.call(
+            "auth.v1.AuthService.ResetPassword",
+            ("POST", "/v1/auth/password:reset"),
+            None,
+            Some(json!({ "token": "forged", "new_password": format!("{PASSWORD} anew") })),
+            401,
+        )
+        .await;
+        // Server streams: the transcoder answers a JSON array of the streamed messages.
+        let exported = t.call("auth.v1.UserService.ExportMyData", ("GET", "/v1/users/me:export"), Some(eve), None, 200).await;
+        assert_eq!(joined(&exported)["user"]["username"], "eve");
+        let exported = t
+            .call("fitness.v1.DataService.ExportMyData", ("GET", "/v1/fitness/me:export"), Some(eve), None, 200)
+            .await;
+        assert_eq!(joined(&exported)["user_id"], eve_id.as_str());
+        let begun = t
+            .call(
+                "auth.v1.UserService.BeginTotpEnrollment",
+                ("POST", "/v1/users/me/mfa/totp:begin"),
+                Some(eve),
+                Some(json!({ "password": PASSWORD })),
+                200,
+            )
+            .await;
+        let app = totp_rs::TOTP::from_url(text(&begun["otpauth_uri"])).unwrap();
+        let step = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 30;
+        let confirmed = t
+            .call(
+                "auth.v1.UserService.ConfirmTotpEnrollment",
+                ("POST", "/v1/users/me/mfa/totp:confirm"),
+                Some(eve),
+                Some(json!({ "code": app.generate(step * 30) })),
+                200,
+            )
+            .await;
+        let recovery: Vec<String> = confirmed["recovery_codes"].as_array().unwrap().iter().map(text).collect();
+        let challenged = t
+            .call("auth.v1.AuthService.Login", ("POST", "/v1/auth/login"), None, Some(json!({ "login": "eve", "password": PASSWORD })), 200)
+            .await;
+        assert!(challenged.get("tokens").is_none_or(Value::is_null), "{challenged}");
+        let completed = t
+            .call(
+                "auth.v1.AuthService.CompleteLogin",
+                ("POST", "/v1/auth/login:complete"),
+                None,
+                Some(json!({ "challenge": challenged["mfa_challenge"], "code": recovery[0] })),
+                200,
+            )
+            .await;
+        let eve = text(&completed["tokens"]["access_token"]);
+        let eve = eve.as_str();
+        // The confirming step is spent; the next one is within the accepted skew.
+        let regenerated = t
+            .call(
+                "auth.v1.UserService.RegenerateRecoveryCodes",
+                ("POST", "/v1/users/me/mfa/recovery-codes:regenerate"),
+                Some(eve),
+                Some(json!({ "code": app.generate((step + 1) * 30) })),
+                200,
+            )
+            .await;
+        t.call(
+            "auth.v1.UserService.DisableTotp",
+            ("POST", "/v1/users/me/mfa/totp:disable"),
+            Some(eve),
+            Some(json!({ "password": PASSWORD, "code": regenerated["recovery_codes"][0] })),
+            200,
+        )
+        .await;
+        t.call("auth.v1.AdminService.ResetUserMfa", ("POST", &format!("/v1/admin/users/{eve_id}/mfa:reset")), Some(admin), Some(json!({})), 200)
+            .await;
+        t.call("auth.v1.UserService.DeleteMe", ("POST", "/v1/users/me:delete"), Some(eve), Some(json!({ "password": PASSWORD })), 200)
+            .await;
+        t.call("auth.v1.UserService.GetMe", ("GET", "/v1/users/me"), Some(eve), None, 401).await;
+        // An admin deletes Ada (the admin's own account would be FAILED_PRECONDITION).
+        t.call("auth.v1.AdminService.DeleteUser", ("DELETE", &format!("/v1/admin/users/{ada_id}")), Some(admin), None, 200)
+            .await;
+        t.call("auth.v1.AdminService.DeleteUser", ("DELETE", &format!("/v1/admin/users/{ada_id}")), Some(admin), None, 404)
+            .await;
 
         // A body over Envoy's 2 MiB buffer is refused before it reaches a service.
         let huge = json!({ "workout": { "title": "x".repeat(2 * 1024 * 1024 + 1) } });

@@ -48,6 +48,11 @@ fn the_readme_grpcurl_tour_runs_verbatim_against_a_fresh_stack() {
         "\"evaluation\": 87",
         "\"role\": \"ROLE_STAFF\"",
         "\"kid\"",
+        // The account lifecycle: a pending address, then the export of the verified one.
+        "\"pendingEmail\": \"hedy@lamarr.example\"",
+        "\"email\": \"hedy@lamarr.example\"",
+        "\"email_verified\": true",
+        "\"fitness\"",
     ] {
         assert!(
             stdout.contains(expected),

@@ -10,6 +10,7 @@
 //! A failing test's message ends with the tail of the stack's log.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod account_lifecycle;
 mod cli_tour;
 mod envoy;
 mod errors;
