@@ -43,3 +43,8 @@ pub fn assert_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) ->
     assert_eq!(status.code(), code, "{status:?}");
     status
 }
+
+/// The `RetryInfo` delay of a status (RESOURCE_EXHAUSTED carries one), if it has one.
+pub fn retry_after(status: &Status) -> Option<std::time::Duration> {
+    status.get_error_details().retry_info()?.retry_delay
+}

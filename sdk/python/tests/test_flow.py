@@ -1,7 +1,8 @@
 """One user's journey through the generated Python SDK against a running Stride stack.
 
 Register -> Login -> CreateWorkout -> ListWorkouts -> Refresh (the rotated refresh token is then
-rejected) -> RevokeSession -> fitness rejects the revoked access token.
+rejected) -> RevokeSession -> fitness rejects the revoked access token; and the account lifecycle:
+a TOTP second factor, the two-step sign-in, the data export of both services, deletion.
 
 Environment:
   STRIDE_AUTH_ADDR     host:port of the auth service (plaintext gRPC)
@@ -11,7 +12,12 @@ only: `python3 sdk/python/tests/test_flow.py`. testkit/tests/python_sdk.rs runs 
 services it starts on port 0.
 """
 
+import base64
+import hashlib
+import hmac
+import json
 import os
+import struct
 import sys
 import time
 import unittest
@@ -22,6 +28,8 @@ from google.rpc import error_details_pb2, status_pb2
 
 from stride.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from stride.auth.v1 import session_service_pb2, session_service_pb2_grpc
+from stride.auth.v1 import user_service_pb2, user_service_pb2_grpc
+from stride.fitness.v1 import data_service_pb2, data_service_pb2_grpc
 from stride.fitness.v1 import resources_pb2 as fitness_resources
 from stride.fitness.v1 import workout_service_pb2, workout_service_pb2_grpc
 
@@ -38,6 +46,21 @@ def log(message):
 
 def bearer(tokens):
     return (("authorization", f"Bearer {tokens.access_token}"),)
+
+
+def totp(secret, steps_ahead=0):
+    """The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret`, `steps_ahead` steps on."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = int(time.time() // 30) + steps_ahead
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    code = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{code:06d}"
+
+
+def joined(chunks):
+    """The JSON document of a streamed export."""
+    return json.loads(b"".join(chunk.chunk for chunk in chunks))
 
 
 def rich_status(error):
@@ -65,6 +88,8 @@ class FlowTest(unittest.TestCase):
         self.auth_channel = grpc.insecure_channel(auth_addr)
         self.fitness_channel = grpc.insecure_channel(fitness_addr)
         self.auth = auth_service_pb2_grpc.AuthServiceStub(self.auth_channel)
+        self.users = user_service_pb2_grpc.UserServiceStub(self.auth_channel)
+        self.data = data_service_pb2_grpc.DataServiceStub(self.fitness_channel)
         self.sessions = session_service_pb2_grpc.SessionServiceStub(self.auth_channel)
         self.workouts = workout_service_pb2_grpc.WorkoutServiceStub(self.fitness_channel)
 
@@ -202,6 +227,97 @@ class FlowTest(unittest.TestCase):
             self.assertLess(
                 time.monotonic(), deadline, "the revoked token still works after the deadline"
             )
+            time.sleep(0.05)
+        log("done")
+
+    def test_second_factor_export_and_deletion(self):
+        username = f"sdk_{uuid.uuid4().hex[:12]}"
+        registered = self.auth.Register(
+            auth_service_pb2.RegisterRequest(
+                username=username, email=f"{username}@example.com", password=PASSWORD
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertFalse(registered.user.email_verified)
+        tokens = registered.tokens
+
+        log("BeginTotpEnrollment and ConfirmTotpEnrollment")
+        begun = self.users.BeginTotpEnrollment(
+            user_service_pb2.BeginTotpEnrollmentRequest(password=PASSWORD),
+            metadata=bearer(tokens),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertTrue(begun.otpauth_uri.startswith("otpauth://totp/"))
+        confirmed = self.users.ConfirmTotpEnrollment(
+            user_service_pb2.ConfirmTotpEnrollmentRequest(code=totp(begun.secret)),
+            metadata=bearer(tokens),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertGreaterEqual(len(confirmed.recovery_codes), 8)
+
+        log("Login answers with a challenge; CompleteLogin with a recovery code opens the session")
+        challenged = self.auth.Login(
+            auth_service_pb2.LoginRequest(login=username, password=PASSWORD),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertTrue(challenged.mfa_challenge)
+        self.assertFalse(challenged.HasField("tokens"))
+        self.assert_rpc_fails(
+            grpc.StatusCode.UNAUTHENTICATED,
+            self.auth.CompleteLogin,
+            auth_service_pb2.CompleteLoginRequest(challenge=challenged.mfa_challenge, code="000000x"),
+        )
+        completed = self.auth.CompleteLogin(
+            auth_service_pb2.CompleteLoginRequest(
+                challenge=challenged.mfa_challenge, code=confirmed.recovery_codes[0]
+            ),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assertTrue(completed.tokens.access_token)
+        self.assertTrue(completed.user.mfa_enabled)
+
+        log("ExportMyData on both services")
+        auth_export = joined(
+            self.users.ExportMyData(
+                user_service_pb2.ExportMyDataRequest(),
+                metadata=bearer(completed.tokens),
+                timeout=RPC_TIMEOUT,
+            )
+        )
+        self.assertEqual(auth_export["user"]["username"], username)
+        fitness_export = joined(
+            self.data.ExportMyData(
+                data_service_pb2.ExportMyDataRequest(),
+                metadata=bearer(completed.tokens),
+                timeout=RPC_TIMEOUT,
+            )
+        )
+        self.assertEqual(fitness_export["user_id"], registered.user.id)
+
+        log("DeleteMe: the account's tokens stop working on both services")
+        self.users.DeleteMe(
+            user_service_pb2.DeleteMeRequest(password=PASSWORD, mfa_code=confirmed.recovery_codes[1]),
+            metadata=bearer(completed.tokens),
+            timeout=RPC_TIMEOUT,
+        )
+        self.assert_rpc_fails(
+            grpc.StatusCode.UNAUTHENTICATED,
+            self.users.GetMe,
+            user_service_pb2.GetMeRequest(),
+            metadata=bearer(completed.tokens),
+        )
+        deadline = time.monotonic() + REVOCATION_DEADLINE
+        while True:
+            try:
+                self.workouts.ListWorkouts(
+                    workout_service_pb2.ListWorkoutsRequest(),
+                    metadata=bearer(completed.tokens),
+                    timeout=RPC_TIMEOUT,
+                )
+            except grpc.RpcError as error:
+                self.assertEqual(error.code(), grpc.StatusCode.UNAUTHENTICATED)
+                break
+            self.assertLess(time.monotonic(), deadline, "fitness still accepts a deleted user")
             time.sleep(0.05)
         log("done")
 

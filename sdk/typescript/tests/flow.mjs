@@ -1,11 +1,13 @@
 // The SDK against a running gateway (`stride dev --gateway`), as a browser or Node app uses it:
 // register, log in, refresh, create a workout and revoke the session, once through gRPC-Web
-// with the generated clients and once over HTTP/JSON. Usage: node tests/flow.mjs http://HOST:PORT
+// with the generated clients and once over HTTP/JSON; then export an account's data (a
+// server stream) and delete the account. Usage: node tests/flow.mjs http://HOST:PORT
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@stride/sdk/stride/auth/v1/auth_service_pb";
 import { SessionService } from "@stride/sdk/stride/auth/v1/session_service_pb";
+import { UserService } from "@stride/sdk/stride/auth/v1/user_service_pb";
 import { WorkoutService } from "@stride/sdk/stride/fitness/v1/workout_service_pb";
 import { WorkoutType } from "@stride/sdk/stride/fitness/v1/resources_pb";
 
@@ -89,5 +91,22 @@ async function httpJson() {
   console.log("http/json: registered, logged in, refreshed, created a workout, revoked the session");
 }
 
+async function exportAndDelete() {
+  const transport = createGrpcWebTransport({ baseUrl: base, httpVersion: "1.1" });
+  const auth = createClient(AuthService, transport);
+  const users = createClient(UserService, transport);
+  const username = `gone${suffix}`;
+  const registered = await auth.register({ username, email: `${username}@example.com`, password });
+  const headers = { authorization: `Bearer ${registered.tokens.accessToken}` };
+  const parts = [];
+  for await (const part of users.exportMyData({}, { headers })) parts.push(Buffer.from(part.chunk));
+  const document = JSON.parse(Buffer.concat(parts).toString("utf8"));
+  assert.equal(document.user.username, username);
+  await users.deleteMe({ password }, { headers });
+  await assert.rejects(users.getMe({}, { headers }), (e) => ConnectError.from(e).code === Code.Unauthenticated);
+  console.log("grpc-web: exported an account's data as a stream, deleted the account");
+}
+
 await grpcWeb();
 await httpJson();
+await exportAndDelete();

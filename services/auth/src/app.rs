@@ -25,7 +25,7 @@ use tonic::service::interceptor::InterceptedService;
 use crate::bootstrap;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{security_events, throttle, unknown_clients};
+use crate::domain::{expiry, security_events, throttle, unknown_clients};
 use crate::feed::{Feed, FeedNotifier, Mirror};
 use crate::keys::{self, KeyRing};
 use crate::password::Hasher;
@@ -263,6 +263,15 @@ impl Background {
                             Ok(deleted) => tracing::info!(deleted, "swept expired security events"),
                             Err(err) => {
                                 tracing::warn!(error = %err, "cannot sweep security events")
+                            }
+                        }
+                        match expiry::sweep(&db, now).await {
+                            Ok(0) => {}
+                            Ok(deleted) => {
+                                tracing::debug!(deleted, "swept expired link tokens and challenges")
+                            }
+                            Err(err) => {
+                                tracing::warn!(error = %err, "cannot sweep expired link tokens")
                             }
                         }
                     }

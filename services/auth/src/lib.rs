@@ -42,6 +42,7 @@ pub use store::MIGRATIONS;
 
 /// Periodic maintenance the server runs by itself, callable by tools and tests.
 pub mod maintenance {
+    pub use crate::domain::expiry::sweep as sweep_expired_links_and_challenges;
     pub use crate::domain::security_events::sweep as sweep_security_events;
     pub use crate::domain::throttle::sweep_windows;
     pub use crate::domain::unknown_clients::sweep as sweep_known_and_unknown_clients;

@@ -15,12 +15,17 @@
 
 pub(crate) mod admin;
 pub(crate) mod caller;
+pub(crate) mod deletion;
+pub(crate) mod expiry;
+pub(crate) mod export;
 pub(crate) mod introspect;
 pub(crate) mod issuance;
+pub(crate) mod link_tokens;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
 pub(crate) mod password_change;
+pub(crate) mod password_reset;
 pub(crate) mod profile;
 pub(crate) mod refresh;
 pub(crate) mod register;
@@ -32,6 +37,7 @@ pub(crate) mod throttle;
 pub(crate) mod token_tree;
 pub(crate) mod unknown_clients;
 pub(crate) mod values;
+pub(crate) mod verification;
 
 /// A user's role. Ordered by privilege.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -9,11 +9,15 @@ use shared::db::{Db, Tx};
 use shared::time::Micros;
 
 use crate::clock::Clock;
+use crate::config::AccountConfig;
 use crate::domain::Client;
 use crate::domain::register::{full_name, map_taken};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::values::{Bio, BirthDate, Email, Name, Notes};
+use crate::domain::verification::{self, Purpose};
 use crate::error::{Error, Result};
+use crate::mail::{self, Outgoing, Template};
+use crate::store::account_tokens::{self, VERIFY_EMAIL};
 use crate::store::avatars;
 use crate::store::users::{self, ProfileFields, UserFields, UserRow};
 
@@ -53,10 +57,16 @@ pub(crate) async fn get_me(db: &Db, user_id: &str) -> Result<UserRow> {
 
 /// Applies `patch` to the user's fields and profile in one transaction, with a
 /// `PROFILE_UPDATED` event naming the changed paths.
+///
+/// A new email address (other than the current one in any case) does not replace the email:
+/// it becomes the pending address, a verification link goes to it and the current address is
+/// told (`domain::verification`). Asking for the current address again cancels a pending
+/// change; a change of case only is applied at once (the same mailbox).
 #[tracing::instrument(skip_all, fields(user_id))]
 pub(crate) async fn update_me(
     db: &Db,
     clock: &Clock,
+    account: &AccountConfig,
     user_id: &str,
     patch: Patch,
     client: &Client,
@@ -77,7 +87,13 @@ pub(crate) async fn update_me(
         .last_name
         .as_ref()
         .map_or(&*current.last_name, Name::as_str);
-    let email = patch.email.as_ref().map_or(&*current.email, Email::as_str);
+    let requested = patch.email.as_ref().map(Email::as_str);
+    let new_address = requested.filter(|e| e.to_lowercase() != current.email.to_lowercase());
+    // The email itself changes only in case; a new address waits for its verification.
+    let email = match requested {
+        Some(e) if new_address.is_none() => e,
+        _ => &*current.email,
+    };
     let names_changed = first_name != current.first_name || last_name != current.last_name;
     let (full, custom) = match patch.full_name.as_ref().map(Name::as_str) {
         Some("") => (full_name(first_name, last_name), false),
@@ -87,12 +103,37 @@ pub(crate) async fn update_me(
         }
         None => (current.full_name.clone(), current.full_name_custom.0),
     };
-    if patch.first_name.is_some() || patch.last_name.is_some() || patch.email.is_some() {
-        if email.to_lowercase() != current.email.to_lowercase()
-            && users::email_taken_by_other(&mut tx, &email.to_lowercase(), user_id).await?
-        {
+    if let Some(address) = new_address {
+        if users::email_taken_by_other(&mut tx, &address.to_lowercase(), user_id).await? {
             return Err(Error::AlreadyExists("EMAIL_TAKEN"));
         }
+        if current.pending_email.as_deref() != Some(address) {
+            users::set_pending_email(&mut tx, user_id, Some(address), now).await?;
+            verification::send(
+                &mut tx,
+                account,
+                user_id,
+                &current.username,
+                address,
+                Purpose::Change,
+                client,
+                now,
+            )
+            .await?;
+            let notice = Outgoing {
+                to: current.email.clone(),
+                username: current.username.clone(),
+                template: Template::EmailChangeRequested {
+                    new_email: address.to_owned(),
+                },
+            };
+            mail::enqueue(&mut tx, now, &notice).await?;
+        }
+    } else if requested.is_some() && current.pending_email.is_some() {
+        users::set_pending_email(&mut tx, user_id, None, now).await?;
+        account_tokens::forget_unused(&mut tx, user_id, VERIFY_EMAIL).await?;
+    }
+    if patch.first_name.is_some() || patch.last_name.is_some() || patch.email.is_some() {
         let fields = UserFields {
             first_name,
             last_name,

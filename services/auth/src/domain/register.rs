@@ -15,12 +15,13 @@ use sqlx::AnyConnection;
 use std::time::Duration;
 
 use crate::clock::Clock;
-use crate::config::{PasswordConfig, UnknownClientConfig};
+use crate::config::{AccountConfig, PasswordConfig, UnknownClientConfig};
 use crate::domain::issuance::{self, IssuedPair};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::throttle::{self, Action};
 use crate::domain::unknown_clients;
 use crate::domain::values::{DeviceLabel, Email, Name, NewPassword, Username};
+use crate::domain::verification::{self, Purpose};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
 use crate::password::Hasher;
@@ -118,11 +119,13 @@ pub(crate) struct Registration<'a> {
     pub ip_limit: u32,
     /// How many clients an account remembers (the registering one is its first).
     pub known_clients: &'a UnknownClientConfig,
+    /// How long the verification link of the address works.
+    pub account: &'a AccountConfig,
 }
 
 impl Registration<'_> {
-    /// Registers a USER: account, profile, session, first pair and `REGISTER` event,
-    /// atomically.
+    /// Registers a USER: account, profile, session, first pair, `REGISTER` event and the
+    /// verification message of the address, atomically.
     #[tracing::instrument(skip_all)]
     pub(crate) async fn register(
         &self,
@@ -162,6 +165,17 @@ impl Registration<'_> {
             .session(&pair.session_id)
             .by(client);
         security_events::record(&mut tx, &event, now).await?;
+        verification::send(
+            &mut tx,
+            self.account,
+            &user_id,
+            account.username.as_str(),
+            account.email.as_str(),
+            Purpose::Registration,
+            client,
+            now,
+        )
+        .await?;
         let user = users::get(&mut tx, &user_id)
             .await?
             .ok_or_else(|| Error::internal("registered user vanished"))?;

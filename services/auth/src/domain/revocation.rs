@@ -20,6 +20,8 @@ use crate::store::{access_tokens, refresh_tokens, sessions};
 pub(crate) const KIND_TOKEN: &str = "TOKEN";
 /// Feed event kind of a whole session.
 pub(crate) const KIND_SESSION: &str = "SESSION";
+/// Feed event kind of a deleted account.
+pub(crate) const KIND_USER_DELETED: &str = "USER_DELETED";
 
 /// Revokes session `session_id` and all its tokens, appending a SESSION feed event. False
 /// when it was already revoked (idempotent) or does not exist.
@@ -82,6 +84,34 @@ pub(crate) async fn revoke_user_sessions(
         }
     }
     Ok(revoked)
+}
+
+/// Announces that `user_id` was deleted: a USER_DELETED event, which consumers act on by
+/// deleting the user's data, kept in the feed for `retention` so that a consumer which was
+/// down or cut off reads it late rather than never. The user's sessions are revoked by the
+/// caller first ([`revoke_user_sessions`]), so their tokens are refused through the usual
+/// SESSION events whatever a consumer does with this one.
+pub(crate) async fn announce_deletion(
+    tx: &mut Tx,
+    feed: &FeedNotifier,
+    user_id: &str,
+    now: Micros,
+    retention: Micros,
+) -> sqlx::Result<()> {
+    append(
+        tx,
+        feed,
+        EventRow {
+            sequence: 0,
+            kind: KIND_USER_DELETED.to_owned(),
+            jti: None,
+            session_id: None,
+            user_id: user_id.to_owned(),
+            revoked_at: now,
+            expires_at: now.saturating_add(retention),
+        },
+    )
+    .await
 }
 
 /// Revokes one access or refresh token by `jti`. False when it was already revoked or does not

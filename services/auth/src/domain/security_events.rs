@@ -76,11 +76,13 @@ pub(crate) enum EventType {
     MfaReset,
     /// The user exported their data.
     DataExported,
+    /// Mail requests were refused: over the hourly limit.
+    MailRequestThrottled,
 }
 
 impl EventType {
     /// Every kind, in proto order.
-    pub(crate) const ALL: [EventType; 32] = [
+    pub(crate) const ALL: [EventType; 33] = [
         EventType::Register,
         EventType::LoginSucceeded,
         EventType::LoginFailed,
@@ -113,6 +115,7 @@ impl EventType {
         EventType::RecoveryCodesRegenerated,
         EventType::MfaReset,
         EventType::DataExported,
+        EventType::MailRequestThrottled,
     ];
 
     /// The stored name, e.g. `LOGIN_FAILED`.
@@ -150,6 +153,7 @@ impl EventType {
             EventType::RecoveryCodesRegenerated => "RECOVERY_CODES_REGENERATED",
             EventType::MfaReset => "MFA_RESET",
             EventType::DataExported => "DATA_EXPORTED",
+            EventType::MailRequestThrottled => "MAIL_REQUEST_THROTTLED",
         }
     }
 
@@ -341,7 +345,8 @@ mod tests {
         assert_eq!(EventType::from_proto(0), None);
         assert_eq!(EventType::RegisterThrottled.to_proto(), 19);
         assert_eq!(EventType::DataExported.to_proto(), 32);
-        assert_eq!(EventType::from_proto(33), None);
+        assert_eq!(EventType::MailRequestThrottled.to_proto(), 33);
+        assert_eq!(EventType::from_proto(34), None);
     }
 
     /// What `log` wrote under `filter`.

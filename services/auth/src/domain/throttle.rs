@@ -41,6 +41,18 @@ pub(crate) struct Action {
 /// Counts one attempt of `action` by `client`; RESOURCE_EXHAUSTED (`TOO_MANY_ATTEMPTS`) when
 /// the client is over the limit.
 pub(crate) async fn attempt(db: &Db, clock: &Clock, action: Action, client: &Client) -> Result<()> {
+    attempt_in(db, clock, action, &bucket(&client.ip), client).await
+}
+
+/// Counts one attempt of `action` in `bucket` (a client's address, or a key of the account it
+/// concerns); RESOURCE_EXHAUSTED (`TOO_MANY_ATTEMPTS`) when the bucket is over the limit.
+pub(crate) async fn attempt_in(
+    db: &Db,
+    clock: &Clock,
+    action: Action,
+    bucket: &str,
+    client: &Client,
+) -> Result<()> {
     let now = clock.now();
     let window = micros(action.window).max(1);
     let start = now - now.rem_euclid(window);
@@ -48,16 +60,15 @@ pub(crate) async fn attempt(db: &Db, clock: &Clock, action: Action, client: &Cli
         reason: "TOO_MANY_ATTEMPTS",
         retry_after: duration(start + window - now),
     };
-    let bucket = bucket(&client.ip);
     let limit = i64::from(action.limit);
     {
         let mut conn = db.read().await?;
-        if ip_windows::attempts(&mut conn, action.name, &bucket, start).await? > limit {
+        if ip_windows::attempts(&mut conn, action.name, bucket, start).await? > limit {
             return Err(retry);
         }
     }
     let mut tx = db.begin().await?;
-    let counted = ip_windows::hit(&mut tx, action.name, &bucket, start, limit).await?;
+    let counted = ip_windows::hit(&mut tx, action.name, bucket, start, limit).await?;
     match counted {
         Some(n) if n <= limit => {
             tx.commit().await?;

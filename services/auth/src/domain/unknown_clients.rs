@@ -52,6 +52,11 @@ impl NameDigest {
         let digest = Sha256::digest(login_key.as_bytes());
         Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest))
     }
+
+    /// The digest as stored.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl UnknownClients<'_> {

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::time::{Interval, MissedTickBehavior};
 use tonic::Status;
 
-use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN};
+use crate::domain::revocation::{KIND_SESSION, KIND_TOKEN, KIND_USER_DELETED};
 use crate::error::{Error, Result};
 use crate::feed::Feed;
 use crate::feed::digest::digest;
@@ -265,6 +265,7 @@ fn event(row: EventRow) -> pb::RevocationEvent {
     let kind = match row.kind.as_str() {
         KIND_TOKEN => pb::RevocationKind::Token,
         KIND_SESSION => pb::RevocationKind::Session,
+        KIND_USER_DELETED => pb::RevocationKind::UserDeleted,
         _ => pb::RevocationKind::Unspecified,
     };
     pb::RevocationEvent {

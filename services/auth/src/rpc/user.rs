@@ -62,7 +62,15 @@ impl UserService for UserApi {
         let caller = s.caller(&request).await?;
         let client = s.client(&request);
         let patch = Patch::try_from((request.into_inner(), s.clock.now()))?;
-        let user = profile::update_me(&s.db, &s.clock, &caller.user_id, patch, &client).await?;
+        let user = profile::update_me(
+            &s.db,
+            &s.clock,
+            &s.config.account,
+            &caller.user_id,
+            patch,
+            &client,
+        )
+        .await?;
         Ok(Response::new(convert::user(user)))
     }
 

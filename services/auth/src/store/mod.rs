@@ -4,7 +4,9 @@
 //! idioms are in `shared::sql`).
 
 pub(crate) mod access_tokens;
+pub(crate) mod account_tokens;
 pub(crate) mod avatars;
+pub(crate) mod export;
 pub(crate) mod ip_windows;
 pub(crate) mod known_clients;
 pub(crate) mod login_throttles;

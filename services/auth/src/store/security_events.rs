@@ -112,3 +112,17 @@ pub(crate) async fn delete_before(
     .await
     .map(|done| done.rows_affected())
 }
+
+/// Strips the events of a deleted user down to what the security log needs: what happened
+/// and when, to a user id that no longer names anyone. Addresses, user agents and details
+/// (which may name the account) go. Returns how many events were kept.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn anonymise(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE security_events SET ip = '', user_agent = '', detail = '' WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected())
+}

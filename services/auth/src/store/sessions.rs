@@ -239,3 +239,15 @@ pub(crate) async fn list(
     }
     query.fetch_all(conn).await
 }
+
+/// When session `session_id` was opened (its sign-in), if it exists.
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn signed_in_at(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Option<Micros>> {
+    sqlx::query_scalar("SELECT created_at FROM sessions WHERE id = $1")
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await
+}

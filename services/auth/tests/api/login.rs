@@ -6,16 +6,11 @@ use shared::pb::auth::v1::LoginRequest;
 use stride_auth::clock::ManualClock;
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::{Code, Status};
-use tonic_types::StatusExt;
 
 use crate::helpers::*;
 
 fn retry_after(status: &Status) -> Duration {
-    status
-        .get_error_details()
-        .retry_info()
-        .and_then(|r| r.retry_delay)
-        .expect("RetryInfo is present")
+    testkit::status::retry_after(status).expect("RetryInfo is present")
 }
 
 async fn a_wrong_password_and_an_unknown_user_are_indistinguishable(backend: Backend) {

@@ -17,6 +17,8 @@ pub(crate) struct Credentials {
     pub role: String,
     /// Locked until this time, if locked.
     pub locked_until: Option<Micros>,
+    /// Whether the email address is verified.
+    pub email_verified: shared::db::Flag,
 }
 
 /// The account whose lowercased username or email is `login_key`.
@@ -27,7 +29,7 @@ pub(crate) async fn credentials_by_login(
 ) -> sqlx::Result<Option<Credentials>> {
     // Usernames cannot contain '@' and emails must: at most one row matches.
     sqlx::query_as(
-        "SELECT id, password_hash, active, role, locked_until FROM users \
+        "SELECT id, password_hash, active, role, locked_until, email_verified FROM users \
          WHERE username_key = $1 OR email_key = $1",
     )
     .bind(login_key)
@@ -41,10 +43,13 @@ pub(crate) async fn credentials_by_id(
     conn: &mut AnyConnection,
     user_id: &str,
 ) -> sqlx::Result<Option<Credentials>> {
-    sqlx::query_as("SELECT id, password_hash, active, role, locked_until FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+    sqlx::query_as(
+        "SELECT id, password_hash, active, role, locked_until, email_verified FROM users \
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Counts a failed login unless the account is locked at `now`; returns
@@ -108,4 +113,16 @@ pub(crate) async fn clear_failures(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the failures and lock of an account whose password was just reset by mail.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn reset_counters(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, lockout_count = 0, locked_until = NULL WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }

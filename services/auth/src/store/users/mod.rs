@@ -324,3 +324,71 @@ pub(crate) async fn role_and_active(
         .fetch_optional(conn)
         .await
 }
+
+/// Marks the user's current email verified.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn mark_email_verified(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: Micros,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email_verified = $2, updated_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(Flag(true))
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Records (or, with `None`, cancels) an email change waiting for verification; a new
+/// request replaces an older one.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn set_pending_email(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    pending: Option<&str>,
+    now: Micros,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET pending_email = $2, updated_at = $3 WHERE id = $1")
+        .bind(user_id)
+        .bind(pending)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Makes the verified pending address `email` the user's email, if it is still the pending
+/// one; the unique key makes an address taken meanwhile a unique violation.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn adopt_pending_email(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    email: &str,
+    now: Micros,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE users SET email = $2, email_key = $3, email_verified = $4, pending_email = NULL, \
+         updated_at = $5 WHERE id = $1 AND pending_email = $2",
+    )
+    .bind(user_id)
+    .bind(email)
+    .bind(email.to_lowercase())
+    .bind(Flag(true))
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// Deletes the user; the profile, avatar, sessions, tokens, known clients and mailed-link
+/// tokens go with it (`ON DELETE CASCADE`). False when there was no such user.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn delete(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<bool> {
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+}

@@ -10,12 +10,9 @@ mod password_guessing;
 mod throttling;
 mod unknown_clients;
 
-use std::time::Duration;
-
 use shared::pb::auth::v1::{ChangePasswordRequest, LoginRequest, RegisterRequest};
 use testkit::TestAuth;
 use tonic::{Request, Status};
-use tonic_types::StatusExt;
 
 use crate::helpers::*;
 
@@ -43,10 +40,7 @@ impl Pause {
     }
 }
 
-/// The `RetryInfo` delay of a RESOURCE_EXHAUSTED status.
-fn retry_after(status: &Status) -> Option<Duration> {
-    status.get_error_details().retry_info()?.retry_delay
-}
+use testkit::status::retry_after;
 
 /// `request` as if forwarded by the trusted local proxy for `client`.
 fn from<T>(client: &str, message: T) -> Request<T> {

@@ -4,5 +4,6 @@
 
 mod admin_command;
 mod event_sweep;
+mod expiry_sweep;
 mod login_sweep;
 mod master_key;

@@ -8,8 +8,7 @@ use shared::pb::auth::v1::LoginRequest;
 use stride_auth::clock::ManualClock;
 use testkit::users::{OTHER_PASSWORD, PASSWORD};
 use testkit::{Backend, postgres_tests};
-use tonic::{Code, Status};
-use tonic_types::StatusExt;
+use tonic::Code;
 
 use super::*;
 use crate::helpers::reason;
@@ -22,10 +21,7 @@ fn attempt(password: &str) -> LoginRequest {
     }
 }
 
-/// The `RetryInfo` delay of a RESOURCE_EXHAUSTED status.
-fn retry_after(status: &Status) -> Option<Duration> {
-    status.get_error_details().retry_info()?.retry_delay
-}
+use testkit::status::retry_after;
 
 /// `(failed_logins, locked_until)` of the one user.
 async fn lockout_columns(db: &Db) -> (i64, Option<i64>) {

@@ -106,7 +106,9 @@ async fn update_me_sets_profile_fields_and_clears_a_masked_empty_field(backend: 
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(updated.email, "countess@example.org");
+    // A new address waits for its verification (lifecycle::verification).
+    assert_eq!(updated.email, "ada@example.com");
+    assert_eq!(updated.pending_email, "countess@example.org");
     let profile = updated.profile.unwrap();
     assert_eq!(
         (
@@ -128,9 +130,15 @@ async fn update_me_sets_profile_fields_and_clears_a_masked_empty_field(backend: 
         .unwrap()
         .into_inner();
     assert_eq!(cleared.profile.unwrap().bio, "");
-    login(&auth, "countess@example.org", PASSWORD)
+    login(&auth, "ada@example.com", PASSWORD)
         .await
-        .expect("the new email logs in");
+        .expect("the current email still logs in");
+    assert!(
+        login(&auth, "countess@example.org", PASSWORD)
+            .await
+            .is_err(),
+        "an unverified address does not"
+    );
     auth.stop().await;
 }
 
