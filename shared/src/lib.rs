@@ -3,6 +3,7 @@
 //! server plumbing (health, reflection, shutdown).
 #![forbid(unsafe_code)]
 
+pub mod chunks;
 pub mod clock;
 pub mod config;
 pub mod credentials;

@@ -256,6 +256,8 @@ class FlowTest(unittest.TestCase):
         self.assertGreaterEqual(len(confirmed.recovery_codes), 8)
 
         log("Login answers with a challenge; CompleteLogin with a recovery code opens the session")
+        valid = {totp(begun.secret, step) for step in (-1, 0, 1)}
+        wrong = next(code for code in ("000000", "111111", "222222") if code not in valid)
         challenged = self.auth.Login(
             auth_service_pb2.LoginRequest(login=username, password=PASSWORD),
             timeout=RPC_TIMEOUT,
@@ -265,7 +267,7 @@ class FlowTest(unittest.TestCase):
         self.assert_rpc_fails(
             grpc.StatusCode.UNAUTHENTICATED,
             self.auth.CompleteLogin,
-            auth_service_pb2.CompleteLoginRequest(challenge=challenged.mfa_challenge, code="000000x"),
+            auth_service_pb2.CompleteLoginRequest(challenge=challenged.mfa_challenge, code=wrong),
         )
         completed = self.auth.CompleteLogin(
             auth_service_pb2.CompleteLoginRequest(

@@ -4,33 +4,24 @@
 //! every security event and the addresses the account signed in from. Password hashes,
 //! secrets and digests are never included.
 //!
-//! A producer task reads table by table in keyset pages and writes into a bounded channel, so
-//! an export of any size holds one page and a few chunks in memory, and a client that reads
-//! slowly slows the producer instead of growing a buffer.
+//! A producer task reads table by table in keyset pages and writes through
+//! `shared::chunks`, so an export of any size holds one page and a few chunks in memory.
 
 use base64::Engine as _;
-use serde::Serialize;
 use serde_json::{Map, Value, json};
+use shared::chunks::{ChunkStream, Chunks};
 use shared::db::Db;
 use shared::time::{Micros, to_timestamp};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 use crate::app::AppState;
 use crate::domain::caller::Caller;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::{Client, mfa};
-use crate::error::{Error, Result};
+use crate::error::{Auth, Error, Result};
 use crate::store::{export, users};
 
-/// Bytes per streamed chunk, at most.
-pub(crate) const CHUNK_BYTES: usize = 64 * 1024;
 /// Rows read per page.
 const PAGE_ROWS: i64 = 500;
-/// Why a producer stops when its reader has gone.
-const ABANDONED: &str = "EXPORT_ABANDONED";
-/// Chunks buffered ahead of a slow reader.
-const CHANNEL_CHUNKS: usize = 4;
 
 /// The export of the caller, as a stream of chunks to concatenate. Records `DATA_EXPORTED`
 /// first; an error while producing ends the stream with that error.
@@ -38,7 +29,7 @@ pub(crate) async fn export(
     state: &AppState,
     caller: &Caller,
     client: &Client,
-) -> Result<ReceiverStream<Result<Vec<u8>>>> {
+) -> Result<ChunkStream<Auth>> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let event = SecurityEvent::new(EventType::DataExported)
@@ -47,32 +38,17 @@ pub(crate) async fn export(
         .by(client);
     security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
-    let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
+    let (mut out, stream) = Chunks::channel();
     let (db, user_id) = (state.db.clone(), caller.user_id.clone());
     tokio::spawn(async move {
-        let mut out = Chunks {
-            buffer: Vec::with_capacity(CHUNK_BYTES),
-            sender,
-        };
         let result = produce(&db, &user_id, now, &mut out).await;
-        match result {
-            Ok(()) => {
-                out.flush().await;
-            }
-            Err(Error::Unavailable(ABANDONED)) => {
-                tracing::debug!("the client left before the end of its data export");
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "data export failed");
-                let _ = out.sender.send(Err(err)).await;
-            }
-        }
+        out.finish(result).await;
     });
-    Ok(ReceiverStream::new(receiver))
+    Ok(stream)
 }
 
 /// Writes the whole document into `out`.
-async fn produce(db: &Db, user_id: &str, now: Micros, out: &mut Chunks) -> Result<()> {
+async fn produce(db: &Db, user_id: &str, now: Micros, out: &mut Chunks<Auth>) -> Result<()> {
     let (user, avatar, second_factor) = {
         let mut conn = db.read().await?;
         let user = users::get(&mut conn, user_id)
@@ -211,40 +187,4 @@ fn with_times(value: Value) -> Value {
 
 fn json_error(err: serde_json::Error) -> Error {
     Error::internal(format!("cannot encode the export: {err}"))
-}
-
-/// The document's bytes, sent in chunks of at most [`CHUNK_BYTES`].
-struct Chunks {
-    buffer: Vec<u8>,
-    sender: mpsc::Sender<Result<Vec<u8>>>,
-}
-
-impl Chunks {
-    async fn write(&mut self, mut bytes: &[u8]) -> Result<()> {
-        while !bytes.is_empty() {
-            let room = CHUNK_BYTES - self.buffer.len();
-            let (now, rest) = bytes.split_at(room.min(bytes.len()));
-            self.buffer.extend_from_slice(now);
-            bytes = rest;
-            if self.buffer.len() == CHUNK_BYTES {
-                let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES));
-                if self.sender.send(Ok(chunk)).await.is_err() {
-                    return Err(Error::Unavailable(ABANDONED));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn json(&mut self, value: &impl Serialize) -> Result<()> {
-        let bytes = serde_json::to_vec(value).map_err(json_error)?;
-        self.write(&bytes).await
-    }
-
-    async fn flush(&mut self) {
-        if !self.buffer.is_empty() {
-            let chunk = std::mem::take(&mut self.buffer);
-            let _ = self.sender.send(Ok(chunk)).await;
-        }
-    }
 }

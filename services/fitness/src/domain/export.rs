@@ -1,5 +1,5 @@
 //! `ExportMyData`: everything this service holds about the caller, as one UTF-8 JSON document
-//! streamed in chunks of at most [`CHUNK_BYTES`](chunks::CHUNK_BYTES) (64 KiB):
+//! streamed in chunks of at most `shared::chunks::CHUNK_BYTES` (64 KiB):
 //!
 //! ```json
 //! {"service":"fitness","user_id":"…","exported_at":"2025-01-02T03:04:05.678Z",
@@ -15,52 +15,38 @@
 //! name an exercise created after the exercises were read. An error while producing ends the
 //! stream with that error, after the chunks already sent: the document is then incomplete.
 
-mod chunks;
 mod shapes;
 
 use serde::Serialize;
 use shared::db::Db;
 use shared::time::{Micros, now_micros};
 use sqlx::AnyConnection;
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
-use self::chunks::{ABANDONED, Chunks};
 use self::shapes::{ExerciseOut, LinkOut, StatOut, WorkoutOut, time};
 use super::ids::UserId;
-use crate::error::{Error, Result};
+use crate::error::{Fitness, Result};
 use crate::store::exercises::{self, ExerciseRow};
 use crate::store::links;
 use crate::store::stats;
 use crate::store::workouts::{self, After, Order, WorkoutRow};
+use shared::chunks::{ChunkStream, Chunks};
 
 /// Rows read per page: at most about 4 MiB even if every row carries the longest notes.
 const PAGE_ROWS: i64 = 100;
-/// Chunks buffered ahead of a slow reader.
-const CHANNEL_CHUNKS: usize = 4;
 
 /// The export of `user_id`, as a stream of chunks to concatenate.
-pub fn export(db: &Db, user_id: &UserId) -> ReceiverStream<Result<Vec<u8>>> {
-    let (sender, receiver) = mpsc::channel(CHANNEL_CHUNKS);
+pub fn export(db: &Db, user_id: &UserId) -> ChunkStream<Fitness> {
+    let (mut out, stream) = Chunks::channel();
     let (db, user_id) = (db.clone(), user_id.clone());
     tokio::spawn(async move {
-        let mut out = Chunks::new(sender);
-        match produce(&db, &user_id, now_micros(), &mut out).await {
-            Ok(()) => out.flush().await,
-            Err(Error::Unavailable(ABANDONED)) => {
-                tracing::debug!("the client left before the end of its data export");
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "data export failed");
-                let _ = out.sender.send(Err(err)).await;
-            }
-        }
+        let result = produce(&db, &user_id, now_micros(), &mut out).await;
+        out.finish(result).await;
     });
-    ReceiverStream::new(receiver)
+    stream
 }
 
 /// Writes the whole document into `out`.
-async fn produce(db: &Db, user_id: &UserId, now: Micros, out: &mut Chunks) -> Result<()> {
+async fn produce(db: &Db, user_id: &UserId, now: Micros, out: &mut Chunks<Fitness>) -> Result<()> {
     let stat = {
         let mut conn = db.read().await?;
         stats::get(&mut conn, user_id).await?
@@ -170,7 +156,7 @@ impl Section for Links {
 
 /// Writes `,"<name>":[…]` of section `S`: every row of its keyset pages, each page read
 /// after the last row of the previous one.
-async fn section<S: Section>(db: &Db, out: &mut Chunks, user_id: &str) -> Result<()> {
+async fn section<S: Section>(db: &Db, out: &mut Chunks<Fitness>, user_id: &str) -> Result<()> {
     out.write(format!(",\"{}\":[", S::NAME).as_bytes()).await?;
     let mut after = None;
     let mut first = true;
@@ -200,9 +186,9 @@ async fn section<S: Section>(db: &Db, out: &mut Chunks, user_id: &str) -> Result
 mod tests {
     use tokio_stream::StreamExt as _;
 
-    use super::chunks::CHUNK_BYTES;
     use super::*;
     use crate::domain::deletion::tests::Scratch;
+    use shared::chunks::CHUNK_BYTES;
 
     /// The export of `user_id`, concatenated, and its chunks' sizes.
     async fn document(db: &Db, user_id: &str) -> (serde_json::Value, Vec<usize>) {
