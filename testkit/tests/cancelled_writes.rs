@@ -54,6 +54,7 @@ fn profile(bio: String) -> auth_pb::UpdateMeRequest {
             ..Default::default()
         }),
         update_mask: None,
+        ..Default::default()
     }
 }
 

@@ -15,16 +15,14 @@ use crate::app::AppState;
 use crate::clock::micros;
 use crate::config::AccountConfig;
 use crate::domain::caller::Caller;
-use crate::domain::lockout::Lockout;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
-use crate::domain::throttle::{self, Action};
 use crate::domain::values::PresentedPassword;
-use crate::domain::{Client, mfa, revocation};
+use crate::domain::{Client, reauth, revocation};
 use crate::error::{Error, Result};
 use crate::feed::FeedNotifier;
 use crate::mail::{self, Outgoing, Template};
-use crate::store::users::{self, lockout};
-use crate::store::{security_events as events, sessions};
+use crate::store::security_events as events;
+use crate::store::users;
 
 /// Who asked for a deletion, for the security log.
 #[derive(Debug, Clone, Copy)]
@@ -35,10 +33,9 @@ pub(crate) enum Requester<'a> {
     Admin(&'a str),
 }
 
-/// Deletes the caller's account. With `password`, it is checked like a login (throttled per
-/// client, wrong guesses counted toward the lockout); without, the caller's session must have
-/// signed in within `STRIDE_RECENT_SIGN_IN`, else FAILED_PRECONDITION `PASSWORD_REQUIRED`.
-/// With a second factor enrolled, `mfa_code` or a recent second factor is needed as well.
+/// Deletes the caller's account, once the caller has proven it is them
+/// ([`reauth::confirm`]: the password or a recent sign-in, and the second factor when one is
+/// enrolled).
 pub(crate) async fn delete_me(
     state: &AppState,
     caller: &Caller,
@@ -46,39 +43,8 @@ pub(crate) async fn delete_me(
     mfa_code: &str,
     client: &Client,
 ) -> Result<()> {
-    match password {
-        Some(password) => check_password(state, caller, &password, client).await?,
-        None => {
-            let signed_in = {
-                let mut conn = state.db.read().await?;
-                sessions::signed_in_at(&mut conn, &caller.session_id).await?
-            };
-            let recent = state
-                .clock
-                .now()
-                .saturating_sub(micros(state.config.account.recent_sign_in));
-            if signed_in.is_none_or(|at| at < recent) {
-                return Err(Error::FailedPrecondition("PASSWORD_REQUIRED"));
-            }
-        }
-    }
-    mfa::require_second_factor(state, caller, mfa_code, client).await?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let deleted = delete_account(
-        &mut tx,
-        &state.feed,
-        &state.config.account,
-        &caller.user_id,
-        Requester::Owner,
-        client,
-        now,
-    )
-    .await?;
-    if !deleted {
-        return Err(Error::NotFound("user"));
-    }
-    tx.commit().await?;
+    reauth::confirm(state, caller, password, mfa_code, client).await?;
+    commit(state, &caller.user_id, Requester::Owner, client).await?;
     tracing::info!(user_id = %caller.user_id, "account deleted by its owner");
     Ok(())
 }
@@ -94,6 +60,18 @@ pub(crate) async fn delete_by_admin(
     if admin.user_id == user_id {
         return Err(Error::FailedPrecondition("CANNOT_DELETE_SELF"));
     }
+    commit(state, user_id, Requester::Admin(&admin.user_id), client).await?;
+    tracing::info!(user_id, admin_id = %admin.user_id, "account deleted by an admin");
+    Ok(())
+}
+
+/// Deletes `user_id` in a transaction of its own; NOT_FOUND when there is no such user.
+async fn commit(
+    state: &AppState,
+    user_id: &str,
+    requester: Requester<'_>,
+    client: &Client,
+) -> Result<()> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let deleted = delete_account(
@@ -101,7 +79,7 @@ pub(crate) async fn delete_by_admin(
         &state.feed,
         &state.config.account,
         user_id,
-        Requester::Admin(&admin.user_id),
+        requester,
         client,
         now,
     )
@@ -110,7 +88,6 @@ pub(crate) async fn delete_by_admin(
         return Err(Error::NotFound("user"));
     }
     tx.commit().await?;
-    tracing::info!(user_id, admin_id = %admin.user_id, "account deleted by an admin");
     Ok(())
 }
 
@@ -151,41 +128,4 @@ pub(crate) async fn delete_account(
     }
     security_events::record(tx, &event, now).await?;
     Ok(users::delete(tx, user_id).await?)
-}
-
-/// The caller's password, checked like a password change checks it.
-async fn check_password(
-    state: &AppState,
-    caller: &Caller,
-    password: &PresentedPassword,
-    client: &Client,
-) -> Result<()> {
-    let action = Action {
-        name: "password_change",
-        limit: state.config.lockout.ip_limit,
-        window: crate::domain::login::WINDOW,
-        event: EventType::PasswordChangeFailed,
-    };
-    throttle::attempt(&state.db, &state.clock, action, client).await?;
-    let stored = {
-        let mut conn = state.db.read().await?;
-        lockout::credentials_by_id(&mut conn, &caller.user_id)
-            .await?
-            .ok_or(Error::NotFound("user"))?
-    };
-    let guard = Lockout {
-        db: &state.db,
-        clock: &state.clock,
-        policy: &state.config.lockout,
-    };
-    let kind = EventType::PasswordChangeFailed;
-    guard.refuse_if_locked(&stored, kind, client).await?;
-    let verification = state
-        .hasher
-        .verify(password.secret(), Some(stored.password_hash.clone()))
-        .await?;
-    if !verification.matches {
-        return Err(guard.count_failure(&stored.id, kind, client).await?);
-    }
-    Ok(())
 }

@@ -194,7 +194,9 @@ pub(crate) struct RevocationCheck {
 }
 
 /// Which of `jtis` and `sids` are revoked. INVALID_ARGUMENT beyond [`MAX_CHECK_IDS`] of
-/// either. Unknown ids are simply not revoked (they cannot verify anyway).
+/// either. An unknown token id is not reported (its session answers for it); an unknown
+/// session is revoked: a session's row goes only with its account, and a deleted account's
+/// tokens must be refused by a resource server that asks here while its feed is silent.
 #[tracing::instrument(level = "debug", skip_all, fields(jtis = jtis.len(), sids = sids.len()))]
 pub(crate) async fn check_revocation(
     db: &Db,
@@ -222,7 +224,8 @@ pub(crate) async fn check_revocation(
     let mut revoked_jtis = access_tokens::revoked_among(&mut conn, &jtis).await?;
     revoked_jtis.extend(refresh_tokens::revoked_among(&mut conn, &jtis).await?);
     revoked_jtis.sort();
-    let mut revoked_sids = sessions::revoked_among(&mut conn, &sids).await?;
+    let live = sessions::live_among(&mut conn, &sids).await?;
+    let mut revoked_sids: Vec<String> = sids.into_iter().filter(|s| !live.contains(s)).collect();
     revoked_sids.sort();
     Ok(RevocationCheck {
         revoked_jtis,

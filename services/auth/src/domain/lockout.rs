@@ -17,7 +17,9 @@ use crate::config::LockoutConfig;
 use crate::domain::Client;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::throttle::duration;
+use crate::domain::values::PresentedPassword;
 use crate::error::{Error, Result};
+use crate::password::Hasher;
 use crate::store::users::lockout::{self, Credentials};
 
 /// The lockout of accounts: database, clock and policy.
@@ -32,6 +34,36 @@ pub(crate) struct Lockout<'a> {
 }
 
 impl Lockout<'_> {
+    /// Proves that `password` is the signed-in user's: refused while the account is locked, a
+    /// wrong one counted toward the lockout as `kind`. Returns the account as checked (for an
+    /// operation that clears the count in its own transaction). Every operation that asks a
+    /// signed-in user for the password again (password change, second-factor enrolment,
+    /// deletion) goes through here, so a stolen access token is no better an oracle than the
+    /// login form.
+    pub(crate) async fn prove_password(
+        &self,
+        hasher: &Hasher,
+        user_id: &str,
+        password: &PresentedPassword,
+        kind: EventType,
+        client: &Client,
+    ) -> Result<Credentials> {
+        let account = {
+            let mut conn = self.db.read().await?;
+            lockout::credentials_by_id(&mut conn, user_id)
+                .await?
+                .ok_or(Error::NotFound("user"))?
+        };
+        self.refuse_if_locked(&account, kind, client).await?;
+        let verification = hasher
+            .verify(password.secret(), Some(account.password_hash.clone()))
+            .await?;
+        if !verification.matches {
+            return Err(self.count_failure(&account.id, kind, client).await?);
+        }
+        Ok(account)
+    }
+
     /// RESOURCE_EXHAUSTED (`ACCOUNT_LOCKED`) when `account` is locked now, after recording a
     /// refused attempt of `kind`.
     pub(crate) async fn refuse_if_locked(

@@ -27,6 +27,7 @@ pub(crate) mod mfa;
 pub(crate) mod password_change;
 pub(crate) mod password_reset;
 pub(crate) mod profile;
+pub(crate) mod reauth;
 pub(crate) mod refresh;
 pub(crate) mod register;
 pub(crate) mod revocation;

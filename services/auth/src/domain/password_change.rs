@@ -20,6 +20,7 @@ use crate::domain::{Client, revocation};
 use crate::error::{Error, Result};
 use crate::feed::FeedNotifier;
 use crate::password::Hasher;
+use crate::store::account_tokens::{self, RESET_PASSWORD};
 use crate::store::users::{self, lockout};
 
 /// What a password change needs.
@@ -87,26 +88,15 @@ impl PasswordChange<'_> {
                 "must differ from the current password",
             ));
         }
-        let stored = {
-            let mut conn = self.db.read().await?;
-            lockout::credentials_by_id(&mut conn, &caller.user_id)
-                .await?
-                .ok_or(Error::NotFound("user"))?
-        };
         let guard = Lockout {
             db: self.db,
             clock: self.clock,
             policy: self.lockout,
         };
         let kind = EventType::PasswordChangeFailed;
-        guard.refuse_if_locked(&stored, kind, client).await?;
-        let verification = self
-            .hasher
-            .verify(current.secret(), Some(stored.password_hash.clone()))
+        let stored = guard
+            .prove_password(self.hasher, &caller.user_id, &current, kind, client)
             .await?;
-        if !verification.matches {
-            return Err(guard.count_failure(&stored.id, kind, client).await?);
-        }
         let hash = self.hasher.hash(new.secret()).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
@@ -116,6 +106,8 @@ impl PasswordChange<'_> {
             return Err(guard.not_cleared(&stored, kind, client).await?);
         }
         users::set_password_hash(&mut tx, &caller.user_id, &hash).await?;
+        // A reset link asked for before the change would undo it: it stops working.
+        account_tokens::forget_unused(&mut tx, &caller.user_id, RESET_PASSWORD).await?;
         let revoked = revocation::revoke_user_sessions(
             &mut tx,
             self.feed,

@@ -160,6 +160,7 @@ impl Reset<'_> {
                 .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
             let user = users::get(&mut conn, &row.user_id)
                 .await?
+                .filter(|user| user.active.0)
                 .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
             (row, user)
         };

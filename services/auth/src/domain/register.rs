@@ -98,8 +98,9 @@ impl NewAccount {
 pub(crate) struct Registered {
     /// The user with its profile.
     pub user: UserRow,
-    /// The first token pair.
-    pub pair: IssuedPair,
+    /// The first token pair; none while sign-in waits for a verified address
+    /// (`STRIDE_REQUIRE_VERIFIED_EMAIL`).
+    pub pair: Option<IssuedPair>,
 }
 
 /// What registration needs.
@@ -149,21 +150,29 @@ impl Registration<'_> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         let user_id = insert_account(&mut tx, &account, Role::User, &hash, now).await?;
-        let pair = issuance::open(
-            &mut tx,
-            self.tokens,
-            &user_id,
-            Role::User.claims(),
-            device_label.as_str(),
-            client,
-            now,
-        )
-        .await?;
+        // With sign-in waiting for a verified address, no session is opened here either.
+        let pair = match self.account.require_verified_email {
+            true => None,
+            false => Some(
+                issuance::open(
+                    &mut tx,
+                    self.tokens,
+                    &user_id,
+                    Role::User.claims(),
+                    device_label.as_str(),
+                    client,
+                    now,
+                )
+                .await?,
+            ),
+        };
         unknown_clients::remember(&mut tx, self.known_clients, &user_id, client, now).await?;
-        let event = SecurityEvent::new(EventType::Register)
+        let mut event = SecurityEvent::new(EventType::Register)
             .user(&user_id)
-            .session(&pair.session_id)
             .by(client);
+        if let Some(pair) = &pair {
+            event = event.session(&pair.session_id);
+        }
         security_events::record(&mut tx, &event, now).await?;
         verification::send(
             &mut tx,

@@ -19,7 +19,7 @@ use crate::domain::throttle::{self, Action};
 use crate::domain::{Client, link_tokens};
 use crate::error::{Error, Result};
 use crate::mail::{self, Outgoing, Template};
-use crate::store::account_tokens::{self, VERIFY_EMAIL};
+use crate::store::account_tokens::{self, RESET_PASSWORD, VERIFY_EMAIL};
 use crate::store::users;
 
 /// Why a verification link is sent.
@@ -77,10 +77,19 @@ pub(crate) async fn send(
 pub(crate) async fn verify(db: &Db, clock: &Clock, token: &str, client: &Client) -> Result<String> {
     let digest = link_tokens::digest(token);
     let now = clock.now();
+    // A read first: an unknown token (anyone can send one) never takes the writer's turn.
+    let live = |row: &account_tokens::TokenRow| row.used_at.is_none() && row.expires_at > now;
+    {
+        let mut conn = db.read().await?;
+        account_tokens::find(&mut conn, &digest, VERIFY_EMAIL)
+            .await?
+            .filter(live)
+            .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
+    }
     let mut tx = db.begin().await?;
     let row = account_tokens::find(&mut tx, &digest, VERIFY_EMAIL)
         .await?
-        .filter(|row| row.used_at.is_none() && row.expires_at > now)
+        .filter(live)
         .ok_or(Error::Unauthenticated("INVALID_TOKEN"))?;
     let user = users::get(&mut tx, &row.user_id)
         .await?
@@ -92,9 +101,15 @@ pub(crate) async fn verify(db: &Db, clock: &Clock, token: &str, client: &Client)
         if users::email_taken_by_other(&mut tx, &row.email.to_lowercase(), &user.id).await? {
             return Err(Error::AlreadyExists("EMAIL_TAKEN"));
         }
-        users::adopt_pending_email(&mut tx, &user.id, &row.email, now)
+        if !users::adopt_pending_email(&mut tx, &user.id, &row.email, now)
             .await
-            .map_err(map_taken)?;
+            .map_err(map_taken)?
+        {
+            // Another address was asked for meanwhile.
+            return Err(Error::Unauthenticated("INVALID_TOKEN"));
+        }
+        // Reset links went to the old address: they stop working with it.
+        account_tokens::forget_unused(&mut tx, &user.id, RESET_PASSWORD).await?;
         true
     } else {
         // The user asked for another address since this link was sent.
@@ -115,6 +130,25 @@ pub(crate) async fn verify(db: &Db, clock: &Clock, token: &str, client: &Client)
     security_events::record(&mut tx, &event, now).await?;
     tx.commit().await?;
     Ok(user.id)
+}
+
+/// Counts one request for a verification message of `user_id` (a resend, or an email change)
+/// against the account's hourly limit: RESOURCE_EXHAUSTED with `RetryInfo` beyond it, so no
+/// account can make the service mail addresses without end.
+pub(crate) async fn count_request(
+    db: &Db,
+    clock: &Clock,
+    config: &AccountConfig,
+    user_id: &str,
+    client: &Client,
+) -> Result<()> {
+    let action = Action {
+        name: "verification_resend",
+        limit: config.mail_requests_per_account,
+        window: Duration::from_secs(3600),
+        event: EventType::MailRequestThrottled,
+    };
+    throttle::attempt_in(db, clock, action, user_id, client).await
 }
 
 /// Sends a new link for the caller's pending address, or for the unverified registered one.
@@ -138,13 +172,7 @@ pub(crate) async fn resend(
         (None, false) => (user.email.clone(), Purpose::Registration),
         (None, true) => return Err(Error::FailedPrecondition("EMAIL_ALREADY_VERIFIED")),
     };
-    let action = Action {
-        name: "verification_resend",
-        limit: config.mail_requests_per_account,
-        window: Duration::from_secs(3600),
-        event: EventType::MailRequestThrottled,
-    };
-    throttle::attempt_in(db, clock, action, &user.id, client).await?;
+    count_request(db, clock, config, &user.id, client).await?;
     let now = clock.now();
     let mut tx = db.begin().await?;
     send(

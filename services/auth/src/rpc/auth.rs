@@ -116,7 +116,7 @@ impl AuthService for AuthApi {
         tracing::Span::current().record("user_id", done.user.id.as_str());
         Ok(Response::new(RegisterResponse {
             user: Some(convert::user(done.user)),
-            tokens: Some(convert::token_pair(done.pair)),
+            tokens: done.pair.map(convert::token_pair),
         }))
     }
 

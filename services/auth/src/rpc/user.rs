@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::domain::password_change::PasswordChange;
 use crate::domain::profile::{self, Avatar, Patch};
 use crate::domain::values::{Bio, BirthDate, Email, Name, Notes, PresentedPassword};
+use crate::domain::{reauth, verification};
 use crate::error::{Error, Result};
 use crate::rpc::{account, convert, mfa, valid};
 use tonic::codegen::BoxStream;
@@ -61,7 +62,34 @@ impl UserService for UserApi {
         let s = &self.state;
         let caller = s.caller(&request).await?;
         let client = s.client(&request);
-        let patch = Patch::try_from((request.into_inner(), s.clock.now()))?;
+        let mut req = request.into_inner();
+        let password = std::mem::take(&mut req.password);
+        let code = Zeroizing::new(std::mem::take(&mut req.mfa_code));
+        let patch = Patch::try_from((req, s.clock.now()))?;
+        if let Some(email) = &patch.email {
+            // Moving the account's address (where reset links go) needs more than a token.
+            let current = profile::get_me(&s.db, &caller.user_id).await?;
+            let new = email.as_str().to_lowercase() != current.email.to_lowercase()
+                && current.pending_email.as_deref() != Some(email.as_str());
+            if new {
+                let password = match password.is_empty() {
+                    true => None,
+                    false => Some(
+                        PresentedPassword::parse(password, &s.config.password)
+                            .map_err(|why| Error::invalid("password", why))?,
+                    ),
+                };
+                reauth::confirm(s, &caller, password, &code, &client).await?;
+                verification::count_request(
+                    &s.db,
+                    &s.clock,
+                    &s.config.account,
+                    &caller.user_id,
+                    &client,
+                )
+                .await?;
+            }
+        }
         let user = profile::update_me(
             &s.db,
             &s.clock,

@@ -285,25 +285,32 @@ pub(crate) mod challenges {
         .await
     }
 
-    /// Counts a wrong code against the challenge; returns the new count (`None` when the
-    /// challenge is gone). Atomic: concurrent wrong codes each see a distinct count.
+    /// Reserves one code attempt on a live challenge before the code is checked: counts it
+    /// while the challenge is unexpired at `now` and has seen fewer than `max_failures`
+    /// attempts; returns the attempts counted, or `None` when the challenge is dead. Reserved
+    /// first, so concurrent guesses cannot all slip in before any is counted.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub(crate) async fn count_failure(
+    pub(crate) async fn reserve_attempt(
         conn: &mut AnyConnection,
         challenge_hash: &str,
+        now: Micros,
+        max_failures: i64,
     ) -> sqlx::Result<Option<i64>> {
         sqlx::query_scalar(
-            "UPDATE mfa_challenges SET failures = failures + 1 WHERE challenge_hash = $1 \
+            "UPDATE mfa_challenges SET failures = failures + 1 \
+             WHERE challenge_hash = $1 AND expires_at > $2 AND failures < $3 \
              RETURNING CAST(failures AS BIGINT)",
         )
         .bind(challenge_hash)
+        .bind(now)
+        .bind(max_failures)
         .fetch_optional(conn)
         .await
     }
 
-    /// Takes the challenge for a sign-in: deletes it if it is still live at `now` and has
-    /// seen fewer than `max_failures` wrong codes; false when it is not (expired, dead, or
-    /// taken by a concurrent request).
+    /// Takes the challenge for a sign-in: deletes it if it is still live at `now` and within
+    /// its `max_failures` reserved attempts; false when it is not (expired, or taken by a
+    /// concurrent request).
     #[tracing::instrument(level = "debug", skip_all)]
     pub(crate) async fn take(
         conn: &mut AnyConnection,
@@ -313,7 +320,7 @@ pub(crate) mod challenges {
     ) -> sqlx::Result<bool> {
         let done = sqlx::query(
             "DELETE FROM mfa_challenges WHERE challenge_hash = $1 AND expires_at > $2 \
-             AND failures < $3",
+             AND failures <= $3",
         )
         .bind(challenge_hash)
         .bind(now)

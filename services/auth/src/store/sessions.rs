@@ -184,15 +184,15 @@ pub(crate) async fn unrevoked_of_user(
     .await
 }
 
-/// The revoked sessions among `ids`.
+/// The sessions among `ids` that exist and are not revoked.
 #[tracing::instrument(level = "debug", skip_all, fields(count = ids.len()))]
-pub(crate) async fn revoked_among(
+pub(crate) async fn live_among(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> sqlx::Result<Vec<String>> {
     select_ids_in(
         conn,
-        "SELECT id FROM sessions WHERE revoked_at IS NOT NULL AND id IN",
+        "SELECT id FROM sessions WHERE revoked_at IS NULL AND id IN",
         ids,
     )
     .await

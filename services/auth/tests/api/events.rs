@@ -33,6 +33,7 @@ async fn every_action_once(backend: Backend) -> (TestAuth, Vec<String>) {
                     ..User::default()
                 }),
                 update_mask: None,
+                ..UpdateMeRequest::default()
             },
             &token,
         ))

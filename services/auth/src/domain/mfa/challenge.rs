@@ -145,12 +145,32 @@ impl Mfa<'_> {
             .refuse_if_locked(&account, EventType::MfaFailed, client)
             .await?;
         let role = Role::stored(&account.role)?;
+        let attempts = {
+            let mut tx = self.db.begin().await?;
+            let reserved =
+                challenges::reserve_attempt(&mut tx, &challenge_hash, now, max_failures).await?;
+            tx.commit().await?;
+            reserved
+        };
+        let Some(attempts) = attempts else {
+            guard
+                .refused(
+                    EventType::MfaFailed,
+                    Some(user_id),
+                    "challenge spent",
+                    client,
+                )
+                .await?;
+            return Err(Error::Unauthenticated(INVALID_CHALLENGE));
+        };
         let mut tx = self.db.begin().await?;
         let accepted = match self.spend(&mut tx, user_id, &code, now).await? {
             Ok(accepted) => accepted,
             Err(refusal) => {
                 drop(tx);
-                self.count_against(&challenge_hash, max_failures).await?;
+                if attempts >= max_failures {
+                    self.forget(&challenge_hash).await?;
+                }
                 return Err(self.refuse(user_id, refusal, client).await?);
             }
         };
@@ -193,15 +213,10 @@ impl Mfa<'_> {
         Ok(LoggedIn { user, pair })
     }
 
-    /// Counts a wrong code against the challenge, which dies at `max_failures`.
-    async fn count_against(&self, challenge_hash: &str, max_failures: i64) -> Result<()> {
+    /// Deletes a challenge whose last attempt was spent on a wrong code.
+    async fn forget(&self, challenge_hash: &str) -> Result<()> {
         let mut tx = self.db.begin().await?;
-        if challenges::count_failure(&mut tx, challenge_hash)
-            .await?
-            .is_some_and(|failures| failures >= max_failures)
-        {
-            challenges::delete(&mut tx, challenge_hash).await?;
-        }
+        challenges::delete(&mut tx, challenge_hash).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -38,26 +38,15 @@ impl Mfa<'_> {
         password: &PresentedPassword,
         client: &Client,
     ) -> Result<lockout::Credentials> {
-        let account = {
-            let mut conn = self.db.read().await?;
-            lockout::credentials_by_id(&mut conn, &caller.user_id)
-                .await?
-                .ok_or(Error::NotFound("user"))?
-        };
-        let guard = self.lockout();
-        guard
-            .refuse_if_locked(&account, EventType::MfaFailed, client)
-            .await?;
-        let verification = self
-            .hasher
-            .verify(password.secret(), Some(account.password_hash.clone()))
-            .await?;
-        if !verification.matches {
-            return Err(guard
-                .count_failure(&account.id, EventType::MfaFailed, client)
-                .await?);
-        }
-        Ok(account)
+        self.lockout()
+            .prove_password(
+                self.hasher,
+                &caller.user_id,
+                password,
+                EventType::MfaFailed,
+                client,
+            )
+            .await
     }
 
     /// Clears the failure count in `tx` after the proofs of an operation, if the account is

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use shared::pb::auth::v1::{
-    DeleteUserRequest, RevocationKind, SetAvatarRequest, WatchRevocationsRequest,
-    watch_revocations_response::Payload,
+    CheckRevocationRequest, DeleteUserRequest, RevocationKind, SetAvatarRequest,
+    WatchRevocationsRequest, watch_revocations_response::Payload,
 };
 use stride_auth::clock::ManualClock;
 use testkit::{Backend, TestAuth, backend_tests};
@@ -79,6 +79,20 @@ async fn deleting_my_account_removes_every_row_and_refuses_my_tokens_everywhere(
         login(&auth, "ada", PASSWORD).await.unwrap_err().code(),
         Code::Unauthenticated
     );
+    // A resource server whose feed is silent asks CheckRevocation: the deleted sessions are
+    // revoked there too, though their rows are gone.
+    let answer = introspection_client(&auth)
+        .await
+        .check_revocation(with_key(CheckRevocationRequest {
+            jtis: Vec::new(),
+            sids: vec![first.session_id.clone(), second.session_id.clone()],
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut sids = vec![first.session_id.clone(), second.session_id.clone()];
+    sids.sort();
+    assert_eq!(answer.revoked_sids, sids);
     // Bob is untouched.
     get_me(&auth, &bob.access_token).await.unwrap();
     // The name and address are free again.

@@ -7,7 +7,8 @@ mod reset;
 mod verification;
 
 use shared::pb::auth::v1::{DeleteMeRequest, GetMeRequest};
-use testkit::TestAuth;
+use testkit::mail::Mailbox;
+use testkit::{Backend, TestAuth};
 use tonic::Status;
 
 use crate::helpers::*;
@@ -34,6 +35,20 @@ async fn get_me(auth: &TestAuth, token: &str) -> Result<shared::pb::auth::v1::Us
         .get_me(bearer(GetMeRequest {}, token))
         .await
         .map(|r| r.into_inner())
+}
+
+/// An auth service sending its mail to a fresh SMTP server (`None`: skipped).
+async fn with_mailbox(
+    backend: Backend,
+    adjust: impl FnOnce(&mut stride_auth::Config),
+) -> Option<(TestAuth, Mailbox)> {
+    let mailbox = Mailbox::start().await?;
+    let auth = TestAuth::spawn_with(backend, |c| {
+        mailbox.configure(c);
+        adjust(c);
+    })
+    .await;
+    Some((auth, mailbox))
 }
 
 /// Rows of `table` whose `column` is `user_id`.

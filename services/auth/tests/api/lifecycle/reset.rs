@@ -6,26 +6,12 @@ use std::time::{Duration, Instant};
 
 use shared::pb::auth::v1::{RequestPasswordResetRequest, ResetPasswordRequest};
 use stride_auth::clock::ManualClock;
-use testkit::mail::Mailbox;
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
 
 use super::*;
 
 const NEW_PASSWORD: &str = "quartz-meadow-lantern-9921";
-
-async fn with_mailbox(
-    backend: Backend,
-    adjust: impl FnOnce(&mut stride_auth::Config),
-) -> Option<(TestAuth, Mailbox)> {
-    let mailbox = Mailbox::start().await?;
-    let auth = TestAuth::spawn_with(backend, |c| {
-        mailbox.configure(c);
-        adjust(c);
-    })
-    .await;
-    Some((auth, mailbox))
-}
 
 async fn request(auth: &TestAuth, login: &str) -> Result<(), Status> {
     auth_client(auth)
@@ -225,7 +211,105 @@ async fn a_reset_lifts_a_lockout(backend: Backend) {
     auth.stop().await;
 }
 
+async fn a_link_dies_with_a_password_change_an_address_change_or_a_deactivation(backend: Backend) {
+    let Some((auth, mailbox)) = with_mailbox(backend, |_| {}).await else {
+        return;
+    };
+    let ada = register(&auth, "ada").await;
+    let token = access(&ada);
+    // A password change.
+    request(&auth, "ada").await.unwrap();
+    let before_change = reset_link(&mailbox, 2).await;
+    user_client(&auth)
+        .await
+        .change_password(bearer(
+            shared::pb::auth::v1::ChangePasswordRequest {
+                current_password: PASSWORD.to_owned(),
+                new_password: OTHER_PASSWORD.to_owned(),
+                ..Default::default()
+            },
+            &token,
+        ))
+        .await
+        .unwrap();
+    let refused = reset(&auth, &before_change, NEW_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&refused), "INVALID_TOKEN");
+    // An adopted address change: links sent to the old address stop working.
+    request(&auth, "ada").await.unwrap();
+    let to_old_address = reset_link(&mailbox, 3).await;
+    let update = shared::pb::auth::v1::UpdateMeRequest {
+        user: Some(shared::pb::auth::v1::User {
+            email: "ada@new.example".to_owned(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["email".to_owned()],
+        }),
+        ..Default::default()
+    };
+    user_client(&auth)
+        .await
+        .update_me(bearer(update, &token))
+        .await
+        .unwrap();
+    let verify = mailbox
+        .wait_for_nth("ada@new.example", 0)
+        .await
+        .token()
+        .unwrap();
+    auth_client(&auth)
+        .await
+        .verify_email(shared::pb::auth::v1::VerifyEmailRequest { token: verify })
+        .await
+        .unwrap();
+    let refused = reset(&auth, &to_old_address, NEW_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&refused), "INVALID_TOKEN");
+    // A deactivation.
+    request(&auth, "ada").await.unwrap();
+    let before_deactivation = mailbox
+        .wait_for_nth("ada@new.example", 1)
+        .await
+        .token()
+        .unwrap();
+    sqlx::query("UPDATE users SET active = $1")
+        .bind(shared::db::Flag(false))
+        .execute(auth.db.pool())
+        .await
+        .unwrap();
+    let refused = reset(&auth, &before_deactivation, NEW_PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(reason(&refused), "INVALID_TOKEN");
+    auth.stop().await;
+}
+
+async fn two_concurrent_resets_with_one_link_succeed_once(backend: Backend) {
+    let Some((auth, mailbox)) = with_mailbox(backend, |_| {}).await else {
+        return;
+    };
+    register(&auth, "ada").await;
+    request(&auth, "ada").await.unwrap();
+    let link = reset_link(&mailbox, 2).await;
+    let (a, b) = tokio::join!(
+        reset(&auth, &link, NEW_PASSWORD),
+        reset(&auth, &link, "another-fine-passphrase-77")
+    );
+    assert_eq!(
+        [&a, &b].iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(event_count(&auth, "PASSWORD_RESET").await, 1);
+    auth.stop().await;
+}
+
 backend_tests!(
+    a_link_dies_with_a_password_change_an_address_change_or_a_deactivation,
+    two_concurrent_resets_with_one_link_succeed_once,
     the_mailed_link_sets_a_new_password_once_and_ends_every_session,
     a_weak_password_is_refused_and_leaves_the_link_usable,
     expired_forged_and_replaced_links_are_refused,

@@ -7,25 +7,10 @@ use std::time::Duration;
 use prost_types::FieldMask;
 use shared::pb::auth::v1::{ResendVerificationRequest, UpdateMeRequest, User, VerifyEmailRequest};
 use stride_auth::clock::ManualClock;
-use testkit::mail::Mailbox;
 use testkit::{Backend, TestAuth, backend_tests};
 use tonic::Code;
 
 use super::*;
-
-/// An auth service sending its mail to a fresh SMTP server (`None`: skipped).
-async fn with_mailbox(
-    backend: Backend,
-    adjust: impl FnOnce(&mut stride_auth::Config),
-) -> Option<(TestAuth, Mailbox)> {
-    let mailbox = Mailbox::start().await?;
-    let auth = TestAuth::spawn_with(backend, |c| {
-        mailbox.configure(c);
-        adjust(c);
-    })
-    .await;
-    Some((auth, mailbox))
-}
 
 async fn verify(auth: &TestAuth, token: &str) -> Result<(), Status> {
     auth_client(auth)
@@ -49,6 +34,7 @@ async fn change_email(auth: &TestAuth, token: &str, email: &str) -> Result<User,
                 update_mask: Some(FieldMask {
                     paths: vec!["email".to_owned()],
                 }),
+                ..UpdateMeRequest::default()
             },
             token,
         ))
@@ -249,7 +235,11 @@ async fn sign_in_can_wait_for_a_verified_address(backend: Backend) {
     else {
         return;
     };
-    register(&auth, "ada").await;
+    let registered = register(&auth, "ada").await;
+    assert!(
+        registered.tokens.is_none(),
+        "no session before the address is verified"
+    );
     let refused = login(&auth, "ada", PASSWORD).await.unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
     assert_eq!(reason(&refused), "EMAIL_NOT_VERIFIED");

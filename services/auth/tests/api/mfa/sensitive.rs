@@ -1,8 +1,13 @@
-//! Sensitive operations (ChangePassword) ask for the second factor unless the session passed
-//! it recently.
+//! Sensitive operations (ChangePassword, DeleteMe, an email change) ask for the second factor
+//! unless the session passed it recently; a password reset by mail leaves the factor in place.
 
-use shared::pb::auth::v1::ChangePasswordRequest;
+use prost_types::FieldMask;
+use shared::pb::auth::v1::{
+    ChangePasswordRequest, DeleteMeRequest, RequestPasswordResetRequest, ResetPasswordRequest,
+    UpdateMeRequest, User,
+};
 use testkit::backend_tests;
+use testkit::mail::Mailbox;
 use tonic::Code;
 
 use super::*;
@@ -123,7 +128,121 @@ async fn without_a_second_factor_change_password_asks_for_none(backend: Backend)
     auth.stop().await;
 }
 
+async fn delete_me(auth: &TestAuth, token: &str, mfa_code: &str) -> Result<(), Status> {
+    user_client(auth)
+        .await
+        .delete_me(bearer(
+            DeleteMeRequest {
+                password: PASSWORD.to_owned(),
+                mfa_code: mfa_code.to_owned(),
+            },
+            token,
+        ))
+        .await
+        .map(drop)
+}
+
+async fn change_email(auth: &TestAuth, token: &str, mfa_code: &str) -> Result<User, Status> {
+    user_client(auth)
+        .await
+        .update_me(bearer(
+            UpdateMeRequest {
+                user: Some(User {
+                    email: "ada@elsewhere.example".to_owned(),
+                    ..User::default()
+                }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["email".to_owned()],
+                }),
+                password: PASSWORD.to_owned(),
+                mfa_code: mfa_code.to_owned(),
+            },
+            token,
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn deletion_and_an_email_change_need_the_second_factor_too(backend: Backend) {
+    let clock = ManualClock::new();
+    let auth = spawn(backend, &clock, |c| c.mfa.recent = Duration::from_secs(120)).await;
+    let ada = enrolled(&auth, &clock, "ada").await;
+    clock.advance(Duration::from_secs(121));
+    // The password alone is not enough once the second factor is no longer recent.
+    let moved = change_email(&auth, &ada.token, "").await.unwrap_err();
+    assert_eq!(reason(&moved), "MFA_REQUIRED");
+    let user = change_email(&auth, &ada.token, &code_at(&ada.totp, &clock))
+        .await
+        .expect("with a code");
+    assert_eq!(user.pending_email, "ada@elsewhere.example");
+    clock.advance(Duration::from_secs(121));
+    let kept = delete_me(&auth, &ada.token, "").await.unwrap_err();
+    assert_eq!(reason(&kept), "MFA_REQUIRED");
+    let wrong = delete_me(&auth, &ada.token, &wrong_code(&ada.totp, &clock))
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), Code::Unauthenticated);
+    let still: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1")
+        .bind(&ada.id)
+        .fetch_one(auth.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(still, 1, "refused deletions delete nothing");
+    delete_me(&auth, &ada.token, &ada.recovery_codes[0])
+        .await
+        .expect("with a recovery code");
+    auth.stop().await;
+}
+
+async fn a_password_reset_by_mail_keeps_the_second_factor_and_its_failures(backend: Backend) {
+    let Some(mailbox) = Mailbox::start().await else {
+        return;
+    };
+    let clock = ManualClock::new();
+    let auth = spawn(backend, &clock, |c| mailbox.configure(c)).await;
+    let ada = enrolled(&auth, &clock, "ada").await;
+    // Two wrong codes at sign-in.
+    let pending = challenge(&auth, "ada", PASSWORD).await;
+    for _ in 0..2 {
+        complete(&auth, &pending, &wrong_code(&ada.totp, &clock))
+            .await
+            .unwrap_err();
+    }
+    auth_client(&auth)
+        .await
+        .request_password_reset(RequestPasswordResetRequest {
+            login: "ada".to_owned(),
+        })
+        .await
+        .unwrap();
+    let link = mailbox
+        .wait_for_nth("ada@example.com", 1)
+        .await
+        .token()
+        .unwrap();
+    auth_client(&auth)
+        .await
+        .reset_password(ResetPasswordRequest {
+            token: link,
+            new_password: "quartz-meadow-lantern-9921".to_owned(),
+        })
+        .await
+        .unwrap();
+    let failures: i64 =
+        sqlx::query_scalar("SELECT CAST(failed_logins AS BIGINT) FROM users WHERE id = $1")
+            .bind(&ada.id)
+            .fetch_one(auth.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(failures, 2, "the mailbox is not the second factor");
+    // The new password still leads to a challenge, not to tokens.
+    challenge(&auth, "ada", "quartz-meadow-lantern-9921").await;
+    auth.stop().await;
+}
+
 backend_tests!(
+    deletion_and_an_email_change_need_the_second_factor_too,
+    a_password_reset_by_mail_keeps_the_second_factor_and_its_failures,
     change_password_needs_a_recent_second_factor,
     without_a_second_factor_change_password_asks_for_none,
 );

@@ -280,7 +280,34 @@ async fn a_challenge_answers_only_the_client_that_logged_in(backend: Backend) {
     auth.stop().await;
 }
 
+async fn concurrent_wrong_codes_get_no_more_guesses_than_the_challenge_allows(backend: Backend) {
+    let clock = ManualClock::new();
+    let auth = spawn(backend, &clock, |c| c.lockout.threshold = 100).await;
+    let ada = enrolled(&auth, &clock, "ada").await;
+    let challenge = challenge(&auth, "ada", PASSWORD).await;
+    let wrong = wrong_code(&ada.totp, &clock);
+    let guesses = (0..12).map(|_| complete(&auth, &challenge, &wrong));
+    let answers = futures::future::join_all(guesses).await;
+    let judged = answers
+        .iter()
+        .filter(|a| a.as_ref().is_err_and(|s| reason(s) == "INVALID_MFA_CODE"))
+        .count();
+    assert_eq!(
+        judged, 3,
+        "only the challenge's 3 attempts reach the code check"
+    );
+    let failures: i64 = sqlx::query_scalar(
+        "SELECT CAST(failed_logins AS BIGINT) FROM users WHERE username = 'ada'",
+    )
+    .fetch_one(auth.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(failures, 3);
+    auth.stop().await;
+}
+
 backend_tests!(
+    concurrent_wrong_codes_get_no_more_guesses_than_the_challenge_allows,
     an_enrolled_user_gets_a_challenge_and_the_session_opens_with_a_code,
     a_used_code_is_refused_even_with_a_new_challenge,
     wrong_codes_count_toward_the_lockout,

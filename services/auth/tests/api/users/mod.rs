@@ -23,6 +23,7 @@ fn update(user: User, paths: &[&str]) -> UpdateMeRequest {
     UpdateMeRequest {
         user: Some(user),
         update_mask: if paths.is_empty() { None } else { mask(paths) },
+        ..UpdateMeRequest::default()
     }
 }
 
