@@ -48,12 +48,16 @@ impl PasswordChange<'_> {
     /// The new password arrives unparsed: its strength is judged against the user's stored
     /// names, so it is parsed here, as field `new_password`.
     #[tracing::instrument(skip_all, fields(user_id = %caller.user_id))]
+    ///
+    /// `second_factor` (the caller's check of a code or a recent second factor) runs only once
+    /// the current password is proven, so a valid code is never spent on a wrong password.
     pub(crate) async fn change(
         &self,
         caller: &Caller,
         current: PresentedPassword,
         new: Zeroizing<String>,
         client: &Client,
+        second_factor: impl Future<Output = Result<()>>,
     ) -> Result<usize> {
         let action = Action {
             name: "password_change",
@@ -97,6 +101,7 @@ impl PasswordChange<'_> {
         let stored = guard
             .prove_password(self.hasher, &caller.user_id, &current, kind, client)
             .await?;
+        second_factor.await?;
         let hash = self.hasher.hash(new.secret()).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;

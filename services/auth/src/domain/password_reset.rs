@@ -73,17 +73,34 @@ async fn send(
     login: &LoginName,
     client: &Client,
 ) -> Result<()> {
+    let user = {
+        let mut conn = db.read().await?;
+        let Some(found) = lockout::credentials_by_login(&mut conn, login.key()).await? else {
+            return Ok(());
+        };
+        if !found.active.0 {
+            return Ok(());
+        }
+        users::get(&mut conn, &found.id)
+            .await?
+            .ok_or_else(|| Error::internal("user vanished"))?
+    };
+    // Per account too: its username and its email are two names of one mailbox. Over the
+    // limit nothing is sent, and the caller, answered already, learns nothing.
+    let per_account = Action {
+        name: "password_reset_account",
+        limit: config.mail_requests_per_account,
+        window: WINDOW,
+        event: EventType::MailRequestThrottled,
+    };
+    if let Err(refused) = throttle::attempt_in(db, clock, per_account, &user.id, client).await {
+        return match refused {
+            Error::RetryLater { .. } => Ok(()),
+            other => Err(other),
+        };
+    }
     let now = clock.now();
     let mut tx = db.begin().await?;
-    let Some(found) = lockout::credentials_by_login(&mut tx, login.key()).await? else {
-        return Ok(());
-    };
-    if !found.active.0 {
-        return Ok(());
-    }
-    let user = users::get(&mut tx, &found.id)
-        .await?
-        .ok_or_else(|| Error::internal("user vanished"))?;
     account_tokens::forget_unused(&mut tx, &user.id, RESET_PASSWORD).await?;
     let (token, digest) = link_tokens::generate();
     let expires_at = now.saturating_add(micros(config.reset_ttl));

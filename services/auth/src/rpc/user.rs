@@ -113,7 +113,6 @@ impl UserService for UserApi {
         let req = request.into_inner();
         let current = PresentedPassword::parse(req.current_password, &s.config.password)
             .map_err(|why| Error::invalid("current_password", why))?;
-        crate::domain::mfa::require_second_factor(s, &caller, &req.mfa_code, &client).await?;
         let change = PasswordChange {
             db: &s.db,
             hasher: &s.hasher,
@@ -122,8 +121,16 @@ impl UserService for UserApi {
             policy: &s.config.password,
             lockout: &s.config.lockout,
         };
+        let code = Zeroizing::new(req.mfa_code);
+        let second_factor = crate::domain::mfa::require_second_factor(s, &caller, &code, &client);
         change
-            .change(&caller, current, Zeroizing::new(req.new_password), &client)
+            .change(
+                &caller,
+                current,
+                Zeroizing::new(req.new_password),
+                &client,
+                second_factor,
+            )
             .await?;
         Ok(Response::new(()))
     }

@@ -307,7 +307,30 @@ async fn two_concurrent_resets_with_one_link_succeed_once(backend: Backend) {
     auth.stop().await;
 }
 
+async fn the_username_and_the_email_share_the_accounts_mail_limit(backend: Backend) {
+    let Some((auth, mailbox)) = with_mailbox(backend, |c| {
+        c.account.mail_requests_per_account = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    register(&auth, "ada").await;
+    for login in ["ada", "ada", "ada@example.com", "ada@example.com"] {
+        request(&auth, login)
+            .await
+            .expect("each name is within its own limit");
+    }
+    // The registration message and two reset messages; the other two requests sent nothing.
+    mailbox.wait_for_nth("ada@example.com", 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(mailbox.messages().len(), 3, "{:?}", mailbox.messages());
+    assert_eq!(event_count(&auth, "PASSWORD_RESET_REQUESTED").await, 2);
+    auth.stop().await;
+}
+
 backend_tests!(
+    the_username_and_the_email_share_the_accounts_mail_limit,
     a_link_dies_with_a_password_change_an_address_change_or_a_deactivation,
     two_concurrent_resets_with_one_link_succeed_once,
     the_mailed_link_sets_a_new_password_once_and_ends_every_session,

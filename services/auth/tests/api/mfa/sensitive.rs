@@ -240,7 +240,26 @@ async fn a_password_reset_by_mail_keeps_the_second_factor_and_its_failures(backe
     auth.stop().await;
 }
 
+async fn a_wrong_password_does_not_spend_the_code(backend: Backend) {
+    let clock = ManualClock::new();
+    let auth = spawn(backend, &clock, |c| c.mfa.recent = Duration::from_secs(120)).await;
+    let ada = enrolled(&auth, &clock, "ada").await;
+    clock.advance(Duration::from_secs(121));
+    let code = code_at(&ada.totp, &clock);
+    let wrong = change_password(&auth, &ada.token, OTHER_PASSWORD, PASSWORD, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.code(), Code::Unauthenticated);
+    assert_eq!(reason(&wrong), "INVALID_CREDENTIALS");
+    // The same code still works: it was never checked, so it is no replay.
+    change_password(&auth, &ada.token, PASSWORD, OTHER_PASSWORD, &code)
+        .await
+        .expect("the code was not spent on the wrong password");
+    auth.stop().await;
+}
+
 backend_tests!(
+    a_wrong_password_does_not_spend_the_code,
     deletion_and_an_email_change_need_the_second_factor_too,
     a_password_reset_by_mail_keeps_the_second_factor_and_its_failures,
     change_password_needs_a_recent_second_factor,
