@@ -270,12 +270,7 @@ fn print_welcome(w: &Welcome) {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvMap {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use shared::config::env_of as env;
 
     #[test]
     fn the_dev_stack_writes_mail_to_data_mail_unless_told_otherwise() {

@@ -23,6 +23,14 @@ pub fn process_env() -> EnvMap {
     std::env::vars().collect()
 }
 
+/// An environment of exactly the given variables (tests and tools configure from one).
+pub fn env_of(pairs: &[(&str, &str)]) -> EnvMap {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 /// A variable that is set to something Stride cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid configuration: {var}={value:?}: {reason}")]
@@ -195,13 +203,7 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A map of the given variables.
-    pub(crate) fn env(pairs: &[(&str, &str)]) -> EnvMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    pub(crate) use super::env_of as env;
 
     #[test]
     fn durations_parse_with_every_unit() {

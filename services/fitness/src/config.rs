@@ -207,14 +207,9 @@ impl AuthConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::config::EnvMap;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use shared::config::EnvMap;
+    use shared::config::env_of as env;
 
     #[test]
     fn defaults_work_for_local_development() {

@@ -313,14 +313,8 @@ fn check_product_name(name: &str) -> Result<(), &'static str> {
 mod tests {
     use super::*;
     use crate::mail::smtp_url::Security;
-    use shared::config::EnvMap;
 
-    fn env(pairs: &[(&str, &str)]) -> EnvMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use shared::config::env_of as env;
 
     fn read(pairs: &[(&str, &str)]) -> Result<MailConfig, ConfigError> {
         MailConfig::from_env(Env::new(&env(pairs)))
