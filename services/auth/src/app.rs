@@ -157,7 +157,7 @@ impl App {
         let state = self.state;
         self.health.serving().await;
         tracing::info!(addr = %self.local_addr, backend = state.db.backend().name(), "auth service listening");
-        let _background = Background::start(&state);
+        let mut background = Background::start(&state);
         let shutdown = {
             let feed = state.feed.clone();
             async move {
@@ -174,6 +174,8 @@ impl App {
             |signal| server::serve(router, listener, &state.config.server, signal),
         )
         .await;
+        background.stop_mail(state.config.mail.smtp_timeout).await;
+        drop(background);
         state.feed.close();
         state.db.close().await;
         tracing::info!("auth service stopped");
@@ -229,12 +231,17 @@ fn router(state: &AppState) -> Result<(Router, Health), StartError> {
     Ok((router, health))
 }
 
-/// The auth server's background tasks, aborted when dropped.
-struct Background(Vec<JoinHandle<()>>);
+/// The auth server's background tasks, aborted when dropped; the mail courier is stopped
+/// gracefully first ([`Background::stop_mail`]).
+struct Background {
+    tasks: Vec<JoinHandle<()>>,
+    mail: crate::mail::Running,
+}
 
 impl Background {
     fn start(state: &AppState) -> Self {
-        let mut tasks = crate::mail::start(state);
+        let mail = crate::mail::start(state);
+        let mut tasks = Vec::new();
         tasks.extend([
             // Replicas sharing the database see each other's key rotations within this interval.
             tokio::spawn(every(keys::RELOAD_INTERVAL, {
@@ -301,13 +308,19 @@ impl Background {
                 }
             })),
         ]);
-        Self(tasks)
+        Self { tasks, mail }
+    }
+
+    /// Lets the courier finish the message it is sending (at most one SMTP exchange plus a
+    /// moment) and return its other claims to the queue.
+    async fn stop_mail(&mut self, smtp_timeout: Duration) {
+        self.mail.stop(smtp_timeout + Duration::from_secs(1)).await;
     }
 }
 
 impl Drop for Background {
     fn drop(&mut self) {
-        for task in &self.0 {
+        for task in &self.tasks {
             task.abort();
         }
     }

@@ -37,9 +37,52 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
 const INTERRUPTED: &str = "the courier stopped while sending (its lease expired): the server may have the message, \
      so it is not sent again";
 
+/// The mail tasks of one replica: the sweep (aborted with the other background tasks) and the
+/// courier, which stops gracefully ([`Running::stop`]).
+#[derive(Debug)]
+pub(crate) struct Running {
+    /// The sweep.
+    pub tasks: Vec<JoinHandle<()>>,
+    courier: Option<(watch::Sender<bool>, JoinHandle<()>)>,
+}
+
+impl Running {
+    /// Whether a courier runs (a transport is configured).
+    #[cfg(test)]
+    pub(crate) fn has_courier(&self) -> bool {
+        self.courier.is_some()
+    }
+
+    /// Stops the courier after the message it is sending, if any (bounded by `wait`, which
+    /// should cover one SMTP exchange): messages it claimed but had not started go back to
+    /// the queue at once, and none is cut off mid-send, which would have to be given up.
+    pub(crate) async fn stop(&mut self, wait: Duration) {
+        let Some((stop, task)) = self.courier.take() else {
+            return;
+        };
+        let _ = stop.send(true);
+        let abort = task.abort_handle();
+        if tokio::time::timeout(wait, task).await.is_err() {
+            tracing::warn!("the mail courier did not stop in time; aborting it");
+            abort.abort();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some((_, task)) = &self.courier {
+            task.abort();
+        }
+    }
+}
+
 /// Starts the sweep and, when a transport is configured, the courier.
-pub(crate) fn start(db: &Db, clock: &Clock, config: &MailConfig) -> Vec<JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(sweep_every(
+pub(crate) fn start(db: &Db, clock: &Clock, config: &MailConfig) -> Running {
+    let tasks = vec![tokio::spawn(sweep_every(
         db.clone(),
         clock.clone(),
         config.retention,
@@ -55,10 +98,18 @@ pub(crate) fn start(db: &Db, clock: &Clock, config: &MailConfig) -> Vec<JoinHand
         Some(Ok(transport)) => {
             let courier = Courier::new(db.clone(), clock.clone(), config.clone(), transport);
             tracing::info!(transport = %courier.transport.describe(), "mail courier started");
-            tasks.push(tokio::spawn(courier.run(super::wake_ups())));
+            let (stop, stopping) = watch::channel(false);
+            let task = tokio::spawn(courier.run_until(super::wake_ups(), stopping));
+            return Running {
+                tasks,
+                courier: Some((stop, task)),
+            };
         }
     }
-    tasks
+    Running {
+        tasks,
+        courier: None,
+    }
 }
 
 /// Sends queued messages for one replica.
@@ -111,10 +162,26 @@ impl Courier {
         }
     }
 
-    /// Runs rounds until the task is aborted.
-    pub(crate) async fn run(self, mut wake: watch::Receiver<u64>) {
+    /// Runs rounds until the task is aborted (tests; the app uses [`run_until`](Self::run_until)).
+    #[cfg(test)]
+    pub(crate) async fn run(self, wake: watch::Receiver<u64>) {
+        let (_keep, never) = watch::channel(false);
+        self.run_until(wake, never).await;
+    }
+
+    /// Runs rounds until `stopping` turns true: then finishes the message being sent, returns
+    /// its other claims to the queue and ends.
+    pub(crate) async fn run_until(
+        self,
+        mut wake: watch::Receiver<u64>,
+        mut stopping: watch::Receiver<bool>,
+    ) {
         loop {
-            let pause = match self.round().await {
+            if *stopping.borrow() {
+                self.release().await;
+                return;
+            }
+            let pause = match self.round_until(&stopping).await {
                 Ok(claimed) if claimed >= self.batch() => Duration::ZERO,
                 // At least a moment: a due row another replica is claiming right now is
                 // skipped, not waited for, and must not make this loop spin.
@@ -130,9 +197,28 @@ impl Courier {
             tokio::select! {
                 // The sender is a static that never closes; an error could only repeat.
                 _ = wake.changed() => {}
+                _ = stopping.changed() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
+    }
+
+    /// Returns this courier's unstarted claims to the queue.
+    pub(crate) async fn release(&self) {
+        let released = async {
+            let mut tx = self.db.begin().await?;
+            let released = store::release_claims(&mut tx, &self.owner).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(released)
+        };
+        match released.await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "mail courier stopping: claims released"),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot release mail claims; their lease will")
+            }
+        }
+        tracing::info!("mail courier stopped");
     }
 
     fn batch(&self) -> usize {
@@ -157,7 +243,14 @@ impl Courier {
 
     /// One round: settles expired leases, claims due messages and sends them. Returns how
     /// many were claimed.
+    #[cfg(test)]
     pub(crate) async fn round(&self) -> Result<usize> {
+        let (_keep, never) = watch::channel(false);
+        self.round_until(&never).await
+    }
+
+    /// [`round`](Self::round), sending no further message once `stopping` is true.
+    pub(crate) async fn round_until(&self, stopping: &watch::Receiver<bool>) -> Result<usize> {
         let now = self.clock.now();
         let lease_until = now.saturating_add(micros(self.config.lease));
         let mut tx = self.db.begin().await?;
@@ -187,6 +280,10 @@ impl Courier {
         }
         let count = claimed.len();
         for row in claimed {
+            if *stopping.borrow() {
+                // The rest stay claimed until `run_until` releases them.
+                break;
+            }
             let outcome = self.deliver(&row).await;
             if outcome != Outcome::Skipped {
                 metrics::counter!("stride_mail_sent_total", "outcome" => outcome.label())

@@ -53,6 +53,7 @@ use crate::error::{Error, Result};
 use crate::store::mail_outbox::{self, NewMessage};
 
 pub use config::MailConfig;
+pub(crate) use courier::Running;
 
 /// What a message says; the courier renders it with the product name and public URL.
 #[derive(Clone, Serialize, Deserialize)]
@@ -156,10 +157,10 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
-/// Starts the courier for this replica and the sweep of finished messages (aborted with the
-/// other background tasks). Without a transport only the sweep runs, and a warning says that
-/// messages stay queued.
-pub(crate) fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+/// Starts the courier for this replica and the sweep of finished messages. Without a
+/// transport only the sweep runs, and a warning says that messages stay queued. The app stops
+/// the courier gracefully once it has drained its RPCs ([`Running::stop`]).
+pub(crate) fn start(state: &AppState) -> Running {
     courier::start(&state.db, &state.clock, &state.config.mail)
 }
 

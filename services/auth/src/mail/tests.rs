@@ -616,17 +616,43 @@ async fn without_a_transport_messages_stay_queued(backend: Backend) {
     let f = Fixture::new(backend).await;
     let config = MailConfig::for_tests();
     assert!(Transport::new(&config).is_none());
-    let tasks = super::courier::start(&f.db, &Clock::system(), &config);
-    assert_eq!(tasks.len(), 1, "only the sweep runs");
+    let running = super::courier::start(&f.db, &Clock::system(), &config);
+    assert_eq!(running.tasks.len(), 1, "only the sweep runs");
+    assert!(!running.has_courier());
     queue(&f.db, "ada@example.com", verify("a")).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(row(&f.db, "ada@example.com").await.unwrap().state, "QUEUED");
-    for task in tasks {
-        task.abort();
+}
+
+async fn a_stopping_courier_starts_no_new_send_and_hands_its_claims_back(backend: Backend) {
+    let Some(mailbox) = Mailbox::start().await else {
+        return;
+    };
+    let f = Fixture::new(backend).await;
+    let recipients = ["a@example.com", "b@example.com", "c@example.com"];
+    for to in recipients {
+        queue(&f.db, to, verify(to)).await;
     }
+    let config = smtp_config(&mailbox);
+    let stopping = courier(&f.db, &config);
+    // Told to stop as its round begins: it claims, but sends nothing more.
+    let (_stop, stopped) = tokio::sync::watch::channel(true);
+    assert_eq!(stopping.round_until(&stopped).await.unwrap(), 3);
+    for to in recipients {
+        assert_eq!(row(&f.db, to).await.unwrap().state, "CLAIMED");
+    }
+    stopping.release().await;
+    for to in recipients {
+        assert_eq!(row(&f.db, to).await.unwrap().state, "QUEUED", "{to}");
+    }
+    // Another courier takes them at once, without waiting out the stopped one's lease.
+    courier(&f.db, &config).round().await.unwrap();
+    mailbox.wait_for_count(3).await;
+    assert!(mailbox.messages().len() == 3, "each sent once");
 }
 
 testkit::backend_tests!(
+    a_stopping_courier_starts_no_new_send_and_hands_its_claims_back,
     a_queued_message_is_delivered_then_scrubbed,
     every_template_arrives_with_its_own_text,
     html_parts_escape_every_value,

@@ -186,6 +186,20 @@ pub(crate) async fn give_up(
     .map(|done| done.rows_affected() == 1)
 }
 
+/// Returns the messages `owner` claimed but has not started to the queue (its courier is
+/// stopping), so another replica can take them at once instead of after the lease; how many.
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn release_claims(conn: &mut AnyConnection, owner: &str) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE mail_outbox SET state = 'QUEUED', lease_owner = NULL, lease_until = NULL \
+         WHERE state = 'CLAIMED' AND lease_owner = $1",
+    )
+    .bind(owner)
+    .execute(conn)
+    .await
+    .map(|done| done.rows_affected())
+}
+
 /// Returns up to `limit` claimed messages whose lease expired before any send began (their
 /// courier stopped) to the queue; how many.
 #[tracing::instrument(level = "debug", skip_all)]
