@@ -36,7 +36,6 @@ use crate::domain::values::{DeviceLabel, LoginName, PresentedPassword};
 use crate::domain::{Client, Role};
 use crate::error::{Error, Result};
 use crate::password::Hasher;
-use crate::store::mfa::accounts;
 use crate::store::users::{self, UserRow, lockout};
 use crate::tokens::Tokens;
 
@@ -203,7 +202,7 @@ impl Login<'_> {
         // The session's (or challenge's) birth is conditional on the account being what was
         // checked; the account row stays locked until commit, so an enrolment confirmed
         // concurrently is either seen here or waits.
-        let Some(mfa_enabled) = accounts::lock_checked(&mut tx, &credentials, now).await? else {
+        let Some(mfa_enabled) = lockout::lock_checked(&mut tx, &credentials, now).await? else {
             drop(tx);
             return Err(lockout
                 .not_cleared(&credentials, EventType::LoginFailed, client)

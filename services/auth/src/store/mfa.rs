@@ -1,7 +1,7 @@
 //! The second factor's tables, one module each: [`factors`] (`mfa_totp`), [`recovery_codes`]
-//! (`mfa_recovery_codes`) and [`challenges`] (`mfa_challenges`); and the second factor's
-//! columns of other tables: [`accounts`] (`users.mfa_enabled`) and [`sessions`]
-//! (`sessions.mfa_verified_at`).
+//! (`mfa_recovery_codes`) and [`challenges`] (`mfa_challenges`). Its columns of other tables
+//! live with those tables: `users.mfa_enabled` in `store::users`, `sessions.mfa_verified_at`
+//! in `store::sessions`.
 
 /// `mfa_totp`: one TOTP factor per user, pending until confirmed.
 pub(crate) mod factors {
@@ -380,93 +380,5 @@ pub(crate) mod challenges {
             .execute(conn)
             .await
             .map(|_| ())
-    }
-}
-
-/// `users.mfa_enabled`: kept equal to "a confirmed factor exists", in the transaction that
-/// changes the factor.
-pub(crate) mod accounts {
-    use shared::db::Flag;
-    use shared::time::Micros;
-    use sqlx::AnyConnection;
-
-    use crate::store::users::lockout::Credentials;
-
-    /// Sets whether sign-in needs the second factor.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id))]
-    pub(crate) async fn set_mfa_enabled(
-        conn: &mut AnyConnection,
-        user_id: &str,
-        enabled: bool,
-    ) -> sqlx::Result<()> {
-        sqlx::query("UPDATE users SET mfa_enabled = $2 WHERE id = $1")
-            .bind(user_id)
-            .bind(Flag(enabled))
-            .execute(conn)
-            .await
-            .map(|_| ())
-    }
-
-    /// After a right password: locks the account row for the rest of the transaction and
-    /// reads whether sign-in needs the second factor, only while the account is still what
-    /// the password was checked against (`checked`: same hash, active, same role) and not
-    /// locked at `now`. `None` when it changed or got locked meanwhile.
-    ///
-    /// A no-op update rather than `SELECT … FOR UPDATE` (which SQLite lacks): an enrolment
-    /// confirmed concurrently waits for this sign-in, or this sign-in sees it.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = %checked.id))]
-    pub(crate) async fn lock_checked(
-        conn: &mut AnyConnection,
-        checked: &Credentials,
-        now: Micros,
-    ) -> sqlx::Result<Option<Flag>> {
-        sqlx::query_scalar(
-            "UPDATE users SET mfa_enabled = mfa_enabled \
-             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
-             AND password_hash = $3 AND active = $4 AND role = $5 RETURNING mfa_enabled",
-        )
-        .bind(&checked.id)
-        .bind(now)
-        .bind(&checked.password_hash)
-        .bind(checked.active)
-        .bind(&checked.role)
-        .fetch_optional(conn)
-        .await
-    }
-}
-
-/// `sessions.mfa_verified_at`: when a session last passed the second factor.
-pub(crate) mod sessions {
-    use shared::time::Micros;
-    use sqlx::AnyConnection;
-
-    /// Records that session `session_id` passed the second factor at `now`.
-    #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
-    pub(crate) async fn mark_verified(
-        conn: &mut AnyConnection,
-        session_id: &str,
-        now: Micros,
-    ) -> sqlx::Result<()> {
-        sqlx::query("UPDATE sessions SET mfa_verified_at = $2 WHERE id = $1")
-            .bind(session_id)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(|_| ())
-    }
-
-    /// When session `session_id` last passed the second factor (`None`: never, or no such
-    /// session).
-    #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
-    pub(crate) async fn verified_at(
-        conn: &mut AnyConnection,
-        session_id: &str,
-    ) -> sqlx::Result<Option<Micros>> {
-        let at: Option<Option<Micros>> =
-            sqlx::query_scalar("SELECT mfa_verified_at FROM sessions WHERE id = $1")
-                .bind(session_id)
-                .fetch_optional(conn)
-                .await?;
-        Ok(at.flatten())
     }
 }

@@ -251,3 +251,33 @@ pub(crate) async fn signed_in_at(
         .fetch_optional(conn)
         .await
 }
+
+/// Records that session `session_id` passed the second factor at `now`.
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+pub(crate) async fn mark_mfa_verified(
+    conn: &mut AnyConnection,
+    session_id: &str,
+    now: Micros,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET mfa_verified_at = $2 WHERE id = $1")
+        .bind(session_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// When session `session_id` last passed the second factor (`None`: never, or no such
+/// session).
+#[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+pub(crate) async fn mfa_verified_at(
+    conn: &mut AnyConnection,
+    session_id: &str,
+) -> sqlx::Result<Option<Micros>> {
+    let at: Option<Option<Micros>> =
+        sqlx::query_scalar("SELECT mfa_verified_at FROM sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(at.flatten())
+}

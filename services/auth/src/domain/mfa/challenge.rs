@@ -27,7 +27,7 @@ use crate::domain::throttle::bucket;
 use crate::domain::{Client, Role, issuance, unknown_clients};
 use crate::error::{Error, Result};
 use crate::store::mfa::challenges::{self, ChallengeRow};
-use crate::store::mfa::sessions;
+use crate::store::sessions;
 use crate::store::users::{self, lockout};
 
 /// The reason of an unknown, expired, used or foreign challenge.
@@ -197,7 +197,7 @@ impl Mfa<'_> {
             now,
         )
         .await?;
-        sessions::mark_verified(&mut tx, &pair.session_id, now).await?;
+        sessions::mark_mfa_verified(&mut tx, &pair.session_id, now).await?;
         let session = Some(pair.session_id.as_str());
         record_accepted(&mut tx, accepted, user_id, session, client, now).await?;
         let event = SecurityEvent::new(EventType::LoginSucceeded)

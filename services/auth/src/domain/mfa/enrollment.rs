@@ -24,7 +24,8 @@ use crate::domain::mfa::verify::{Refusal, record_accepted};
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::values::{Id, PresentedPassword};
 use crate::error::{Error, Result};
-use crate::store::mfa::{accounts, challenges, factors, recovery_codes, sessions};
+use crate::store::mfa::{challenges, factors, recovery_codes};
+use crate::store::sessions;
 use crate::store::users::{self, lockout};
 
 impl Mfa<'_> {
@@ -154,15 +155,8 @@ impl Mfa<'_> {
         if !factors::confirm(&mut tx, user_id, &factor.secret, step, now).await? {
             return Err(Error::FailedPrecondition("MFA_NOT_PENDING"));
         }
-        accounts::set_mfa_enabled(&mut tx, user_id, true).await?;
-        replace_codes(&mut tx, user_id, &codes, now).await?;
-        sessions::mark_verified(&mut tx, &caller.session_id, now).await?;
-        let event = SecurityEvent::new(EventType::MfaEnabled)
-            .user(user_id)
-            .session(&caller.session_id)
-            .by(client)
-            .detail(format!("{} recovery codes issued", codes.shown.len()));
-        security_events::record(&mut tx, &event, now).await?;
+        users::set_mfa_enabled(&mut tx, user_id, true).await?;
+        issue_codes(&mut tx, caller, &codes, EventType::MfaEnabled, client, now).await?;
         tx.commit().await?;
         Ok(codes.shown)
     }
@@ -242,14 +236,8 @@ impl Mfa<'_> {
         };
         let session = Some(caller.session_id.as_str());
         record_accepted(&mut tx, accepted, user_id, session, client, now).await?;
-        replace_codes(&mut tx, user_id, &codes, now).await?;
-        sessions::mark_verified(&mut tx, &caller.session_id, now).await?;
-        let event = SecurityEvent::new(EventType::RecoveryCodesRegenerated)
-            .user(user_id)
-            .session(&caller.session_id)
-            .by(client)
-            .detail(format!("{} recovery codes issued", codes.shown.len()));
-        security_events::record(&mut tx, &event, now).await?;
+        let kind = EventType::RecoveryCodesRegenerated;
+        issue_codes(&mut tx, caller, &codes, kind, client, now).await?;
         tx.commit().await?;
         Ok(codes.shown)
     }
@@ -287,17 +275,29 @@ impl Mfa<'_> {
     }
 }
 
-/// Replaces the recovery codes of `user_id` with the digests of `codes`.
-async fn replace_codes(
+/// Replaces the caller's recovery codes with the digests of `codes`, marks the session as having
+/// passed the second factor, and records `kind`, in the caller's transaction.
+async fn issue_codes(
     tx: &mut Tx,
-    user_id: &str,
+    caller: &Caller,
     codes: &recovery::Issued,
+    kind: EventType,
+    client: &Client,
     now: Micros,
 ) -> Result<()> {
+    let user_id = caller.user_id.as_str();
     recovery_codes::delete_all(tx, user_id).await?;
     for digest in &codes.digests {
         recovery_codes::insert(tx, user_id, digest, now).await?;
     }
+    // The code just checked was this session's second factor.
+    sessions::mark_mfa_verified(tx, &caller.session_id, now).await?;
+    let event = SecurityEvent::new(kind)
+        .user(user_id)
+        .session(&caller.session_id)
+        .by(client)
+        .detail(format!("{} recovery codes issued", codes.shown.len()));
+    security_events::record(tx, &event, now).await?;
     Ok(())
 }
 
@@ -307,6 +307,6 @@ async fn remove_factor(tx: &mut Tx, user_id: &str) -> Result<bool> {
     let had = factors::delete(tx, user_id).await?;
     recovery_codes::delete_all(tx, user_id).await?;
     challenges::delete_of_user(tx, user_id).await?;
-    accounts::set_mfa_enabled(tx, user_id, false).await?;
+    users::set_mfa_enabled(tx, user_id, false).await?;
     Ok(had)
 }

@@ -11,7 +11,8 @@ use crate::domain::mfa::code::Code;
 use crate::domain::mfa::verify::record_accepted;
 use crate::domain::security_events::EventType;
 use crate::error::{Error, Result};
-use crate::store::mfa::{factors, sessions};
+use crate::store::mfa::factors;
+use crate::store::sessions;
 use crate::store::users::lockout;
 
 impl Mfa<'_> {
@@ -31,7 +32,7 @@ impl Mfa<'_> {
         let (enrolled, verified_at) = {
             let mut conn = self.db.read().await?;
             let factor = factors::get(&mut conn, &caller.user_id).await?;
-            let verified_at = sessions::verified_at(&mut conn, &caller.session_id).await?;
+            let verified_at = sessions::mfa_verified_at(&mut conn, &caller.session_id).await?;
             (factor.is_some_and(|f| f.confirmed()), verified_at)
         };
         if !enrolled {
@@ -63,7 +64,7 @@ impl Mfa<'_> {
                 return Err(self.refuse(&caller.user_id, refusal, client).await?);
             }
         };
-        sessions::mark_verified(&mut tx, &caller.session_id, now).await?;
+        sessions::mark_mfa_verified(&mut tx, &caller.session_id, now).await?;
         let session = Some(caller.session_id.as_str());
         record_accepted(&mut tx, accepted, &caller.user_id, session, client, now).await?;
         tx.commit().await?;

@@ -126,3 +126,30 @@ pub(crate) async fn reset_counters(conn: &mut AnyConnection, user_id: &str) -> s
     .await
     .map(|_| ())
 }
+
+/// After a right password: locks the account row for the rest of the transaction and
+/// reads whether sign-in needs the second factor, only while the account is still what
+/// the password was checked against (`checked`: same hash, active, same role) and not
+/// locked at `now`. `None` when it changed or got locked meanwhile.
+///
+/// A no-op update rather than `SELECT … FOR UPDATE` (which SQLite lacks): an enrolment
+/// confirmed concurrently waits for this sign-in, or this sign-in sees it.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = %checked.id))]
+pub(crate) async fn lock_checked(
+    conn: &mut AnyConnection,
+    checked: &Credentials,
+    now: Micros,
+) -> sqlx::Result<Option<shared::db::Flag>> {
+    sqlx::query_scalar(
+        "UPDATE users SET mfa_enabled = mfa_enabled \
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
+         AND password_hash = $3 AND active = $4 AND role = $5 RETURNING mfa_enabled",
+    )
+    .bind(&checked.id)
+    .bind(now)
+    .bind(&checked.password_hash)
+    .bind(checked.active)
+    .bind(&checked.role)
+    .fetch_optional(conn)
+    .await
+}

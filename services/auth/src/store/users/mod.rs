@@ -392,3 +392,18 @@ pub(crate) async fn delete(conn: &mut AnyConnection, user_id: &str) -> sqlx::Res
         .await
         .map(|r| r.rows_affected() == 1)
 }
+
+/// Sets whether sign-in needs the second factor.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id))]
+pub(crate) async fn set_mfa_enabled(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    enabled: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET mfa_enabled = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(Flag(enabled))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
