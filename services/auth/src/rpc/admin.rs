@@ -4,7 +4,9 @@ use shared::error::Violations;
 use shared::paging::PageRequest;
 use shared::pb::auth::v1::admin_service_server::AdminService;
 use shared::pb::auth::v1::{
-    DeleteUserRequest, GetUserRequest, ListSecurityEventsRequest, ListSecurityEventsResponse,
+    DeleteUserRequest, GetAvatarResponse, GetOverviewRequest, GetOverviewResponse,
+    GetTokenTreeResponse, GetUserAvatarRequest, GetUserRequest, GetUserTokenTreeRequest,
+    ListSigningKeysRequest, ListSigningKeysResponse, ListSecurityEventsRequest, ListSecurityEventsResponse,
     ListUserSessionsRequest, ListUserSessionsResponse, ListUsersRequest, ListUsersResponse,
     ResetUserMfaRequest, RevokeUserSessionsRequest, RevokeUserSessionsResponse,
     RotateSigningKeyRequest, RotateSigningKeyResponse, UpdateUserRequest, User,
@@ -315,5 +317,41 @@ impl AdminService for AdminApi {
     ) -> Result<Response<()>, Status> {
         let caller = self.admin(&request).await?;
         mfa::admin_reset(&self.state, &caller, request).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetOverview", user_id))]
+    async fn get_overview(
+        &self,
+        request: Request<GetOverviewRequest>,
+    ) -> Result<Response<GetOverviewResponse>, Status> {
+        self.admin(&request).await?;
+        Err(Status::unimplemented("GetOverview"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetUserTokenTree", user_id))]
+    async fn get_user_token_tree(
+        &self,
+        request: Request<GetUserTokenTreeRequest>,
+    ) -> Result<Response<GetTokenTreeResponse>, Status> {
+        self.admin(&request).await?;
+        Err(Status::unimplemented("GetUserTokenTree"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetUserAvatar", user_id))]
+    async fn get_user_avatar(
+        &self,
+        request: Request<GetUserAvatarRequest>,
+    ) -> Result<Response<GetAvatarResponse>, Status> {
+        self.admin(&request).await?;
+        Err(Status::unimplemented("GetUserAvatar"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListSigningKeys", user_id))]
+    async fn list_signing_keys(
+        &self,
+        request: Request<ListSigningKeysRequest>,
+    ) -> Result<Response<ListSigningKeysResponse>, Status> {
+        self.admin(&request).await?;
+        Err(Status::unimplemented("ListSigningKeys"))
     }
 }

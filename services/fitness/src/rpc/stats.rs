@@ -115,4 +115,24 @@ impl StatsService for StatsApi {
         let input = SetEvaluation::try_from(request.into_inner())?;
         reply(stats::set_evaluation(&self.db, input).await, stat_to_pb)
     }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn get_user_stats(
+        &self,
+        request: Request<pb::GetUserStatsRequest>,
+    ) -> Result<Response<pb::Stat>, Status> {
+        let caller = caller(&request)?;
+        require_staff(&caller)?;
+        Err(Status::unimplemented("GetUserStats"))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn get_training_overview(
+        &self,
+        request: Request<pb::GetTrainingOverviewRequest>,
+    ) -> Result<Response<pb::GetTrainingOverviewResponse>, Status> {
+        let caller = caller(&request)?;
+        require_staff(&caller)?;
+        Err(Status::unimplemented("GetTrainingOverview"))
+    }
 }

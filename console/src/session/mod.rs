@@ -1,0 +1,350 @@
+//! Signed-in browsers, held server-side: the browser keeps only a sealed random id
+//! ([`cookie`]); the token pair stays here.
+//!
+//! Access tokens are refreshed transparently, and **one refresh per session at a time**: the
+//! pair sits behind an async mutex, so two tabs that find the access token stale wait for one
+//! rotation and both use its result, instead of presenting the same refresh token twice (which
+//! the auth service treats as theft and answers by revoking the session).
+//!
+//! The store is bounded (`STRIDE_CONSOLE_MAX_SESSIONS`, least recently used signed out beyond
+//! it) and forgets browsers idle longer than `STRIDE_CONSOLE_IDLE_TIMEOUT`.
+
+pub(crate) mod cookie;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
+use shared::pb::auth::v1::{RefreshRequest, TokenPair};
+use time::OffsetDateTime;
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+use crate::error::ConsoleError;
+use crate::grpc::Stamp;
+
+/// A session's key in the store (also what the cookie seals).
+pub(crate) type SessionId = [u8; 32];
+
+/// An access token this close to expiry is refreshed before use.
+const REFRESH_AHEAD: Duration = Duration::from_secs(30);
+/// How long a sign-in waiting for its second factor is kept.
+const PENDING_TTL: Duration = Duration::from_secs(300);
+/// Sign-ins waiting for a second factor held at once.
+const MAX_PENDING: usize = 10_000;
+
+/// The token pair of a session.
+#[derive(Debug)]
+struct Tokens {
+    access: Arc<str>,
+    refresh: String,
+    access_expires_at: Option<OffsetDateTime>,
+}
+
+impl Tokens {
+    fn from_pair(pair: TokenPair) -> Self {
+        Self {
+            access: pair.access_token.into(),
+            refresh: pair.refresh_token,
+            access_expires_at: pair
+                .access_expires_at
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t.seconds).ok()),
+        }
+    }
+
+    fn stale(&self) -> bool {
+        self.access_expires_at
+            .is_some_and(|at| at - OffsetDateTime::now_utc() < REFRESH_AHEAD)
+    }
+}
+
+/// One signed-in browser.
+#[derive(Debug)]
+pub(crate) struct Session {
+    id: SessionId,
+    /// The CSRF token every form of this session carries.
+    pub(crate) csrf: String,
+    /// The auth service's id of this session (marks "this browser" on the Sessions page).
+    pub(crate) auth_session_id: String,
+    tokens: tokio::sync::Mutex<Tokens>,
+    last_seen: Mutex<Instant>,
+    /// Set once the auth service refused to rotate the pair: the session ended elsewhere.
+    ended: AtomicBool,
+}
+
+impl Session {
+    /// Marks the session as ended elsewhere; the store forgets it at its next lookup.
+    pub(crate) fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
+    /// The store key.
+    pub(crate) fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The access token to use now, refreshed first when it is about to expire.
+    pub(crate) async fn access_token(
+        &self,
+        auth: &AuthServiceClient<InterceptedService<Channel, Stamp>>,
+    ) -> Result<Arc<str>, ConsoleError> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.stale() {
+            rotate(&mut tokens, auth.clone())
+                .await
+                .inspect_err(|e| self.end_on_sign_out(e))?;
+        }
+        Ok(tokens.access.clone())
+    }
+
+    /// After a call was refused UNAUTHENTICATED with `used`: a fresh access token, rotating the
+    /// pair unless another request already did since `used` was handed out.
+    pub(crate) async fn refreshed_after(
+        &self,
+        used: &Arc<str>,
+        auth: &AuthServiceClient<InterceptedService<Channel, Stamp>>,
+    ) -> Result<Arc<str>, ConsoleError> {
+        let mut tokens = self.tokens.lock().await;
+        if self.has_ended() {
+            return Err(ConsoleError::SignedOut);
+        }
+        if Arc::ptr_eq(&tokens.access, used) {
+            rotate(&mut tokens, auth.clone())
+                .await
+                .inspect_err(|e| self.end_on_sign_out(e))?;
+        }
+        Ok(tokens.access.clone())
+    }
+
+    /// The refresh token, for `Logout`.
+    pub(crate) async fn refresh_token(&self) -> String {
+        self.tokens.lock().await.refresh.clone()
+    }
+
+    fn end_on_sign_out(&self, err: &ConsoleError) {
+        if matches!(err, ConsoleError::SignedOut) {
+            self.end();
+        }
+    }
+
+    fn touch(&self) -> Instant {
+        let now = Instant::now();
+        *lock(&self.last_seen) = now;
+        now
+    }
+
+    fn last_seen(&self) -> Instant {
+        *lock(&self.last_seen)
+    }
+}
+
+/// Rotates the pair; a refusal means the session ended elsewhere (revoked, reused, expired).
+async fn rotate(
+    tokens: &mut Tokens,
+    mut auth: AuthServiceClient<InterceptedService<Channel, Stamp>>,
+) -> Result<(), ConsoleError> {
+    let request = RefreshRequest {
+        refresh_token: tokens.refresh.clone(),
+    };
+    match auth.refresh(request).await {
+        Ok(response) => {
+            let pair = response
+                .into_inner()
+                .tokens
+                .ok_or_else(|| ConsoleError::Internal("Refresh returned no tokens".into()))?;
+            *tokens = Tokens::from_pair(pair);
+            Ok(())
+        }
+        Err(status)
+            if matches!(
+                status.code(),
+                Code::Unauthenticated | Code::PermissionDenied | Code::NotFound
+            ) =>
+        {
+            tracing::debug!(code = ?status.code(), "refresh refused; the session has ended");
+            Err(ConsoleError::SignedOut)
+        }
+        Err(status) => Err(ConsoleError::Rpc(status)),
+    }
+}
+
+/// A sign-in that passed the password and waits for its second factor.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    /// The single-use challenge `CompleteLogin` takes.
+    pub(crate) challenge: String,
+    created: Instant,
+}
+
+/// Every signed-in browser of this console.
+#[derive(Debug)]
+pub(crate) struct Sessions {
+    live: Mutex<HashMap<SessionId, Arc<Session>>>,
+    pending: Mutex<HashMap<SessionId, Pending>>,
+    max: usize,
+    idle: Duration,
+}
+
+impl Sessions {
+    pub(crate) fn new(max: usize, idle: Duration) -> Self {
+        Self {
+            live: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+            max,
+            idle,
+        }
+    }
+
+    /// Keeps a new pair; returns the session to set the cookie for.
+    pub(crate) fn insert(&self, pair: TokenPair) -> Arc<Session> {
+        let session = Arc::new(Session {
+            id: rand::random(),
+            csrf: URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()),
+            auth_session_id: pair.session_id.clone(),
+            tokens: tokio::sync::Mutex::new(Tokens::from_pair(pair)),
+            last_seen: Mutex::new(Instant::now()),
+            ended: AtomicBool::new(false),
+        });
+        let mut live = lock(&self.live);
+        if live.len() >= self.max {
+            let now = Instant::now();
+            live.retain(|_, s| now.duration_since(s.last_seen()) < self.idle);
+        }
+        if live.len() >= self.max
+            && let Some(oldest) = live
+                .iter()
+                .min_by_key(|(_, s)| s.last_seen())
+                .map(|(id, _)| *id)
+        {
+            live.remove(&oldest);
+        }
+        live.insert(session.id, session.clone());
+        session
+    }
+
+    /// The live session with this id, marked as seen now; an idle one is forgotten.
+    pub(crate) fn get(&self, id: &SessionId) -> Option<Arc<Session>> {
+        let mut live = lock(&self.live);
+        let session = live.get(id)?.clone();
+        let now = Instant::now();
+        if session.has_ended() || now.duration_since(session.last_seen()) >= self.idle {
+            live.remove(id);
+            return None;
+        }
+        session.touch();
+        Some(session)
+    }
+
+    /// Forgets a session (sign-out, or the auth service ended it).
+    pub(crate) fn remove(&self, id: &SessionId) -> Option<Arc<Session>> {
+        lock(&self.live).remove(id)
+    }
+
+    /// Number of live sessions.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.live).len()
+    }
+
+    /// Remembers a challenge for the browser with pre-session `id`.
+    pub(crate) fn hold_pending(&self, id: SessionId, challenge: String) {
+        let mut pending = lock(&self.pending);
+        let now = Instant::now();
+        if pending.len() >= MAX_PENDING {
+            pending.retain(|_, p| now.duration_since(p.created) < PENDING_TTL);
+        }
+        if pending.len() >= MAX_PENDING
+            && let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, p)| p.created)
+                .map(|(id, _)| *id)
+        {
+            pending.remove(&oldest);
+        }
+        pending.insert(
+            id,
+            Pending {
+                challenge,
+                created: now,
+            },
+        );
+    }
+
+    /// The challenge waiting for this browser, if still fresh (it stays until used or expired).
+    pub(crate) fn pending(&self, id: &SessionId) -> Option<Pending> {
+        let mut pending = lock(&self.pending);
+        let found = pending.get(id)?.clone();
+        if found.created.elapsed() >= PENDING_TTL {
+            pending.remove(id);
+            return None;
+        }
+        Some(found)
+    }
+
+    /// Drops the challenge of this browser.
+    pub(crate) fn forget_pending(&self, id: &SessionId) {
+        lock(&self.pending).remove(id);
+    }
+}
+
+/// Locks a std mutex, recovering from poisoning (the data are plain maps and instants).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(n: u8) -> TokenPair {
+        TokenPair {
+            access_token: format!("access-{n}"),
+            refresh_token: format!("refresh-{n}"),
+            session_id: format!("session-{n}"),
+            ..TokenPair::default()
+        }
+    }
+
+    #[test]
+    fn the_store_is_bounded_and_signs_out_the_least_recently_used() {
+        let sessions = Sessions::new(2, Duration::from_secs(3600));
+        let first = sessions.insert(pair(1));
+        std::thread::sleep(Duration::from_millis(2));
+        let second = sessions.insert(pair(2));
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(sessions.get(first.id()).is_some());
+        let third = sessions.insert(pair(3));
+        assert_eq!(sessions.len(), 2);
+        assert!(sessions.get(second.id()).is_none());
+        assert!(sessions.get(first.id()).is_some());
+        assert!(sessions.get(third.id()).is_some());
+    }
+
+    #[test]
+    fn an_idle_session_is_forgotten() {
+        let sessions = Sessions::new(10, Duration::from_millis(20));
+        let session = sessions.insert(pair(1));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(sessions.get(session.id()).is_none());
+        assert_eq!(sessions.len(), 0);
+    }
+
+    #[test]
+    fn sessions_get_distinct_ids_and_csrf_tokens() {
+        let sessions = Sessions::new(10, Duration::from_secs(60));
+        let (a, b) = (sessions.insert(pair(1)), sessions.insert(pair(2)));
+        assert_ne!(a.id(), b.id());
+        assert_ne!(a.csrf, b.csrf);
+        assert!(a.csrf.len() >= 43);
+    }
+}
