@@ -185,7 +185,11 @@ mod tests {
     #[test]
     fn a_lockout_says_when_to_retry() {
         let mut details = ErrorDetails::new();
-        details.set_error_info("ACCOUNT_LOCKED", "stride.auth", [].into_iter().collect());
+        details.set_error_info(
+            "ACCOUNT_LOCKED",
+            "stride.auth",
+            std::collections::HashMap::new(),
+        );
         details.set_retry_info(Some(Duration::from_secs(900)));
         let status = Status::with_error_details(Code::ResourceExhausted, "locked", details);
         let feedback = Feedback::from_status(&status);

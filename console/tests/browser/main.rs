@@ -1,0 +1,15 @@
+//! The console in a real browser: headless Chromium driven through WebDriver (chromedriver)
+//! against the real services started in-process, on both backends.
+//!
+//! Without Chromium the tests skip with one line saying how to install it, unless
+//! `STRIDE_TEST_BROWSER=required` (CI), where they fail instead.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod admin;
+mod login;
+mod profile;
+mod security;
+mod sessions;
+mod training;
