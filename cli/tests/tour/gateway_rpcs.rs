@@ -356,6 +356,45 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             )
             .await;
         assert_eq!(events["events"].as_array().unwrap().len(), 1, "{events}");
+        // The dashboard: int64 counts are JSON strings; `days` is a query parameter.
+        let overview = t
+            .call("auth.v1.AdminService.GetOverview", ("GET", "/v1/admin/overview?days=7"), Some(admin), None, 200)
+            .await;
+        assert_eq!((overview["total_users"].clone(), overview["active_users"].clone()), (json!("2"), json!("2")), "{overview}");
+        let days = overview["days"].as_array().unwrap();
+        assert_eq!(days.len(), 7, "{overview}");
+        // Root (the bootstrap admin) and Ada registered within the week (today, unless the test
+        // straddles midnight UTC).
+        let sign_ups: i64 = days.iter().map(|d| text(&d["sign_ups"]).parse::<i64>().unwrap()).sum();
+        assert_eq!(sign_ups, 2, "{overview}");
+        let negative = t
+            .call("auth.v1.AdminService.GetOverview", ("GET", "/v1/admin/overview?days=-1"), Some(admin), None, 400)
+            .await;
+        assert!(detail(&negative, "BadRequest")["field_violations"].to_string().contains("days"), "{negative}");
+        // Any user's token tree and avatar, as the user sees their own.
+        let tree = t
+            .call(
+                "auth.v1.AdminService.GetUserTokenTree",
+                ("GET", &format!("/v1/admin/users/{ada_id}/sessions/{session}/tree")),
+                Some(admin),
+                None,
+                200,
+            )
+            .await;
+        assert_eq!(tree["tree"]["refresh_tokens"].as_array().map(Vec::len), Some(2), "{tree}");
+        let root_session = text(&root["tokens"]["session_id"]);
+        t.call(
+            "auth.v1.AdminService.GetUserTokenTree",
+            ("GET", &format!("/v1/admin/users/{ada_id}/sessions/{root_session}/tree")),
+            Some(admin),
+            None,
+            404,
+        )
+        .await;
+        let avatar = t
+            .call("auth.v1.AdminService.GetUserAvatar", ("GET", &format!("/v1/admin/users/{ada_id}/avatar")), Some(admin), None, 200)
+            .await;
+        assert_eq!((avatar["content_type"].clone(), avatar["image"].clone()), (json!("image/png"), json!(png())));
         t.call(
             "auth.v1.AdminService.RotateSigningKey",
             ("POST", "/v1/admin/signing-keys:rotate"),
@@ -364,6 +403,16 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             200,
         )
         .await;
+        // The key ring after the rotation: the new key, then the retired one, as the JWKS has them.
+        let ring = t
+            .call("auth.v1.AdminService.ListSigningKeys", ("GET", "/v1/admin/signing-keys"), Some(admin), None, 200)
+            .await;
+        let keys = ring["keys"].as_array().unwrap();
+        assert_eq!(keys.iter().map(|k| k["active"].clone()).collect::<Vec<_>>(), [json!(true), json!(false)], "{ring}");
+        assert!(keys[1]["expires_at"].is_string(), "{ring}");
+        let jwks = t.call("auth.v1.AuthService.GetJwks", ("GET", "/v1/auth/jwks"), None, None, 200).await;
+        let published: Vec<Value> = keys.iter().map(|k| k["public_key"].clone()).collect();
+        assert_eq!(json!(published), jwks["keys"], "{ring}");
 
         // --- Fitness, as Ada (now staff) on a fresh sign-in.
         let staff = t
@@ -487,6 +536,12 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
             )
             .await;
         assert_eq!(evaluated["evaluation"], 4, "{evaluated}");
+        let ada_stats = t
+            .call("fitness.v1.StatsService.GetUserStats", ("GET", &format!("/v1/stats/users/{ada_id}")), Some(token), None, 200)
+            .await;
+        assert_eq!((ada_stats["total_workouts"].clone(), ada_stats["evaluation"].clone()), (json!("4"), json!(4)), "{ada_stats}");
+        let totals = t.call("fitness.v1.StatsService.GetTrainingOverview", ("GET", "/v1/stats:overview"), Some(token), None, 200).await;
+        assert_eq!((totals["total_workouts"].clone(), totals["users_with_workouts"].clone()), (json!("4"), json!("1")), "{totals}");
         t.call("fitness.v1.ExerciseService.DeleteExercise", ("DELETE", &format!("/v1/exercises/{exercise_id}")), Some(token), None, 200)
             .await;
         let deleted = t
@@ -519,6 +574,8 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
         let eve_id = text(&registered["user"]["id"]);
         let eve = text(&registered["tokens"]["access_token"]);
         let eve = eve.as_str();
+        // Statistics of everyone are for staff and admins.
+        t.call("fitness.v1.StatsService.GetTrainingOverview", ("GET", "/v1/stats:overview"), Some(eve), None, 403).await;
         t.call("auth.v1.UserService.ResendVerification", ("POST", "/v1/users/me:resendVerification"), Some(eve), Some(json!({})), 200)
             .await;
         let forged = t

@@ -48,6 +48,10 @@ fn the_readme_grpcurl_tour_runs_verbatim_against_a_fresh_stack() {
         "\"evaluation\": 87",
         "\"role\": \"ROLE_STAFF\"",
         "\"kid\"",
+        // The admin dashboard, the key ring and the staff training totals.
+        "\"totalUsers\"",
+        "\"retiredAt\"",
+        "\"usersWithWorkouts\"",
         // The account lifecycle: a pending address, then the export of the verified one.
         "\"pendingEmail\": \"hedy@lamarr.example\"",
         "\"email\": \"hedy@lamarr.example\"",

@@ -1,4 +1,5 @@
-//! Administration (role ADMIN): users, their sessions, the security log, signing keys.
+//! Administration (role ADMIN): users, their sessions and avatars, the security log, signing
+//! keys.
 
 use shared::db::Db;
 use shared::paging::{Page, PageRequest};
@@ -9,10 +10,10 @@ use crate::config::TokenConfig;
 use crate::domain::caller::Caller;
 use crate::domain::security_events::{self, EventType, SecurityEvent};
 use crate::domain::session_list::{self, Position};
-use crate::domain::{Client, Role, revocation};
+use crate::domain::{Client, Role, profile, revocation};
 use crate::error::{Error, Result};
 use crate::feed::FeedNotifier;
-use crate::keys::KeyRing;
+use crate::keys::{KeyRing, PublicKey};
 use crate::store::security_events::{self as event_store, EventFilter, EventRow};
 use crate::store::sessions::SessionView;
 use crate::store::users::listing::{self, UserFilter};
@@ -167,19 +168,30 @@ impl Admin<'_> {
     }
 }
 
+/// NOT_FOUND unless user `user_id` exists.
+async fn require_user(db: &Db, user_id: &str) -> Result<()> {
+    let mut conn = db.read().await?;
+    match users::role_and_active(&mut conn, user_id).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound("user")),
+    }
+}
+
 /// A user's sessions, newest first. NOT_FOUND if the user does not exist.
 pub(crate) async fn list_user_sessions(
     db: &Db,
     user_id: &str,
     page: &PageRequest<Position>,
 ) -> Result<Page<SessionView>> {
-    {
-        let mut conn = db.read().await?;
-        if users::role_and_active(&mut conn, user_id).await?.is_none() {
-            return Err(Error::NotFound("user"));
-        }
-    }
+    require_user(db, user_id).await?;
     session_list::list(db, user_id, page).await
+}
+
+/// A user's avatar: `(content_type, image)`. NOT_FOUND naming the user when there is no such
+/// user, naming the avatar when they have none.
+pub(crate) async fn user_avatar(db: &Db, user_id: &str) -> Result<(String, Vec<u8>)> {
+    require_user(db, user_id).await?;
+    profile::get_avatar(db, user_id).await
 }
 
 /// Security events matching `filter`, newest first.
@@ -191,6 +203,12 @@ pub(crate) async fn list_events(
     let mut conn = db.read().await?;
     let rows = event_store::list(&mut conn, filter, page.after.as_ref(), page.limit()).await?;
     Ok(page.page(rows, |e| (e.created_at, e.id.clone())))
+}
+
+/// The key ring as the JWKS publishes it (see `KeyRing::fresh_public_keys`): the active key,
+/// then the retired keys still verifying, newest first. Public halves only.
+pub(crate) async fn signing_keys(keys: &KeyRing) -> Vec<PublicKey> {
+    keys.fresh_public_keys().await
 }
 
 /// Makes a new signing key active, with a `SIGNING_KEY_ROTATED` event. Returns its kid.

@@ -5,7 +5,8 @@
 //! code that causes it.
 //!
 //! - Inputs: [`values`] (parsed at the RPC edge).
-//! - Identity: [`register`], [`login`], [`password_change`], [`profile`], [`admin`].
+//! - Identity: [`register`], [`login`], [`password_change`], [`profile`], [`admin`],
+//!   [`overview`] (the admin dashboard's figures).
 //! - Guessing: [`throttle`] (per client), [`lockout`] (per account, for the clients it
 //!   knows), [`unknown_clients`] (per account, slowing every other client).
 //! - Tokens and sessions: [`issuance`] (a session's pairs), [`refresh`] (rotation, reuse,
@@ -24,6 +25,7 @@ pub(crate) mod link_tokens;
 pub(crate) mod lockout;
 pub(crate) mod login;
 pub(crate) mod mfa;
+pub(crate) mod overview;
 pub(crate) mod password_change;
 pub(crate) mod password_reset;
 pub(crate) mod profile;

@@ -7,7 +7,6 @@ use shared::time::Micros;
 
 use shared::db::Db;
 
-use crate::domain::caller::Caller;
 use crate::error::{Error, Result};
 use crate::store::access_tokens::{self, AccessRow};
 use crate::store::refresh_tokens::{self, RefreshRow};
@@ -41,11 +40,12 @@ pub(crate) struct Tree {
 /// session has been refreshed (every ten minutes for 90 days is some 13,000).
 pub(crate) const MAX_REFRESH_TOKENS: usize = 100;
 
-/// The tree of one of the caller's sessions; NOT_FOUND if it is missing or someone else's.
+/// The tree of one of `user_id`'s sessions (the caller's own, or any user's for an admin);
+/// NOT_FOUND if it is missing or someone else's.
 #[tracing::instrument(skip_all, fields(session_id))]
-pub(crate) async fn tree(db: &Db, caller: &Caller, session_id: &str) -> Result<Tree> {
+pub(crate) async fn tree(db: &Db, user_id: &str, session_id: &str) -> Result<Tree> {
     let mut conn = db.read().await?;
-    let session = sessions::view(&mut conn, &caller.user_id, session_id)
+    let session = sessions::view(&mut conn, user_id, session_id)
         .await?
         .ok_or(Error::NotFound("session"))?;
     let limit = i64::try_from(MAX_REFRESH_TOKENS + 1).unwrap_or(i64::MAX);

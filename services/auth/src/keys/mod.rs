@@ -53,6 +53,10 @@ pub struct PublicKey {
     pub kid: String,
     /// Raw Ed25519 public key.
     pub public: [u8; 32],
+    /// When the key was generated.
+    pub created_at: Micros,
+    /// When a newer key took over; `None` while active.
+    pub retired_at: Option<Micros>,
     /// After this no token it signed can be valid; `None` while active.
     pub expires_at: Option<Micros>,
     pub(crate) decoding: DecodingKey,
@@ -62,6 +66,8 @@ impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PublicKey")
             .field("kid", &self.kid)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
             .field("expires_at", &self.expires_at)
             .finish()
     }
@@ -141,7 +147,8 @@ impl KeyRing {
         Arc::clone(&self.snapshot().active)
     }
 
-    /// Every key that may still verify a live token, active first (the JWKS).
+    /// Every key that may still verify a live token, active first, then retired keys newest
+    /// first (the JWKS).
     pub fn public_keys(&self) -> Vec<PublicKey> {
         let now = self.inner.clock.now();
         self.snapshot()
@@ -369,6 +376,8 @@ fn build(rows: Vec<KeyRow>, master: Option<&MasterKey>) -> Result<KeySet> {
             decoding: DecodingKey::from_ed_der(&raw),
             kid: row.kid,
             public: raw,
+            created_at: row.created_at,
+            retired_at: row.retired_at,
             expires_at: row.expires_at,
         });
     }

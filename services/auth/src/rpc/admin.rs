@@ -6,9 +6,9 @@ use shared::pb::auth::v1::admin_service_server::AdminService;
 use shared::pb::auth::v1::{
     DeleteUserRequest, GetAvatarResponse, GetOverviewRequest, GetOverviewResponse,
     GetTokenTreeResponse, GetUserAvatarRequest, GetUserRequest, GetUserTokenTreeRequest,
-    ListSigningKeysRequest, ListSigningKeysResponse, ListSecurityEventsRequest, ListSecurityEventsResponse,
-    ListUserSessionsRequest, ListUserSessionsResponse, ListUsersRequest, ListUsersResponse,
-    ResetUserMfaRequest, RevokeUserSessionsRequest, RevokeUserSessionsResponse,
+    ListSecurityEventsRequest, ListSecurityEventsResponse, ListSigningKeysRequest,
+    ListSigningKeysResponse, ListUserSessionsRequest, ListUserSessionsResponse, ListUsersRequest,
+    ListUsersResponse, ResetUserMfaRequest, RevokeUserSessionsRequest, RevokeUserSessionsResponse,
     RotateSigningKeyRequest, RotateSigningKeyResponse, UpdateUserRequest, User,
 };
 use shared::sql::contains_pattern;
@@ -19,8 +19,10 @@ use crate::app::AppState;
 use crate::domain::Role;
 use crate::domain::admin::{self, Admin, UserChange};
 use crate::domain::caller::Caller;
+use crate::domain::overview::{self, Days};
 use crate::domain::security_events::EventType;
 use crate::domain::session_list::Position;
+use crate::domain::token_tree;
 use crate::domain::values::{Id, Text};
 use crate::error::{Error, Result};
 use crate::rpc::{account, convert, id, mfa, valid, valid_then};
@@ -325,7 +327,12 @@ impl AdminService for AdminApi {
         request: Request<GetOverviewRequest>,
     ) -> Result<Response<GetOverviewResponse>, Status> {
         self.admin(&request).await?;
-        Err(Status::unimplemented("GetOverview"))
+        let mut v = Violations::new();
+        let days = v.check("days", Days::parse(request.into_inner().days));
+        let days = valid_then(v, || days)?;
+        let now = self.state.clock.now();
+        let figures = overview::overview(&self.state.db, now, days).await?;
+        Ok(Response::new(convert::overview(figures)))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetUserTokenTree", user_id))]
@@ -334,7 +341,17 @@ impl AdminService for AdminApi {
         request: Request<GetUserTokenTreeRequest>,
     ) -> Result<Response<GetTokenTreeResponse>, Status> {
         self.admin(&request).await?;
-        Err(Status::unimplemented("GetUserTokenTree"))
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let user_id = v.check("user_id", Id::parse(req.user_id));
+        let session_id = v.check("session_id", Id::parse(req.session_id));
+        let (user_id, session_id) = valid_then(v, || user_id.zip(session_id))?;
+        let tree = token_tree::tree(&self.state.db, user_id.as_str(), session_id.as_str()).await?;
+        let now = self.state.clock.now();
+        // An admin's view: no session is the caller's own (as in ListUserSessions).
+        Ok(Response::new(GetTokenTreeResponse {
+            tree: Some(convert::token_tree(tree, now, "")),
+        }))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(rpc = "GetUserAvatar", user_id))]
@@ -343,7 +360,12 @@ impl AdminService for AdminApi {
         request: Request<GetUserAvatarRequest>,
     ) -> Result<Response<GetAvatarResponse>, Status> {
         self.admin(&request).await?;
-        Err(Status::unimplemented("GetUserAvatar"))
+        let user_id = id("user_id", request.into_inner().user_id)?;
+        let (content_type, image) = admin::user_avatar(&self.state.db, user_id.as_str()).await?;
+        Ok(Response::new(GetAvatarResponse {
+            image,
+            content_type,
+        }))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(rpc = "ListSigningKeys", user_id))]
@@ -352,6 +374,9 @@ impl AdminService for AdminApi {
         request: Request<ListSigningKeysRequest>,
     ) -> Result<Response<ListSigningKeysResponse>, Status> {
         self.admin(&request).await?;
-        Err(Status::unimplemented("ListSigningKeys"))
+        let keys = admin::signing_keys(&self.state.keys).await;
+        Ok(Response::new(ListSigningKeysResponse {
+            keys: keys.iter().map(convert::signing_key).collect(),
+        }))
     }
 }

@@ -5,8 +5,10 @@ use shared::time::to_timestamp;
 
 use crate::domain::Role;
 use crate::domain::issuance::IssuedPair;
+use crate::domain::overview::Overview;
 use crate::domain::security_events::EventType;
 use crate::domain::session_list::{self, Status};
+use crate::domain::token_tree::{self, TokenStatus};
 use crate::keys::PublicKey;
 use crate::store::security_events::EventRow;
 use crate::store::sessions::SessionView;
@@ -97,6 +99,87 @@ pub(crate) fn session(
         last_refreshed_at: s.last_refreshed_at.map(to_timestamp),
         expires_at: Some(to_timestamp(s.expires_at)),
         status: status as i32,
+    }
+}
+
+/// A session's token tree; `current_session` marks the caller's own session.
+pub(crate) fn token_tree(
+    tree: token_tree::Tree,
+    now: shared::time::Micros,
+    current_session: &str,
+) -> pb::TokenTree {
+    let session_end = tree.session.session.expires_at;
+    let refresh_tokens = tree
+        .refresh_tokens
+        .into_iter()
+        .map(|(r, access)| pb::RefreshTokenNode {
+            status: token_status(token_tree::refresh_status(&r, session_end, now)),
+            access_tokens: access
+                .into_iter()
+                .map(|a| pb::AccessTokenNode {
+                    status: token_status(token_tree::access_status(&a, now)),
+                    jti: a.jti,
+                    issued_at: Some(to_timestamp(a.issued_at)),
+                    expires_at: Some(to_timestamp(a.expires_at)),
+                    revoked_at: a.revoked_at.map(to_timestamp),
+                })
+                .collect(),
+            jti: r.jti,
+            parent_jti: r.parent_jti.unwrap_or_default(),
+            issued_at: Some(to_timestamp(r.issued_at)),
+            expires_at: Some(to_timestamp(r.expires_at)),
+            rotated_at: r.rotated_at.map(to_timestamp),
+            revoked_at: r.revoked_at.map(to_timestamp),
+            ip: r.ip,
+            user_agent: r.user_agent,
+            device_label: r.device_label,
+        })
+        .collect();
+    pb::TokenTree {
+        session: Some(session(tree.session, now, current_session)),
+        refresh_tokens,
+        truncated: tree.truncated,
+    }
+}
+
+/// A token's status as the proto enum value.
+fn token_status(status: TokenStatus) -> i32 {
+    (match status {
+        TokenStatus::Active => pb::TokenStatus::Active,
+        TokenStatus::Rotated => pb::TokenStatus::Rotated,
+        TokenStatus::Revoked => pb::TokenStatus::Revoked,
+        TokenStatus::Expired => pb::TokenStatus::Expired,
+    }) as i32
+}
+
+/// A signing key of the ring, its public half as the JWKS publishes it.
+pub(crate) fn signing_key(key: &PublicKey) -> pb::SigningKey {
+    pb::SigningKey {
+        kid: key.kid.clone(),
+        active: key.retired_at.is_none(),
+        created_at: Some(to_timestamp(key.created_at)),
+        retired_at: key.retired_at.map(to_timestamp),
+        expires_at: key.expires_at.map(to_timestamp),
+        public_key: Some(jwk(key)),
+    }
+}
+
+/// The admin dashboard's figures.
+pub(crate) fn overview(overview: Overview) -> pb::GetOverviewResponse {
+    pb::GetOverviewResponse {
+        total_users: overview.total_users,
+        active_users: overview.active_users,
+        active_sessions: overview.active_sessions,
+        days: overview
+            .days
+            .into_iter()
+            .map(|d| pb::DailyActivity {
+                date: d.date.to_string(),
+                sign_ups: d.sign_ups,
+                sign_ins: d.sign_ins,
+                failed_sign_ins: d.failed_sign_ins,
+            })
+            .collect(),
     }
 }
 

@@ -1,13 +1,11 @@
 //! `stride.auth.v1.SessionService`: the signed-in user's own sessions and token trees.
 
 use shared::error::Violations;
-use shared::pb::auth::v1 as pb;
 use shared::pb::auth::v1::session_service_server::SessionService;
 use shared::pb::auth::v1::{
     GetTokenTreeRequest, GetTokenTreeResponse, ListSessionsRequest, ListSessionsResponse,
     RevokeAllSessionsRequest, RevokeAllSessionsResponse, RevokeSessionRequest, RevokeTokenRequest,
 };
-use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 
 use shared::paging::PageRequest;
@@ -15,7 +13,7 @@ use shared::paging::PageRequest;
 use crate::app::AppState;
 use crate::domain::revoke_own::RevokeOwn;
 use crate::domain::session_list;
-use crate::domain::token_tree::{self, TokenStatus};
+use crate::domain::token_tree;
 use crate::rpc::{convert, id, valid};
 
 /// Handler of `SessionService`.
@@ -40,15 +38,6 @@ impl SessionApi {
             leeway: self.state.config.tokens.leeway,
         }
     }
-}
-
-fn token_status(status: TokenStatus) -> i32 {
-    (match status {
-        TokenStatus::Active => pb::TokenStatus::Active,
-        TokenStatus::Rotated => pb::TokenStatus::Rotated,
-        TokenStatus::Revoked => pb::TokenStatus::Revoked,
-        TokenStatus::Expired => pb::TokenStatus::Expired,
-    }) as i32
 }
 
 #[tonic::async_trait]
@@ -87,41 +76,10 @@ impl SessionService for SessionApi {
     ) -> Result<Response<GetTokenTreeResponse>, Status> {
         let caller = self.state.caller(&request).await?;
         let session_id = id("session_id", request.into_inner().session_id)?;
-        let tree = token_tree::tree(&self.state.db, &caller, session_id.as_str()).await?;
+        let tree = token_tree::tree(&self.state.db, &caller.user_id, session_id.as_str()).await?;
         let now = self.state.clock.now();
-        let session_end = tree.session.session.expires_at;
-        let refresh_tokens = tree
-            .refresh_tokens
-            .into_iter()
-            .map(|(r, access)| pb::RefreshTokenNode {
-                status: token_status(token_tree::refresh_status(&r, session_end, now)),
-                access_tokens: access
-                    .into_iter()
-                    .map(|a| pb::AccessTokenNode {
-                        status: token_status(token_tree::access_status(&a, now)),
-                        jti: a.jti,
-                        issued_at: Some(to_timestamp(a.issued_at)),
-                        expires_at: Some(to_timestamp(a.expires_at)),
-                        revoked_at: a.revoked_at.map(to_timestamp),
-                    })
-                    .collect(),
-                jti: r.jti,
-                parent_jti: r.parent_jti.unwrap_or_default(),
-                issued_at: Some(to_timestamp(r.issued_at)),
-                expires_at: Some(to_timestamp(r.expires_at)),
-                rotated_at: r.rotated_at.map(to_timestamp),
-                revoked_at: r.revoked_at.map(to_timestamp),
-                ip: r.ip,
-                user_agent: r.user_agent,
-                device_label: r.device_label,
-            })
-            .collect();
         Ok(Response::new(GetTokenTreeResponse {
-            tree: Some(pb::TokenTree {
-                session: Some(convert::session(tree.session, now, &caller.session_id)),
-                refresh_tokens,
-                truncated: tree.truncated,
-            }),
+            tree: Some(convert::token_tree(tree, now, &caller.session_id)),
         }))
     }
 

@@ -94,6 +94,44 @@ pub(crate) async fn list(
     query.fetch_all(conn).await
 }
 
+/// Microseconds in a day: `created_at / DAY` is the UTC day, counted from the Unix epoch.
+pub(crate) const DAY: Micros = 86_400_000_000;
+
+/// How many events of one type were recorded on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct DayCount {
+    /// The UTC day, in days since the Unix epoch.
+    pub day: i64,
+    /// Stored type name.
+    pub event_type: String,
+    /// Number of events.
+    pub events: i64,
+}
+
+/// The events of `types` recorded in `[start, end)`, counted per UTC day and type (days and
+/// types without events are absent). One grouped pass over the range of the type index.
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn daily_counts(
+    conn: &mut AnyConnection,
+    types: [&str; 3],
+    start: Micros,
+    end: Micros,
+) -> sqlx::Result<Vec<DayCount>> {
+    sqlx::query_as(&format!(
+        "SELECT created_at / {DAY} AS day, event_type, COUNT(*) AS events \
+         FROM security_events \
+         WHERE event_type IN ($1, $2, $3) AND created_at >= $4 AND created_at < $5 \
+         GROUP BY day, event_type"
+    ))
+    .bind(types[0])
+    .bind(types[1])
+    .bind(types[2])
+    .bind(start)
+    .bind(end)
+    .fetch_all(conn)
+    .await
+}
+
 /// Deletes up to `limit` events recorded before `before`, oldest first; returns how many went.
 /// Bounded so one sweep never holds the writer for long.
 #[tracing::instrument(level = "debug", skip_all)]

@@ -240,6 +240,21 @@ pub(crate) async fn list(
     query.fetch_all(conn).await
 }
 
+/// How many sessions are active at `now`: neither revoked nor past their absolute end, with a
+/// usable refresh token that has not expired (the `Active` status of a listed session). Reads
+/// the unrevoked, unexpired sessions only (`sessions_live_idx`), however many have ended.
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn count_active(conn: &mut AnyConnection, now: Micros) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > $1 \
+         AND EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = sessions.id \
+         AND r.revoked_at IS NULL AND r.rotated_at IS NULL AND r.expires_at > $1)",
+    )
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
 /// When session `session_id` was opened (its sign-in), if it exists.
 #[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn signed_in_at(

@@ -1,5 +1,6 @@
-//! Statistics: the caller's own, the staff leaderboard and evaluations. Totals are written
-//! by the workout and exercise operations; here they are only read.
+//! Statistics: the caller's own, any user's and the totals over everyone for staff, the staff
+//! leaderboard and evaluations. Totals are written by the workout and exercise operations;
+//! here they are only read.
 
 use shared::db::Db;
 use shared::paging::{Page, PageRequest};
@@ -9,10 +10,13 @@ use super::deletion;
 use super::ids::{Id, UserId};
 use super::values::Evaluation;
 use crate::error::{Error, Result};
-use crate::store::stats::{self, LeaderAfter, StatRow};
+use crate::store::stats::{self, LeaderAfter, StatRow, Totals};
 
 /// A user's statistics as returned.
 pub type Stat = StatRow;
+
+/// The totals over every user as returned.
+pub type Overview = Totals;
 
 /// A validated `ListLeaderboard`: the listing has no filters, only pages.
 #[derive(Debug, Clone)]
@@ -47,6 +51,21 @@ pub async fn mine(db: &Db, user_id: &UserId) -> Result<Stat> {
         .ok_or_else(|| Error::internal("stats row vanished after insert"))?;
     tx.commit().await?;
     Ok(stat)
+}
+
+/// A user's statistics for staff: `None` when they have none yet. Read-only: unlike
+/// [`mine`], it never creates the row (staff looking at a user must not change what there is).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn of_user(db: &Db, user_id: &Id) -> Result<Option<Stat>> {
+    let mut conn = db.read().await?;
+    Ok(stats::get(&mut conn, user_id.as_str()).await?)
+}
+
+/// The totals over every user, for dashboards.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn overview(db: &Db) -> Result<Overview> {
+    let mut conn = db.read().await?;
+    Ok(stats::totals(&mut conn).await?)
 }
 
 /// One page of the leaderboard, with the token of the next.

@@ -8,10 +8,10 @@ use shared::pb::fitness::v1::stats_service_server::StatsService;
 use shared::time::to_timestamp;
 use tonic::{Request, Response, Status};
 
-use super::{caller, parsed, reply};
+use super::{caller, id, parsed, reply};
 use crate::auth::Caller;
 use crate::domain::ids::Id;
-use crate::domain::stats::{self, LeaderboardQuery, SetEvaluation, Stat};
+use crate::domain::stats::{self, LeaderboardQuery, Overview, SetEvaluation, Stat};
 use crate::domain::values::Evaluation;
 use crate::error::{Error, Result};
 
@@ -36,6 +36,14 @@ fn stat_to_pb(s: Stat) -> pb::Stat {
         total_duration_minutes: s.total_duration_minutes,
         evaluation: s.evaluation,
         updated_at: Some(to_timestamp(s.updated_at)),
+    }
+}
+
+/// The statistics of a user who has none yet: zeros, not evaluated, never updated.
+fn no_stats(user_id: Id) -> pb::Stat {
+    pb::Stat {
+        user_id: user_id.into_string(),
+        ..pb::Stat::default()
     }
 }
 
@@ -123,7 +131,11 @@ impl StatsService for StatsApi {
     ) -> Result<Response<pb::Stat>, Status> {
         let caller = caller(&request)?;
         require_staff(&caller)?;
-        Err(Status::unimplemented("GetUserStats"))
+        let user_id = id("user_id", &request.into_inner().user_id)?;
+        let stat = stats::of_user(&self.db, &user_id).await?;
+        Ok(Response::new(
+            stat.map_or_else(|| no_stats(user_id), stat_to_pb),
+        ))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
@@ -133,6 +145,13 @@ impl StatsService for StatsApi {
     ) -> Result<Response<pb::GetTrainingOverviewResponse>, Status> {
         let caller = caller(&request)?;
         require_staff(&caller)?;
-        Err(Status::unimplemented("GetTrainingOverview"))
+        reply(stats::overview(&self.db).await, |t: Overview| {
+            pb::GetTrainingOverviewResponse {
+                total_workouts: t.total_workouts,
+                total_exercises: t.total_exercises,
+                users_with_workouts: t.users_with_workouts,
+                total_duration_minutes: t.total_duration_minutes,
+            }
+        })
     }
 }

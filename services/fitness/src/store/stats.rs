@@ -107,6 +107,34 @@ pub async fn get(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<Option
     .await
 }
 
+/// Sums over every user's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Totals {
+    /// Sum of `total_workouts`.
+    pub total_workouts: i64,
+    /// Sum of `total_exercises`.
+    pub total_exercises: i64,
+    /// Sum of `total_duration_minutes`.
+    pub total_duration_minutes: i64,
+    /// Users with `total_workouts` above zero.
+    pub users_with_workouts: i64,
+}
+
+/// The sums of every user's totals, in one pass over `stats` (never over the workouts).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn totals(conn: &mut AnyConnection) -> sqlx::Result<Totals> {
+    // SUM is NUMERIC on PostgreSQL, which the `Any` driver cannot read: cast back to BIGINT.
+    // On no rows it is NULL: COALESCE makes it 0.
+    sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(total_workouts), 0) AS BIGINT) AS total_workouts, \
+         CAST(COALESCE(SUM(total_exercises), 0) AS BIGINT) AS total_exercises, \
+         CAST(COALESCE(SUM(total_duration_minutes), 0) AS BIGINT) AS total_duration_minutes, \
+         COUNT(CASE WHEN total_workouts > 0 THEN 1 END) AS users_with_workouts FROM stats",
+    )
+    .fetch_one(conn)
+    .await
+}
+
 /// Deletes the user's row; false when there was none.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result<bool> {

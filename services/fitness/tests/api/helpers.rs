@@ -51,6 +51,19 @@ impl Stack {
         User::login(&self.auth, &self.fitness, username).await
     }
 
+    /// Promotes `user` to `role` (`STAFF`, `ADMIN`) directly in the auth database (shorter
+    /// than going through AdminService, which the auth tests cover), then logs in again so the
+    /// new token carries it.
+    pub async fn promote(&self, user: &User, role: &str) -> User {
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role)
+            .bind(&user.id)
+            .execute(self.auth.db.pool())
+            .await
+            .expect("role set");
+        self.login(&user.username).await
+    }
+
     /// Stops both services.
     pub async fn stop(self) {
         self.fitness.stop().await;

@@ -7,18 +7,6 @@ use tonic::Code;
 
 use crate::helpers::{Stack, User, assert_bad, assert_code};
 
-/// Promotes `user` to `role` directly in the auth database (shorter than going through
-/// AdminService, which the auth tests cover), then logs in again so the new token carries it.
-async fn promote(stack: &Stack, user: &User, role: &str) -> User {
-    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-        .bind(role)
-        .bind(&user.id)
-        .execute(stack.auth.db.pool())
-        .await
-        .unwrap();
-    stack.login(&user.username).await
-}
-
 /// Users ada, bob, cat and dan; bob promoted to staff, cat to admin.
 struct Board {
     stack: Stack,
@@ -36,8 +24,8 @@ async fn board(backend: Backend) -> Board {
     let bob = stack.user("bob").await;
     let cat = stack.user("cat").await;
     let dan = stack.user("dan").await;
-    let staff = promote(&stack, &bob, "STAFF").await;
-    let admin = promote(&stack, &cat, "ADMIN").await;
+    let staff = stack.promote(&bob, "STAFF").await;
+    let admin = stack.promote(&cat, "ADMIN").await;
     Board {
         stack,
         ada,

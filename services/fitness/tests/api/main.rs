@@ -18,6 +18,7 @@ mod leaderboard;
 mod replicas;
 mod revocation_expiry;
 mod serving;
+mod staff_stats;
 mod stats;
 mod storage;
 mod workouts;

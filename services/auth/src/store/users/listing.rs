@@ -1,4 +1,5 @@
-//! The admin listing of `users`: search, role and active filters, oldest first.
+//! The admin views of `users`: the listing (search, role and active filters, oldest first) and
+//! the dashboard's counts.
 
 use shared::db::Flag;
 use shared::time::Micros;
@@ -51,4 +52,13 @@ pub(crate) async fn list(
         query = query.bind(*created_at).bind(id.as_str());
     }
     query.fetch_all(conn).await
+}
+
+/// `(every user, active users)`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub(crate) async fn counts(conn: &mut AnyConnection) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as("SELECT COUNT(*), COUNT(CASE WHEN active = $1 THEN 1 END) FROM users")
+        .bind(Flag(true))
+        .fetch_one(conn)
+        .await
 }

@@ -1,7 +1,8 @@
 //! Who may call AdminService: admins only, including the one the bootstrap variables create.
 
 use shared::pb::auth::v1::{
-    GetUserRequest, ListSecurityEventsRequest, ListUserSessionsRequest, ListUsersRequest,
+    GetOverviewRequest, GetUserAvatarRequest, GetUserRequest, GetUserTokenTreeRequest,
+    ListSecurityEventsRequest, ListSigningKeysRequest, ListUserSessionsRequest, ListUsersRequest,
     RevokeUserSessionsRequest, Role, RotateSigningKeyRequest, UpdateUserRequest,
 };
 use stride_auth::config::{BootstrapAdmin, Secret};
@@ -14,6 +15,7 @@ async fn a_user_calling_admin_service_is_permission_denied(backend: Backend) {
     let auth = TestAuth::spawn(backend).await;
     let user = register(&auth, "ada").await;
     let token = access(&user);
+    let session_id = user.tokens.as_ref().unwrap().session_id.clone();
     let id = user.user.unwrap().id;
     let mut admin = admin_client(&auth).await;
     let statuses = [
@@ -52,7 +54,35 @@ async fn a_user_calling_admin_service_is_permission_denied(backend: Backend) {
             .await
             .unwrap_err(),
         admin
-            .revoke_user_sessions(bearer(RevokeUserSessionsRequest { user_id: id }, &token))
+            .revoke_user_sessions(bearer(
+                RevokeUserSessionsRequest {
+                    user_id: id.clone(),
+                },
+                &token,
+            ))
+            .await
+            .unwrap_err(),
+        admin
+            .get_overview(bearer(GetOverviewRequest::default(), &token))
+            .await
+            .unwrap_err(),
+        // Even for the caller's own session and avatar: the admin views are for admins.
+        admin
+            .get_user_token_tree(bearer(
+                GetUserTokenTreeRequest {
+                    user_id: id.clone(),
+                    session_id,
+                },
+                &token,
+            ))
+            .await
+            .unwrap_err(),
+        admin
+            .get_user_avatar(bearer(GetUserAvatarRequest { user_id: id }, &token))
+            .await
+            .unwrap_err(),
+        admin
+            .list_signing_keys(bearer(ListSigningKeysRequest {}, &token))
             .await
             .unwrap_err(),
         admin
