@@ -2,8 +2,8 @@
 //! first `stride dev` and kept in `./data/dev-secrets.json` (mode 0600), so a laptop stack is
 //! not protected by the well-known default service key and its signing keys are sealed at rest.
 //!
-//! They only fill in what the environment leaves unset: `STRIDE_SERVICE_KEY` and
-//! `STRIDE_MASTER_KEY` always win. `stride admin` and `stride keys` read the same file when it
+//! They only fill in what the environment leaves unset: `STRIDE_SERVICE_KEY`,
+//! `STRIDE_MASTER_KEY` and `STRIDE_CONSOLE_KEY` always win. `stride admin` and `stride keys` read the same file when it
 //! exists, so a key they generate is sealed with the key the running stack opens it with.
 
 use std::io::Write as _;
@@ -26,6 +26,17 @@ pub struct DevSecrets {
     pub service_key: String,
     /// Base64 of 32 bytes sealing private signing keys (`STRIDE_MASTER_KEY`).
     pub master_key: String,
+    /// Base64 of 32 bytes sealing the web console's session cookie (`STRIDE_CONSOLE_KEY`).
+    /// Files written before the console existed lack it: then a key is generated per start.
+    #[serde(default = "random_key")]
+    pub console_key: String,
+}
+
+/// Base64 of 32 random bytes.
+fn random_key() -> String {
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    base64::engine::general_purpose::STANDARD.encode(key)
 }
 
 impl std::fmt::Debug for DevSecrets {
@@ -44,6 +55,7 @@ impl DevSecrets {
         Self {
             service_key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(service),
             master_key: base64::engine::general_purpose::STANDARD.encode(master),
+            console_key: random_key(),
         }
     }
 
@@ -53,6 +65,7 @@ impl DevSecrets {
         for (var, value) in [
             ("STRIDE_SERVICE_KEY", &self.service_key),
             ("STRIDE_MASTER_KEY", &self.master_key),
+            ("STRIDE_CONSOLE_KEY", &self.console_key),
         ] {
             if Env::new(env).get(var).is_none() {
                 out.insert(var.to_owned(), value.clone());
@@ -142,6 +155,17 @@ mod tests {
         let secrets = DevSecrets::generate();
         stride_auth::config::MasterKey::parse(&secrets.master_key).unwrap();
         assert_ne!(secrets.service_key, DevSecrets::generate().service_key);
+    }
+
+    #[test]
+    fn the_console_key_is_one_the_console_accepts_and_old_files_get_one() {
+        let secrets = DevSecrets::generate();
+        stride_console::ConsoleKey::from_base64(&secrets.console_key).unwrap();
+        let old: DevSecrets =
+            serde_json::from_str(r#"{"service_key": "s", "master_key": "m"}"#).unwrap();
+        stride_console::ConsoleKey::from_base64(&old.console_key).unwrap();
+        let merged = secrets.overlay(&EnvMap::new());
+        assert_eq!(merged["STRIDE_CONSOLE_KEY"], secrets.console_key);
     }
 
     #[test]

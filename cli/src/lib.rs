@@ -1,6 +1,7 @@
 //! `stride`: run the Stride stack, administer it, and use it as a client.
 //!
-//! With no subcommand it runs `stride dev`: auth and fitness together on SQLite under `./data`.
+//! With no subcommand it runs `stride dev`: auth, fitness and the web console together, on
+//! SQLite under `./data`.
 //! Server-side commands (`dev`, `serve`, `migrate`, `admin`, `keys`, `descriptor`) log through
 //! the shared telemetry; client commands (`register`, `login`, `workouts`, …) print only their
 //! result, as a table or, with `--json`, as proto3 JSON.
@@ -33,7 +34,7 @@ use error::Failure;
     version,
     about,
     long_about = "Stride: an auth + fitness gRPC backend, and its command-line client.\n\n\
-                  Without a command, runs `stride dev`: both services on SQLite under ./data.",
+                  Without a command, runs `stride dev`: auth, fitness and the web console on SQLite under ./data.",
     after_help = "Client quick start (against `stride dev`):\n  \
                   stride register --username ada --email ada@example.com\n  \
                   stride workouts create --title 'Leg day' --date 2025-06-01 --type strength\n  \
@@ -50,17 +51,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run auth (127.0.0.1:50051) and fitness (127.0.0.1:50052) together; the default
+    /// Run auth (127.0.0.1:50051), fitness (127.0.0.1:50052) and the web console
+    /// (http://127.0.0.1:8000) together; the default
     Dev {
         /// Also start Envoy (from the PATH or STRIDE_ENVOY_BIN) as the HTTP/JSON and gRPC-Web
         /// gateway on STRIDE_GATEWAY_ADDR (127.0.0.1:8080)
         #[arg(long)]
         gateway: bool,
     },
-    /// Run one service
+    /// Run one service, or the web console
     Serve {
-        /// Which service
-        service: Service,
+        /// Which program
+        service: Served,
     },
     /// Apply pending database migrations and exit
     Migrate {
@@ -133,6 +135,17 @@ pub enum Service {
     Auth,
     /// The fitness service.
     Fitness,
+}
+
+/// What `stride serve` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Served {
+    /// The auth service.
+    Auth,
+    /// The fitness service.
+    Fitness,
+    /// The web console (STRIDE_CONSOLE_ADDR, in front of STRIDE_AUTH_URL and STRIDE_FITNESS_URL).
+    Console,
 }
 
 /// Runs a parsed command line and returns the process exit status; failures are printed on

@@ -6,7 +6,7 @@ use std::path::Path;
 use shared::config::{Env, EnvMap};
 use tokio::sync::watch;
 
-use crate::Service;
+use crate::{Served, Service};
 use crate::dev_secrets::{self, DATA_DIR};
 use crate::error::Failure;
 
@@ -29,7 +29,7 @@ fn shutdown_fanout() -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> +
     }
 }
 
-/// Runs auth and fitness together until SIGINT/SIGTERM, with the dev secrets of `./data`
+/// Runs auth, fitness and the web console together until SIGINT/SIGTERM, with the dev secrets of `./data`
 /// filling in an unset service key and master key. Fitness follows the auth address actually
 /// bound unless `STRIDE_AUTH_URL` says otherwise, so both may listen on port 0; over `https://`
 /// when auth serves TLS (then `STRIDE_AUTH_CA_FILE` names the CA fitness trusts, unless the
@@ -56,11 +56,27 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     }
     let fitness_config = stride_fitness::Config::from_env(Env::new(&env_map))?;
     let fitness_database = format!("{:?}", fitness_config.database_url);
+    let fitness_scheme = match fitness_config.server.tls {
+        Some(_) => "https",
+        None => "http",
+    };
     let fitness = stride_fitness::App::build(fitness_config)
         .await
         .map_err(other)?;
     let fitness_addr = fitness.local_addr();
-    tracing::info!(%auth_addr, %fitness_addr, "Stride is up");
+    if Env::new(&env_map).get("STRIDE_FITNESS_URL").is_none() {
+        env_map.insert(
+            "STRIDE_FITNESS_URL".to_owned(),
+            format!("{fitness_scheme}://{}", reachable(fitness_addr)),
+        );
+    }
+    let console = stride_console::Console::build(stride_console::Config::from_env(Env::new(
+        &env_map,
+    ))?)
+    .await
+    .map_err(other)?;
+    let console_addr = console.local_addr();
+    tracing::info!(%auth_addr, %fitness_addr, %console_addr, "Stride is up");
     let envoy = if gateway {
         let dir = Path::new(DATA_DIR).join("gateway");
         let started = crate::gateway::start(
@@ -80,6 +96,7 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
     print_welcome(&Welcome {
         auth: reachable(auth_addr),
         fitness: reachable(fitness_addr),
+        console: reachable(console_addr),
         gateway: envoy.as_ref().map(|g| g.addr),
         metrics,
         mail,
@@ -88,9 +105,14 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
         secrets_created: created,
     });
     let shutdown = shutdown_fanout();
-    let (auth_result, fitness_result) = tokio::join!(auth.run(shutdown()), fitness.run(shutdown()));
+    let (auth_result, fitness_result, console_result) = tokio::join!(
+        auth.run(shutdown()),
+        fitness.run(shutdown()),
+        console.run(shutdown())
+    );
     auth_result.map_err(other)?;
-    fitness_result.map_err(other)
+    fitness_result.map_err(other)?;
+    console_result.map_err(other)
 }
 
 /// Where the dev stack's mail goes.
@@ -159,19 +181,26 @@ async fn metrics_endpoint(
     }
 }
 
-/// Runs one service until SIGINT/SIGTERM.
-pub async fn one(service: Service, env_map: &EnvMap) -> Result<(), Failure> {
+/// Runs one service, or the web console, until SIGINT/SIGTERM.
+pub async fn one(service: Served, env_map: &EnvMap) -> Result<(), Failure> {
     let env = Env::new(env_map);
     metrics_endpoint(env, None).await?;
     let shutdown = shutdown_fanout();
     match service {
-        Service::Auth => {
+        Served::Console => {
+            let console =
+                stride_console::Console::build(stride_console::Config::production_from_env(env)?)
+                    .await
+                    .map_err(other)?;
+            console.run(shutdown()).await.map_err(other)
+        }
+        Served::Auth => {
             let app = stride_auth::App::build(stride_auth::Config::production_from_env(env)?)
                 .await
                 .map_err(other)?;
             app.run(shutdown()).await.map_err(other)
         }
-        Service::Fitness => {
+        Served::Fitness => {
             let app = stride_fitness::App::build(stride_fitness::Config::production_from_env(env)?)
                 .await
                 .map_err(other)?;
@@ -209,6 +238,7 @@ pub async fn migrate(service: Option<Service>, env_map: &EnvMap) -> Result<(), F
 struct Welcome {
     auth: SocketAddr,
     fitness: SocketAddr,
+    console: SocketAddr,
     gateway: Option<SocketAddr>,
     metrics: Option<SocketAddr>,
     mail: Mail,
@@ -224,7 +254,12 @@ fn print_line(line: &str) {
 
 #[allow(clippy::print_stdout)] // The launcher's whole job here is to tell a person where to go.
 fn print_welcome(w: &Welcome) {
-    let Welcome { auth, fitness, .. } = w;
+    let Welcome {
+        auth,
+        fitness,
+        console,
+        ..
+    } = w;
     let (gateway_line, gateway_field) = match w.gateway {
         Some(addr) => (
             format!(
@@ -251,7 +286,8 @@ fn print_welcome(w: &Welcome) {
     };
     println!(
         "\nStride is running (Ctrl-C stops it).\n\
-         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n{gateway_line}{metrics_line}{mail_line}  secrets  {}/dev-secrets.json ({secrets}; \
+         \n  auth     {auth}  {}\n  fitness  {fitness}  {}\n  \
+         console  http://{console}  (the web console: sign in with any account)\n{gateway_line}{metrics_line}{mail_line}  secrets  {}/dev-secrets.json ({secrets}; \
          STRIDE_SERVICE_KEY / STRIDE_MASTER_KEY override it)\n\
          \nTry it:\n  grpcurl -plaintext {auth} list\n  \
          grpcurl -plaintext -d '{{\"login\": \"ada\", \"password\": \"…\"}}' {auth} \
@@ -261,7 +297,7 @@ fn print_welcome(w: &Welcome) {
          STRIDE_ADMIN_PASSWORD or a prompt):\n  \
          stride admin create --username admin --email admin@example.com\n  \
          (from a checkout: cargo run --release -- admin create …)\n\
-         \nlistening auth={auth} fitness={fitness}{gateway_field}{metrics_field}",
+         \nlistening auth={auth} fitness={fitness} console={console}{gateway_field}{metrics_field}",
         w.auth_database, w.fitness_database, DATA_DIR
     );
 }

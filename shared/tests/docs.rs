@@ -38,6 +38,7 @@ fn every_variable_the_code_reads_is_in_the_readme_table() {
         "shared/src",
         "services/auth/src",
         "services/fitness/src",
+        "console/src",
         "cli/src",
         "bench/src",
     ] {

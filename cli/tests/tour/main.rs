@@ -12,6 +12,7 @@
 
 mod account_lifecycle;
 mod cli_tour;
+mod console;
 mod envoy;
 mod errors;
 mod gateway_rpcs;

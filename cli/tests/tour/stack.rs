@@ -30,6 +30,8 @@ pub struct Stack {
     pub auth: String,
     /// `host:port` of the fitness service.
     pub fitness: String,
+    /// `host:port` of the web console.
+    pub console: String,
     /// `host:port` of the gateway, when `stride dev --gateway` started one.
     pub gateway: Option<String>,
     /// `host:port` of the Prometheus endpoint (on a free port unless a test turns it off).
@@ -80,6 +82,7 @@ impl Stack {
             .arg("dev")
             .args(args)
             .env("STRIDE_METRICS_ADDR", "127.0.0.1:0")
+            .env("STRIDE_CONSOLE_ADDR", "127.0.0.1:0")
             .envs(settings.iter().copied())
             .current_dir(dir.path())
             .env("STRIDE_AUTH_ADDR", "127.0.0.1:0")
@@ -95,6 +98,7 @@ impl Stack {
             dir,
             auth: String::new(),
             fitness: String::new(),
+            console: String::new(),
             gateway: None,
             metrics: None,
         };
@@ -120,6 +124,7 @@ impl Stack {
         };
         stack.auth = field("auth");
         stack.fitness = field("fitness");
+        stack.console = field("console");
         stack.gateway = line
             .split_whitespace()
             .find_map(|kv| kv.strip_prefix("gateway=").map(str::to_owned));
