@@ -80,16 +80,16 @@ pub struct Config {
 const AUTH_TLS: ClientTlsVars = ClientTlsVars {
     url: "STRIDE_AUTH_URL",
     ca: "STRIDE_AUTH_CA_FILE",
-    cert: "STRIDE_AUTH_CLIENT_CERT",
-    key: "STRIDE_AUTH_CLIENT_KEY",
+    cert: "STRIDE_CONSOLE_CLIENT_CERT",
+    key: "STRIDE_CONSOLE_CLIENT_KEY",
 };
 
 /// TLS towards fitness.
 const FITNESS_TLS: ClientTlsVars = ClientTlsVars {
     url: "STRIDE_FITNESS_URL",
     ca: "STRIDE_FITNESS_CA_FILE",
-    cert: "STRIDE_FITNESS_CLIENT_CERT",
-    key: "STRIDE_FITNESS_CLIENT_KEY",
+    cert: "STRIDE_CONSOLE_CLIENT_CERT",
+    key: "STRIDE_CONSOLE_CLIENT_KEY",
 };
 
 impl Config {

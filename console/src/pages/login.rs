@@ -43,10 +43,12 @@ struct Notice {
     ended: Option<String>,
     #[serde(default)]
     signed_out: Option<String>,
+    #[serde(default)]
+    reset: Option<String>,
 }
 
 /// The pre-session of this browser: the id in its cookie, or a new one with the cookie to set.
-fn presession(state: &AppState, headers: &HeaderMap) -> (SessionId, Option<String>) {
+pub(super) fn presession(state: &AppState, headers: &HeaderMap) -> (SessionId, Option<String>) {
     let existing = cookie::read(headers, PRESESSION_COOKIE)
         .and_then(|value| state.sealer.open(Kind::Presession, value));
     match existing {
@@ -60,7 +62,7 @@ fn presession(state: &AppState, headers: &HeaderMap) -> (SessionId, Option<Strin
 
 /// The sign-in forms' CSRF token: a digest of the pre-session id under the console's cookie
 /// sealer, so it is useless without the cookie and cannot be computed by another site.
-fn presession_csrf(state: &AppState, id: &SessionId) -> String {
+pub(super) fn presession_csrf(state: &AppState, id: &SessionId) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"stride-console login csrf");
     hasher.update(state.sealer.fingerprint());
@@ -81,6 +83,8 @@ async fn show(
         Some("Your session has ended. Sign in again.")
     } else if notice.signed_out.is_some() {
         Some("You are signed out.")
+    } else if notice.reset.is_some() {
+        Some("Your password is changed. Sign in with the new one.")
     } else {
         None
     };
@@ -88,7 +92,7 @@ async fn show(
     with_cookie(page.into_response(), set)
 }
 
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(value) = cookie.and_then(|c| c.parse().ok()) {
         response.headers_mut().append(SET_COOKIE, value);
     }
@@ -114,6 +118,7 @@ fn sign_in_page(
                 (form::input("password", "Password", "password", "", feedback, "password"))
                 button type="submit" class="primary" { "Sign in" }
             }
+            p { a href="/forgot-password" { "Forgot your password?" } }
         },
     )
 }
@@ -154,7 +159,7 @@ struct CodeForm {
 }
 
 /// Checks a sign-in form's origin and token; the pre-session it belongs to.
-fn checked_presession(
+pub(super) fn checked_presession(
     state: &AppState,
     parts: &Parts,
     sent: &str,

@@ -1,5 +1,6 @@
 //! One module per page: its routes, the calls it makes, and its markup.
 
+mod account_links;
 mod admin;
 mod leaderboard;
 mod login;
@@ -17,6 +18,7 @@ use crate::error::ConsoleError;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
+        .merge(account_links::routes())
         .merge(profile::routes())
         .merge(sessions::routes())
         .merge(training::routes())

@@ -31,8 +31,9 @@ use crate::grpc::Stamp;
 /// A session's key in the store (also what the cookie seals).
 pub(crate) type SessionId = [u8; 32];
 
-/// An access token this close to expiry is refreshed before use.
-const REFRESH_AHEAD: Duration = Duration::from_secs(30);
+/// An access token this close to expiry is refreshed before use (or a quarter of its
+/// lifetime, when that is shorter).
+const REFRESH_AHEAD: time::Duration = time::Duration::seconds(30);
 /// How long a sign-in waiting for its second factor is kept.
 const PENDING_TTL: Duration = Duration::from_secs(300);
 /// Sign-ins waiting for a second factor held at once.
@@ -43,23 +44,30 @@ const MAX_PENDING: usize = 10_000;
 struct Tokens {
     access: Arc<str>,
     refresh: String,
-    access_expires_at: Option<OffsetDateTime>,
+    /// When to rotate before use: shortly before the access token expires.
+    refresh_at: Option<OffsetDateTime>,
 }
 
 impl Tokens {
     fn from_pair(pair: TokenPair) -> Self {
+        let now = OffsetDateTime::now_utc();
+        let refresh_at = pair
+            .access_expires_at
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.seconds).ok())
+            .map(|expires| {
+                let lifetime: time::Duration = (expires - now).max(time::Duration::ZERO);
+                expires - (lifetime / 4_i32).min(REFRESH_AHEAD)
+            });
         Self {
             access: pair.access_token.into(),
             refresh: pair.refresh_token,
-            access_expires_at: pair
-                .access_expires_at
-                .and_then(|t| OffsetDateTime::from_unix_timestamp(t.seconds).ok()),
+            refresh_at,
         }
     }
 
     fn stale(&self) -> bool {
-        self.access_expires_at
-            .is_some_and(|at| at - OffsetDateTime::now_utc() < REFRESH_AHEAD)
+        self.refresh_at
+            .is_some_and(|at| OffsetDateTime::now_utc() >= at)
     }
 }
 
@@ -250,6 +258,7 @@ impl Sessions {
     }
 
     /// Number of live sessions.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         lock(&self.live).len()
     }

@@ -5,6 +5,9 @@
 //! `STRIDE_TEST_BROWSER=required` (CI), where they fail instead.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// `#[macro_use]`: `browser_tests!` is in scope in every module below, by name or as
+// `crate::browser_tests!`.
+#[macro_use]
 mod harness;
 
 mod admin;
