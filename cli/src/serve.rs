@@ -6,9 +6,9 @@ use std::path::Path;
 use shared::config::{Env, EnvMap};
 use tokio::sync::watch;
 
-use crate::{Served, Service};
 use crate::dev_secrets::{self, DATA_DIR};
 use crate::error::Failure;
+use crate::{Served, Service};
 
 fn other(err: impl std::fmt::Display) -> Failure {
     Failure::Other(err.to_string())
@@ -70,11 +70,10 @@ pub async fn dev(env_map: &EnvMap, gateway: bool) -> Result<(), Failure> {
             format!("{fitness_scheme}://{}", reachable(fitness_addr)),
         );
     }
-    let console = stride_console::Console::build(stride_console::Config::from_env(Env::new(
-        &env_map,
-    ))?)
-    .await
-    .map_err(other)?;
+    let console =
+        stride_console::Console::build(stride_console::Config::from_env(Env::new(&env_map))?)
+            .await
+            .map_err(other)?;
     let console_addr = console.local_addr();
     tracing::info!(%auth_addr, %fitness_addr, %console_addr, "Stride is up");
     let envoy = if gateway {
