@@ -40,7 +40,9 @@ fn set_cookie(response: &str, name: &str) -> String {
         .lines()
         .filter_map(|line| {
             let (header, value) = line.split_once(':')?;
-            header.eq_ignore_ascii_case("set-cookie").then(|| value.trim())
+            header
+                .eq_ignore_ascii_case("set-cookie")
+                .then(|| value.trim())
         })
         .find(|value| value.starts_with(&format!("{name}=")))
         .and_then(|value| value.split(';').next())
@@ -112,7 +114,10 @@ async fn parallel_tabs_share_one_rotation_and_keep_the_session(backend: Backend)
         "eight stale tabs, one rotation"
     );
     let later = http(&addr, get(&addr, "/", &cookie)).await;
-    assert!(!later.to_ascii_lowercase().contains("location: /login"), "{later}");
+    assert!(
+        !later.to_ascii_lowercase().contains("location: /login"),
+        "{later}"
+    );
 
     let _ = stop.send(());
     served.await.unwrap().unwrap();

@@ -26,7 +26,9 @@ fn get(addr: &str, path: &str) -> String {
 fn the_dev_stack_serves_the_console_and_says_where() {
     let stack = Stack::start();
     assert!(
-        stack.log().contains(&format!("console  http://{}", stack.console)),
+        stack
+            .log()
+            .contains(&format!("console  http://{}", stack.console)),
         "the banner names the console's URL:\n{}",
         stack.log()
     );
@@ -36,7 +38,10 @@ fn the_dev_stack_serves_the_console_and_says_where() {
     assert!(page.contains("stride_presession="), "{page}");
     let profile = get(&stack.console, "/");
     assert!(profile.starts_with("HTTP/1.1 303"), "{profile}");
-    assert!(profile.to_ascii_lowercase().contains("location: /login"), "{profile}");
+    assert!(
+        profile.to_ascii_lowercase().contains("location: /login"),
+        "{profile}"
+    );
 }
 
 #[test]
@@ -68,5 +73,8 @@ fn serve_console_refuses_to_start_without_its_key_and_never_prints_one() {
     let stderr = String::from_utf8_lossy(&invalid.stderr);
     assert_eq!(invalid.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("32 bytes"), "{stderr}");
-    assert!(!stderr.contains(short), "the key is never printed: {stderr}");
+    assert!(
+        !stderr.contains(short),
+        "the key is never printed: {stderr}"
+    );
 }

@@ -55,7 +55,11 @@ fn bounded(token: &str) -> &str {
     if token.len() > MAX_TOKEN { "" } else { token }
 }
 
-async fn verify_page(State(state): State<AppState>, Query(link): Query<Link>, parts: Parts) -> Response {
+async fn verify_page(
+    State(state): State<AppState>,
+    Query(link): Query<Link>,
+    parts: Parts,
+) -> Response {
     let (id, set) = presession(&state, &parts.headers);
     let page = verify_markup(&state, &id, bounded(&link.token), &Feedback::default());
     with_cookie(page.into_response(), set)
@@ -106,14 +110,16 @@ async fn verify(State(state): State<AppState>, parts: Parts, body: Bytes) -> Pag
 fn link_feedback(status: &tonic::Status) -> Feedback {
     let feedback = Feedback::from_status(status);
     if feedback.fields.contains_key("token") || status.code() == tonic::Code::NotFound {
-        return Feedback::message(
-            "This link has expired or was already used. Ask for a new one.",
-        );
+        return Feedback::message("This link has expired or was already used. Ask for a new one.");
     }
     feedback
 }
 
-async fn reset_page(State(state): State<AppState>, Query(link): Query<Link>, parts: Parts) -> Response {
+async fn reset_page(
+    State(state): State<AppState>,
+    Query(link): Query<Link>,
+    parts: Parts,
+) -> Response {
     let (id, set) = presession(&state, &parts.headers);
     let page = reset_markup(&state, &id, bounded(&link.token), &Feedback::default());
     with_cookie(page.into_response(), set)
