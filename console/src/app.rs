@@ -31,6 +31,7 @@ pub(crate) struct AppState {
     pub(crate) sessions: Arc<Sessions>,
     pub(crate) sealer: CookieSealer,
     pub(crate) product: Arc<str>,
+    pub(crate) trusted_proxies: Arc<shared::proxies::TrustedProxies>,
 }
 
 impl AppState {
@@ -40,23 +41,28 @@ impl AppState {
             sessions: Arc::new(Sessions::new(config.max_sessions, config.idle_timeout)),
             sealer: CookieSealer::new(&config.key, config.secure_cookies()),
             product: config.product_name.as_str().into(),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         }
     }
 }
 
 /// The whole console.
 pub(crate) fn router(state: AppState) -> Router {
+    let hsts = state.sealer.secure();
     Router::new()
         .merge(pages::routes())
         .merge(crate::assets::routes())
         .fallback(pages::not_found)
-        .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(axum::error_handling::HandleErrorLayer::new(timed_out))
                 .layer(tower::timeout::TimeoutLayer::new(REQUEST_DEADLINE)),
         )
+        .layer(middleware::from_fn_with_state(
+            hsts.then_some(()),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -71,7 +77,11 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 /// Security headers on every response; `no-store` unless the response chose its own caching
 /// (only the static files do).
-async fn security_headers(request: axum::extract::Request, next: Next) -> Response {
+async fn security_headers(
+    axum::extract::State(hsts): axum::extract::State<Option<()>>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
     let span =
         tracing::info_span!("page", method = %request.method(), path = %request.uri().path());
     let mut response = next.run(request).instrument(span).await;
@@ -93,6 +103,16 @@ async fn security_headers(request: axum::extract::Request, next: Next) -> Respon
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if hsts.is_some() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));

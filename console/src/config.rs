@@ -74,6 +74,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// `STRIDE_PRODUCT_NAME`: the name in the title bar (default "Stride").
     pub product_name: String,
+    /// `STRIDE_CONSOLE_TRUSTED_PROXIES`: CIDRs of the proxies in front of the console whose
+    /// `X-Forwarded-For` names the browser (none by default).
+    pub trusted_proxies: shared::proxies::TrustedProxies,
 }
 
 /// TLS towards auth, as fitness reads it.
@@ -138,6 +141,12 @@ impl Config {
                 Duration::from_secs(12 * 3600),
             )?,
             product_name: env.string("STRIDE_PRODUCT_NAME", "Stride"),
+            trusted_proxies: match env.get("STRIDE_CONSOLE_TRUSTED_PROXIES") {
+                Some(raw) => shared::proxies::TrustedProxies::parse(raw).map_err(|reason| {
+                    ConfigError::new("STRIDE_CONSOLE_TRUSTED_PROXIES", raw, reason)
+                })?,
+                None => shared::proxies::TrustedProxies::default(),
+            },
         })
     }
 
@@ -151,7 +160,24 @@ impl Config {
                 "is required in production: 32 random bytes, base64 (`openssl rand -base64 32`)",
             ));
         }
-        Self::from_env(env)
+        let config = Self::from_env(env)?;
+        match config.public_url.as_deref() {
+            None => Err(ConfigError::new(
+                "STRIDE_CONSOLE_PUBLIC_URL",
+                "",
+                "is required in production: the https:// URL browsers use (it makes the \
+                 cookies Secure)",
+            )),
+            Some(url) if url.starts_with("http://") && !is_loopback_url(url) => {
+                Err(ConfigError::new(
+                    "STRIDE_CONSOLE_PUBLIC_URL",
+                    url,
+                    "must be https:// in production (passwords cross the network); plain http \
+                     only for a loopback address",
+                ))
+            }
+            Some(_) => Ok(config),
+        }
     }
 
     /// A console on a free loopback port in front of the given services (tests, benchmarks).
@@ -167,6 +193,7 @@ impl Config {
             max_sessions: 10_000,
             idle_timeout: Duration::from_secs(12 * 3600),
             product_name: "Stride".to_owned(),
+            trusted_proxies: shared::proxies::TrustedProxies::default(),
         }
     }
 
@@ -176,6 +203,27 @@ impl Config {
             .as_deref()
             .is_some_and(|url| url.starts_with("https://"))
     }
+}
+
+/// True for `http://localhost…`, `http://127.…` and `http://[::1]…`.
+fn is_loopback_url(url: &str) -> bool {
+    let host = url
+        .trim_start_matches("http://")
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let name = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map_or("", |h| h.trim_start_matches('['))
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -210,8 +258,50 @@ mod tests {
         assert_eq!(err.value, "<redacted>");
         assert!(!err.to_string().contains("c2hvcnQ"));
         let key = STANDARD.encode([7u8; 32]);
-        let env = env_of(&[("STRIDE_CONSOLE_KEY", &key)]);
+        let env = env_of(&[
+            ("STRIDE_CONSOLE_KEY", &key),
+            ("STRIDE_CONSOLE_PUBLIC_URL", "https://console.example"),
+        ]);
         let config = Config::production_from_env(Env::new(&env)).unwrap();
         assert!(!format!("{config:?}").contains(&key));
+    }
+
+    #[test]
+    fn production_needs_an_https_public_url_unless_on_loopback() {
+        let key = STANDARD.encode([7u8; 32]);
+        let with = |url: Option<&str>| {
+            let mut pairs = vec![("STRIDE_CONSOLE_KEY", key.as_str())];
+            pairs.extend(url.map(|u| ("STRIDE_CONSOLE_PUBLIC_URL", u)));
+            Config::production_from_env(Env::new(&env_of(&pairs)))
+        };
+        assert_eq!(with(None).unwrap_err().var, "STRIDE_CONSOLE_PUBLIC_URL");
+        assert!(with(Some("http://console.example")).is_err());
+        assert!(with(Some("http://127.0.0.1:8000")).is_ok());
+        assert!(with(Some("http://localhost:8000/")).is_ok());
+        assert!(with(Some("http://[::1]:8000")).is_ok());
+        assert!(with(Some("http://localhost.evil.example")).is_err());
+        assert!(
+            with(Some("https://console.example"))
+                .unwrap()
+                .secure_cookies()
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs() {
+        let env = env_of(&[("STRIDE_CONSOLE_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")]);
+        let config = Config::from_env(Env::new(&env)).unwrap();
+        let peer = "10.1.2.3".parse().ok();
+        assert_eq!(
+            config
+                .trusted_proxies
+                .client(peer, Some("6.6.6.6, 203.0.113.9")),
+            "203.0.113.9".parse().ok()
+        );
+        let env = env_of(&[("STRIDE_CONSOLE_TRUSTED_PROXIES", "nonsense")]);
+        assert_eq!(
+            Config::from_env(Env::new(&env)).unwrap_err().var,
+            "STRIDE_CONSOLE_TRUSTED_PROXIES"
+        );
     }
 }

@@ -45,9 +45,16 @@ impl IntoResponse for ConsoleError {
         match self {
             ConsoleError::NotSignedIn => Redirect::to("/login").into_response(),
             ConsoleError::SignedOut => {
-                let clear =
+                // Both names: this response does not know whether the console is behind TLS.
+                let plain =
                     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-                ([(SET_COOKIE, clear)], Redirect::to("/login?ended=1")).into_response()
+                let host = "__Host-stride_session=; Path=/; HttpOnly; SameSite=Strict; Secure; \
+                            Max-Age=0";
+                (
+                    [(SET_COOKIE, plain), (SET_COOKIE, host.to_owned())],
+                    Redirect::to("/login?ended=1"),
+                )
+                    .into_response()
             }
             ConsoleError::Forbidden => error_page(
                 StatusCode::FORBIDDEN,

@@ -19,24 +19,31 @@ use crate::app::AppState;
 use crate::error::ConsoleError;
 use crate::grpc::{Api, Browser};
 use crate::session::Session;
-use crate::session::cookie::{self, Kind, SESSION_COOKIE};
+use crate::session::cookie::Kind;
 use crate::ui::layout::{Chrome, Section};
 
 /// Largest form body the console reads (avatars are the largest: 1 MiB plus the form).
 pub(crate) const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// The browser that sent a request.
-pub(crate) fn browser(parts: &Parts) -> Browser {
-    let ip = parts
+/// The browser that sent a request: the TCP peer, or, when the peer is one of
+/// `STRIDE_CONSOLE_TRUSTED_PROXIES`, the address it names in `X-Forwarded-For` (read from the
+/// right, as auth reads it).
+pub(crate) fn browser(parts: &Parts, state: &AppState) -> Browser {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = state.trusted_proxies.client(peer, forwarded);
     Browser::from_parts(ip, &parts.headers)
 }
 
 /// The session a request's cookie names, if it is live.
 pub(crate) fn session_of(parts: &Parts, state: &AppState) -> Option<Arc<Session>> {
-    let value = cookie::read(&parts.headers, SESSION_COOKIE)?;
+    let value = state.sealer.read(Kind::Session, &parts.headers)?;
     let id = state.sealer.open(Kind::Session, value)?;
     state.sessions.get(&id)
 }
@@ -82,7 +89,11 @@ impl FromRequestParts<AppState> for SignedIn {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let session = session_of(parts, state).ok_or(ConsoleError::NotSignedIn)?;
-        let api = Api::new(state.channels.clone(), browser(parts), session.clone());
+        let api = Api::new(
+            state.channels.clone(),
+            browser(parts, state),
+            session.clone(),
+        );
         let me = api
             .call(|c| async move { c.users().get_me(GetMeRequest {}).await })
             .await
@@ -163,9 +174,7 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
             return Err(ConsoleError::Csrf);
         }
         let session = session_of(&parts, state).ok_or(ConsoleError::NotSignedIn)?;
-        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|e| ConsoleError::BadForm(e.to_string()))?;
+        let bytes = form_bytes(body).await?;
         let sent: CsrfOnly = serde_urlencoded_like(&bytes)?;
         if !csrf_matches(&session.csrf, &sent.csrf) {
             return Err(ConsoleError::Csrf);
@@ -179,6 +188,13 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
 struct CsrfOnly {
     #[serde(rename = "_csrf", default)]
     csrf: String,
+}
+
+/// A URL-encoded form's bytes, at most [`MAX_FORM_BYTES`] of them.
+pub(crate) async fn form_bytes(body: axum::body::Body) -> Result<axum::body::Bytes, ConsoleError> {
+    axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|e| ConsoleError::BadForm(e.to_string()))
 }
 
 /// Parses a URL-encoded body.

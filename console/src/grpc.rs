@@ -76,7 +76,9 @@ impl tonic::service::Interceptor for Stamp {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         let metadata = request.metadata_mut();
         if let Some(value) = &self.authorization {
-            metadata.insert("authorization", value.clone());
+            let mut value = value.clone();
+            value.set_sensitive(true);
+            metadata.insert("authorization", value);
         }
         if let Some(value) = &self.forwarded_for {
             metadata.insert("x-forwarded-for", value.clone());
@@ -206,12 +208,8 @@ impl Api {
                     .await?;
                 match rpc(self.caller(&fresh)).await {
                     Ok(response) => Ok(response.into_inner()),
-                    Err(status)
-                        if status.code() == Code::Unauthenticated && !refuses_input(&status) =>
-                    {
-                        self.session.end();
-                        Err(ConsoleError::SignedOut)
-                    }
+                    // The pair was just rotated, so the session is alive: a second refusal is the
+                    // service's (a key it has not fetched yet, say), not a sign-out.
                     Err(status) => Err(ConsoleError::Rpc(status)),
                 }
             }

@@ -25,6 +25,12 @@ mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
 
 use shared::server::tls;
 use tokio::net::TcpListener;
@@ -96,18 +102,69 @@ impl Console {
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves until `shutdown` resolves, then lets the requests in flight finish (for at most
+    /// [`DRAIN`]).
+    ///
+    /// HTTP/1.1 through hyper directly: a connection must send its request headers within
+    /// [`HEADER_DEADLINE`] (a client that trickles them is cut), and at most
+    /// [`MAX_CONNECTIONS`] are served at once (further ones are closed at accept).
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.local_addr(), "console listening");
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(HEADER_DEADLINE);
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                tracing::warn!(%peer, "connection limit reached; closing a new connection");
+                continue;
+            };
+            let router = self.router.clone();
+            let service = hyper::service::service_fn(
+                move |mut request: http::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    router.clone().oneshot(request)
+                },
+            );
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(%peer, error = %err, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+        drop(self.listener);
+        if tokio::time::timeout(DRAIN, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("console drain deadline reached; closing the remaining connections");
+        }
+        Ok(())
     }
 }
+
+/// Longest a client may take to send a request's headers.
+const HEADER_DEADLINE: Duration = Duration::from_secs(10);
+/// Connections served at once.
+const MAX_CONNECTIONS: usize = 1024;
+/// Longest the requests in flight at shutdown may take.
+const DRAIN: Duration = Duration::from_secs(10);

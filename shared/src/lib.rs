@@ -12,6 +12,7 @@ pub mod error;
 pub mod mask;
 pub mod paging;
 pub mod prometheus;
+pub mod proxies;
 pub mod revoked;
 pub mod secret;
 pub mod server;

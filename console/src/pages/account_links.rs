@@ -5,7 +5,7 @@
 //! sign-in form's pre-session CSRF token.
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -39,7 +39,8 @@ struct Link {
     token: String,
 }
 
-#[derive(Debug, Deserialize)]
+// No `Debug`: it holds a mailed token and a password.
+#[derive(Deserialize)]
 struct TokenForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -81,10 +82,11 @@ fn verify_markup(state: &AppState, id: &SessionId, token: &str, feedback: &Feedb
     )
 }
 
-async fn verify(State(state): State<AppState>, parts: Parts, body: Bytes) -> PageResult {
+async fn verify(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
+    let body = extract::form_bytes(body).await?;
     let input: TokenForm = serde_urlencoded_like(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
-    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = VerifyEmailRequest {
         token: bounded(&input.token).to_owned(),
     };
@@ -141,10 +143,11 @@ fn reset_markup(state: &AppState, id: &SessionId, token: &str, feedback: &Feedba
     )
 }
 
-async fn reset(State(state): State<AppState>, parts: Parts, body: Bytes) -> PageResult {
+async fn reset(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
+    let body = extract::form_bytes(body).await?;
     let input: TokenForm = serde_urlencoded_like(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
-    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = ResetPasswordRequest {
         token: bounded(&input.token).to_owned(),
         new_password: input.new_password,
@@ -189,10 +192,11 @@ fn forgot_markup(state: &AppState, id: &SessionId, feedback: &Feedback, sent: bo
     )
 }
 
-async fn forgot(State(state): State<AppState>, parts: Parts, body: Bytes) -> PageResult {
+async fn forgot(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
+    let body = extract::form_bytes(body).await?;
     let input: TokenForm = serde_urlencoded_like(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
-    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = RequestPasswordResetRequest {
         login: input.login.trim().to_owned(),
     };

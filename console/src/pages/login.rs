@@ -4,7 +4,7 @@
 //! stays here, keyed by that pre-session.
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -24,7 +24,7 @@ use crate::extract::{self, CsrfForm, csrf_matches, serde_urlencoded_like};
 use crate::feedback::Feedback;
 use crate::grpc::Caller;
 use crate::session::SessionId;
-use crate::session::cookie::{self, Kind, PRESESSION_COOKIE};
+use crate::session::cookie::Kind;
 use crate::ui::{self, form, layout};
 
 /// The device label of sessions opened here.
@@ -49,7 +49,9 @@ struct Notice {
 
 /// The pre-session of this browser: the id in its cookie, or a new one with the cookie to set.
 pub(super) fn presession(state: &AppState, headers: &HeaderMap) -> (SessionId, Option<String>) {
-    let existing = cookie::read(headers, PRESESSION_COOKIE)
+    let existing = state
+        .sealer
+        .read(Kind::Presession, headers)
         .and_then(|value| state.sealer.open(Kind::Presession, value));
     match existing {
         Some(id) => (id, None),
@@ -140,7 +142,8 @@ fn code_page(state: &AppState, id: &SessionId, feedback: &Feedback) -> Markup {
     )
 }
 
-#[derive(Debug, Deserialize)]
+// No `Debug`: it holds a password.
+#[derive(Deserialize)]
 struct SignInForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -150,7 +153,8 @@ struct SignInForm {
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+// No `Debug`: it holds a second-factor code.
+#[derive(Deserialize)]
 struct CodeForm {
     #[serde(rename = "_csrf", default)]
     csrf: String,
@@ -167,7 +171,9 @@ pub(super) fn checked_presession(
     if extract::cross_site(parts) {
         return Err(ConsoleError::Csrf);
     }
-    let id = cookie::read(&parts.headers, PRESESSION_COOKIE)
+    let id = state
+        .sealer
+        .read(Kind::Presession, &parts.headers)
         .and_then(|value| state.sealer.open(Kind::Presession, value))
         .ok_or(ConsoleError::Csrf)?;
     if !csrf_matches(&presession_csrf(state, &id), sent) {
@@ -176,17 +182,18 @@ pub(super) fn checked_presession(
     Ok(id)
 }
 
-async fn sign_in(State(state): State<AppState>, parts: Parts, body: Bytes) -> PageResult {
+async fn sign_in(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
+    let body = extract::form_bytes(body).await?;
     let input: SignInForm = serde_urlencoded_like(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
-    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = LoginRequest {
         login: input.login.trim().to_owned(),
         password: input.password,
         device_label: DEVICE_LABEL.to_owned(),
     };
     match caller.auth().login(request).await {
-        Ok(response) => Ok(signed_in(&state, id, response.into_inner())),
+        Ok(response) => Ok(signed_in(&state, id, response.into_inner(), &caller).await),
         Err(status) => {
             let feedback = Feedback::from_status(&status);
             let code = crate::error::http_status(&status);
@@ -200,10 +207,32 @@ async fn sign_in(State(state): State<AppState>, parts: Parts, body: Bytes) -> Pa
 }
 
 /// A `Login` or `CompleteLogin` answer: a session, or the second-factor form.
-fn signed_in(state: &AppState, id: SessionId, response: LoginResponse) -> Response {
+async fn signed_in(
+    state: &AppState,
+    id: SessionId,
+    response: LoginResponse,
+    caller: &Caller,
+) -> Response {
     if let Some(pair) = response.tokens {
         state.sessions.forget_pending(&id);
-        let session = state.sessions.insert(pair);
+        let user_id = response.user.as_ref().map_or("", |u| u.id.as_str());
+        let refresh_token = pair.refresh_token.clone();
+        let Ok(session) = state.sessions.insert(pair, user_id) else {
+            // Every slot is held by someone active: end the session auth just opened rather
+            // than leave it orphaned, and say so.
+            let request = LogoutRequest { refresh_token };
+            if let Err(status) = caller.auth().logout(request).await {
+                tracing::debug!(code = ?status.code(), "logout of an unkept session refused");
+            }
+            let page = sign_in_page(
+                state,
+                &id,
+                "",
+                &Feedback::message("The console is at capacity. Try again in a few minutes."),
+                None,
+            );
+            return (http::StatusCode::SERVICE_UNAVAILABLE, page).into_response();
+        };
         let mut reply = Redirect::to("/").into_response();
         let headers = reply.headers_mut();
         for value in [
@@ -223,19 +252,20 @@ fn signed_in(state: &AppState, id: SessionId, response: LoginResponse) -> Respon
     ConsoleError::Internal("Login returned neither tokens nor a challenge".into()).into_response()
 }
 
-async fn second_factor(State(state): State<AppState>, parts: Parts, body: Bytes) -> PageResult {
+async fn second_factor(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
+    let body = extract::form_bytes(body).await?;
     let input: CodeForm = serde_urlencoded_like(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let Some(pending) = state.sessions.pending(&id) else {
         return Ok(Redirect::to("/login?ended=1").into_response());
     };
-    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+    let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = CompleteLoginRequest {
         challenge: pending.challenge,
         code: input.code.trim().to_owned(),
     };
     match caller.auth().complete_login(request).await {
-        Ok(response) => Ok(signed_in(&state, id, response.into_inner())),
+        Ok(response) => Ok(signed_in(&state, id, response.into_inner(), &caller).await),
         Err(status) => {
             let feedback = Feedback::from_status(&status);
             if crate::feedback::reason(&status).as_deref() == Some("INVALID_MFA_CHALLENGE") {
@@ -262,7 +292,7 @@ async fn sign_out(
 ) -> Response {
     if let Some(session) = extract::session_of(&parts, &state) {
         state.sessions.remove(session.id());
-        let caller = Caller::anonymous(&state.channels, &extract::browser(&parts));
+        let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
         let request = LogoutRequest {
             refresh_token: session.refresh_token().await,
         };

@@ -50,10 +50,15 @@ impl Kind {
         }
     }
 
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Session => SESSION_COOKIE,
-            Kind::Presession => PRESESSION_COOKIE,
+    /// The cookie's name: with the `__Host-` prefix under TLS, so a sibling subdomain cannot
+    /// plant one of its own (the browser accepts such a cookie only from this host, `Secure`,
+    /// for path `/`).
+    fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Kind::Session, false) => SESSION_COOKIE,
+            (Kind::Session, true) => "__Host-stride_session",
+            (Kind::Presession, false) => PRESESSION_COOKIE,
+            (Kind::Presession, true) => "__Host-stride_presession",
         }
     }
 }
@@ -68,6 +73,16 @@ impl CookieSealer {
             secure,
             fingerprint: hasher.finalize().into(),
         }
+    }
+
+    /// The value of this console's `kind` cookie in a request, if any.
+    pub(crate) fn read<'a>(&self, kind: Kind, headers: &'a http::HeaderMap) -> Option<&'a str> {
+        read(headers, kind.name(self.secure))
+    }
+
+    /// True when cookies carry `Secure` (the console is reached over HTTPS).
+    pub(crate) fn secure(&self) -> bool {
+        self.secure
     }
 
     /// A secret digest of the key (never the key itself).
@@ -116,7 +131,7 @@ impl CookieSealer {
     pub(crate) fn set(&self, kind: Kind, id: &[u8; 32]) -> String {
         format!(
             "{}={}; Path=/; HttpOnly; SameSite=Strict{}",
-            kind.name(),
+            kind.name(self.secure),
             self.seal(kind, id),
             if self.secure { "; Secure" } else { "" }
         )
@@ -126,7 +141,7 @@ impl CookieSealer {
     pub(crate) fn clear(&self, kind: Kind) -> String {
         format!(
             "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-            kind.name(),
+            kind.name(self.secure),
             if self.secure { "; Secure" } else { "" }
         )
     }
@@ -183,6 +198,7 @@ mod tests {
         assert!(!plain.contains("Secure"));
         let tls = CookieSealer::new(&ConsoleKey::generate(), true).set(Kind::Session, &[0u8; 32]);
         assert!(tls.ends_with("; Secure"));
+        assert!(tls.starts_with("__Host-stride_session="), "{tls}");
     }
 
     #[test]

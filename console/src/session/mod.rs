@@ -38,14 +38,23 @@ const REFRESH_AHEAD: time::Duration = time::Duration::seconds(30);
 const PENDING_TTL: Duration = Duration::from_secs(300);
 /// Sign-ins waiting for a second factor held at once.
 const MAX_PENDING: usize = 10_000;
+/// Sessions one user may hold in this console.
+const MAX_PER_USER: usize = 20;
+/// A full store signs out its least recently used session only if it is idle this long.
+const EVICTABLE_AFTER: Duration = Duration::from_secs(300);
 
-/// The token pair of a session.
-#[derive(Debug)]
+/// The token pair of a session (never printed: `Debug` is redacted).
 struct Tokens {
     access: Arc<str>,
     refresh: String,
     /// When to rotate before use: shortly before the access token expires.
     refresh_at: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tokens(<redacted>)")
+    }
 }
 
 impl Tokens {
@@ -79,7 +88,9 @@ pub(crate) struct Session {
     pub(crate) csrf: String,
     /// The auth service's id of this session (marks "this browser" on the Sessions page).
     pub(crate) auth_session_id: String,
-    tokens: tokio::sync::Mutex<Tokens>,
+    /// The user signed in (for the per-user bound).
+    user_id: String,
+    tokens: Arc<tokio::sync::Mutex<Tokens>>,
     last_seen: Mutex<Instant>,
     /// Set once the auth service refused to rotate the pair: the session ended elsewhere.
     ended: AtomicBool,
@@ -105,13 +116,34 @@ impl Session {
         &self,
         auth: &AuthServiceClient<InterceptedService<Channel, Stamp>>,
     ) -> Result<Arc<str>, ConsoleError> {
-        let mut tokens = self.tokens.lock().await;
+        if self.has_ended() {
+            return Err(ConsoleError::SignedOut);
+        }
+        let tokens = self.tokens.clone().lock_owned().await;
         if tokens.stale() {
-            rotate(&mut tokens, auth.clone())
-                .await
-                .inspect_err(|e| self.end_on_sign_out(e))?;
+            return self.rotate_detached(tokens, auth).await;
         }
         Ok(tokens.access.clone())
+    }
+
+    /// Rotates in a task of its own that holds the lock until the new pair is stored: a
+    /// request cancelled mid-rotation (a closed tab, a timeout) must not lose the pair the
+    /// auth service already issued, or the next rotation would present a spent refresh token
+    /// and be taken for theft.
+    async fn rotate_detached(
+        &self,
+        mut tokens: tokio::sync::OwnedMutexGuard<Tokens>,
+        auth: &AuthServiceClient<InterceptedService<Channel, Stamp>>,
+    ) -> Result<Arc<str>, ConsoleError> {
+        let auth = auth.clone();
+        let rotation = tokio::spawn(async move {
+            rotate(&mut tokens, auth).await?;
+            Ok(tokens.access.clone())
+        });
+        let result = rotation
+            .await
+            .unwrap_or_else(|e| Err(ConsoleError::Internal(format!("rotation task: {e}"))));
+        result.inspect_err(|e| self.end_on_sign_out(e))
     }
 
     /// After a call was refused UNAUTHENTICATED with `used`: a fresh access token, rotating the
@@ -121,14 +153,12 @@ impl Session {
         used: &Arc<str>,
         auth: &AuthServiceClient<InterceptedService<Channel, Stamp>>,
     ) -> Result<Arc<str>, ConsoleError> {
-        let mut tokens = self.tokens.lock().await;
+        let tokens = self.tokens.clone().lock_owned().await;
         if self.has_ended() {
             return Err(ConsoleError::SignedOut);
         }
         if Arc::ptr_eq(&tokens.access, used) {
-            rotate(&mut tokens, auth.clone())
-                .await
-                .inspect_err(|e| self.end_on_sign_out(e))?;
+            return self.rotate_detached(tokens, auth).await;
         }
         Ok(tokens.access.clone())
     }
@@ -186,12 +216,22 @@ async fn rotate(
 }
 
 /// A sign-in that passed the password and waits for its second factor.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Pending {
     /// The single-use challenge `CompleteLogin` takes.
     pub(crate) challenge: String,
     created: Instant,
 }
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending(<redacted>)")
+    }
+}
+
+/// Why a sign-in could not be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Full;
 
 /// Every signed-in browser of this console.
 #[derive(Debug)]
@@ -200,6 +240,7 @@ pub(crate) struct Sessions {
     pending: Mutex<HashMap<SessionId, Pending>>,
     max: usize,
     idle: Duration,
+    evictable_after: Duration,
 }
 
 impl Sessions {
@@ -209,34 +250,62 @@ impl Sessions {
             pending: Mutex::new(HashMap::new()),
             max,
             idle,
+            evictable_after: EVICTABLE_AFTER,
         }
     }
 
-    /// Keeps a new pair; returns the session to set the cookie for.
-    pub(crate) fn insert(&self, pair: TokenPair) -> Arc<Session> {
+    /// The same store, letting a full store sign out sessions idle `after` (tests).
+    #[cfg(test)]
+    fn evicting_after(mut self, after: Duration) -> Self {
+        self.evictable_after = after;
+        self
+    }
+
+    /// Keeps a new pair of `user_id`; returns the session to set the cookie for.
+    ///
+    /// One user holds at most [`MAX_PER_USER`] sessions here (their least recently used goes
+    /// first), so one account cannot fill the store. When the store is full, the least recently
+    /// used session gives way only if it has been idle [`EVICTABLE_AFTER`]; otherwise the
+    /// sign-in is refused ([`Full`]) rather than signing out someone active.
+    pub(crate) fn insert(&self, pair: TokenPair, user_id: &str) -> Result<Arc<Session>, Full> {
         let session = Arc::new(Session {
             id: rand::random(),
             csrf: URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()),
             auth_session_id: pair.session_id.clone(),
-            tokens: tokio::sync::Mutex::new(Tokens::from_pair(pair)),
+            user_id: user_id.to_owned(),
+            tokens: Arc::new(tokio::sync::Mutex::new(Tokens::from_pair(pair))),
             last_seen: Mutex::new(Instant::now()),
             ended: AtomicBool::new(false),
         });
         let mut live = lock(&self.live);
-        if live.len() >= self.max {
-            let now = Instant::now();
-            live.retain(|_, s| now.duration_since(s.last_seen()) < self.idle);
+        let now = Instant::now();
+        let theirs: Vec<(SessionId, Instant)> = live
+            .iter()
+            .filter(|(_, s)| s.user_id == user_id)
+            .map(|(id, s)| (*id, s.last_seen()))
+            .collect();
+        if theirs.len() >= MAX_PER_USER
+            && let Some((oldest, _)) = theirs.iter().min_by_key(|(_, seen)| *seen)
+        {
+            live.remove(oldest);
         }
-        if live.len() >= self.max
-            && let Some(oldest) = live
+        if live.len() >= self.max {
+            live.retain(|_, s| now.duration_since(s.last_seen()) < self.idle && !s.has_ended());
+        }
+        if live.len() >= self.max {
+            let oldest = live
                 .iter()
                 .min_by_key(|(_, s)| s.last_seen())
-                .map(|(id, _)| *id)
-        {
-            live.remove(&oldest);
+                .map(|(id, s)| (*id, s.last_seen()));
+            match oldest {
+                Some((id, seen)) if now.duration_since(seen) >= self.evictable_after => {
+                    live.remove(&id);
+                }
+                _ => return Err(Full),
+            }
         }
         live.insert(session.id, session.clone());
-        session
+        Ok(session)
     }
 
     /// The live session with this id, marked as seen now; an idle one is forgotten.
@@ -325,14 +394,40 @@ mod tests {
     }
 
     #[test]
-    fn the_store_is_bounded_and_signs_out_the_least_recently_used() {
+    fn a_full_store_refuses_a_sign_in_rather_than_sign_out_someone_active() {
         let sessions = Sessions::new(2, Duration::from_secs(3600));
-        let first = sessions.insert(pair(1));
+        let first = sessions.insert(pair(1), "u1").unwrap();
+        let second = sessions.insert(pair(2), "u2").unwrap();
+        assert_eq!(sessions.insert(pair(3), "u3").unwrap_err(), Full);
+        assert!(sessions.get(first.id()).is_some());
+        assert!(sessions.get(second.id()).is_some());
+    }
+
+    #[test]
+    fn one_user_holds_a_bounded_number_of_sessions_and_loses_their_oldest() {
+        let sessions = Sessions::new(1000, Duration::from_secs(3600));
+        let oldest = sessions.insert(pair(0), "mallory").unwrap();
         std::thread::sleep(Duration::from_millis(2));
-        let second = sessions.insert(pair(2));
+        for n in 1..=MAX_PER_USER {
+            sessions.insert(pair(1), "mallory").unwrap();
+            let _ = n;
+        }
+        assert_eq!(sessions.len(), MAX_PER_USER);
+        assert!(sessions.get(oldest.id()).is_none());
+        let other = sessions.insert(pair(2), "ada").unwrap();
+        assert!(sessions.get(other.id()).is_some());
+    }
+
+    #[test]
+    fn a_full_store_signs_out_the_least_recently_used_once_it_idles() {
+        let sessions =
+            Sessions::new(2, Duration::from_secs(3600)).evicting_after(Duration::from_millis(1));
+        let first = sessions.insert(pair(1), "u1").unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+        let second = sessions.insert(pair(2), "u2").unwrap();
         std::thread::sleep(Duration::from_millis(2));
         assert!(sessions.get(first.id()).is_some());
-        let third = sessions.insert(pair(3));
+        let third = sessions.insert(pair(3), "u3").unwrap();
         assert_eq!(sessions.len(), 2);
         assert!(sessions.get(second.id()).is_none());
         assert!(sessions.get(first.id()).is_some());
@@ -342,7 +437,7 @@ mod tests {
     #[test]
     fn an_idle_session_is_forgotten() {
         let sessions = Sessions::new(10, Duration::from_millis(20));
-        let session = sessions.insert(pair(1));
+        let session = sessions.insert(pair(1), "u1").unwrap();
         std::thread::sleep(Duration::from_millis(40));
         assert!(sessions.get(session.id()).is_none());
         assert_eq!(sessions.len(), 0);
@@ -351,7 +446,10 @@ mod tests {
     #[test]
     fn sessions_get_distinct_ids_and_csrf_tokens() {
         let sessions = Sessions::new(10, Duration::from_secs(60));
-        let (a, b) = (sessions.insert(pair(1)), sessions.insert(pair(2)));
+        let (a, b) = (
+            sessions.insert(pair(1), "u1").unwrap(),
+            sessions.insert(pair(2), "u2").unwrap(),
+        );
         assert_ne!(a.id(), b.id());
         assert_ne!(a.csrf, b.csrf);
         assert!(a.csrf.len() >= 43);

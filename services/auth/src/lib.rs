@@ -26,7 +26,7 @@ pub mod fuzzing;
 mod keys;
 mod mail;
 mod password;
-pub mod proxies;
+pub use shared::proxies;
 mod rpc;
 mod store;
 mod tokens;

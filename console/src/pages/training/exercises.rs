@@ -34,9 +34,11 @@ const SHOWN: [&str; 4] = [
 
 /// Workouts offered to tick: the most recent ones by date, plus any already ticked.
 const RECENT_WORKOUTS: i32 = 50;
-/// Most ticked workouts fetched one by one when they are not among the recent ones (the API
-/// links an exercise to at most 100 workouts), and how many such calls run at once.
-const MAX_TICKED: usize = 100;
+/// Most ticked workouts fetched one by one when they are not among the recent ones, and how
+/// many such calls run at once. The ticked ids of a re-shown form come from the browser, so
+/// this bounds what one POST can make the console ask of fitness; older links beyond it stay
+/// on the exercise (updates merge with its current links) but are not offered as checkboxes.
+const MAX_TICKED: usize = 20;
 const FETCHES_AT_ONCE: usize = 4;
 
 /// A POSTed form's fields, the CSRF token checked.
@@ -129,6 +131,18 @@ fn workouts_fieldset(offered: &[Workout], ticked: &[String], feedback: &Feedback
                                     td { (day(&w.date)) }
                                     td { label for=(id) { (w.title) } }
                                     td { (type_label(w.workout_type)) }
+                                }
+                            }
+                            // Ticked workouts beyond those fetched stay ticked, shown by id.
+                            @for (i, unknown) in ticked.iter().filter(|t| !offered.iter().any(|w| &w.id == *t)).enumerate() {
+                                @let id = format!("f-workout-more-{i}");
+                                tr {
+                                    td {
+                                        input type="checkbox" id=(id) name="workout_ids" value=(unknown) checked;
+                                    }
+                                    td { "—" }
+                                    td { label for=(id) { "Workout " code { (unknown) } } }
+                                    td { "—" }
                                 }
                             }
                         }

@@ -1,4 +1,5 @@
-//! Which peers may say who the client is: `STRIDE_TRUSTED_PROXIES`, a list of CIDRs.
+//! Which peers may say who the client is: a list of CIDRs (auth's `STRIDE_TRUSTED_PROXIES`, the
+//! console's `STRIDE_CONSOLE_TRUSTED_PROXIES`).
 //!
 //! Behind a proxy every client arrives from the proxy's address, so per-client limits would
 //! put everyone in one bucket; the proxy says who the client was in `x-forwarded-for`. That
@@ -90,11 +91,7 @@ impl TrustedProxies {
     }
 
     /// The client's address given the TCP peer and the `x-forwarded-for` header.
-    pub(crate) fn client(
-        &self,
-        peer: Option<IpAddr>,
-        forwarded_for: Option<&str>,
-    ) -> Option<IpAddr> {
+    pub fn client(&self, peer: Option<IpAddr>, forwarded_for: Option<&str>) -> Option<IpAddr> {
         let peer = peer?;
         if !self.trusts(peer) {
             return Some(peer);
