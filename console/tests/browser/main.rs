@@ -10,6 +10,7 @@
 #[macro_use]
 mod harness;
 
+mod accessibility;
 mod admin;
 mod login;
 mod profile;
