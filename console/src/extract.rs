@@ -121,11 +121,9 @@ impl FromRequestParts<AppState> for Staff {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let user = SignedIn::from_request_parts(parts, state).await?;
-        match user.role() {
-            Role::Staff | Role::Admin => Ok(Self(user)),
-            _ => Err(ConsoleError::Forbidden),
-        }
+        with_role(parts, state, &[Role::Staff, Role::Admin])
+            .await
+            .map(Self)
     }
 }
 
@@ -140,11 +138,21 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let user = SignedIn::from_request_parts(parts, state).await?;
-        match user.role() {
-            Role::Admin => Ok(Self(user)),
-            _ => Err(ConsoleError::Forbidden),
-        }
+        with_role(parts, state, &[Role::Admin]).await.map(Self)
+    }
+}
+
+/// The signed-in user, if their role (as auth says now) is one of `roles`.
+async fn with_role(
+    parts: &mut Parts,
+    state: &AppState,
+    roles: &[Role],
+) -> Result<SignedIn, ConsoleError> {
+    let user = SignedIn::from_request_parts(parts, state).await?;
+    if roles.contains(&user.role()) {
+        Ok(user)
+    } else {
+        Err(ConsoleError::Forbidden)
     }
 }
 

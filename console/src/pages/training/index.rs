@@ -74,16 +74,26 @@ async fn list_workouts(
             let request = request.clone();
             async move { c.workouts().list_workouts(request).await }
         })
-        .await;
+        .await
+        .map(|r| (r.workouts, r.next_page_token));
+    listed(called, &WORKOUT_FILTER_FIELDS)
+}
+
+/// One page of a list, or why it was refused (the fields the filters do not show folded into
+/// the message).
+fn listed<T>(
+    called: Result<(Vec<T>, String), ConsoleError>,
+    shown: &[&str],
+) -> Result<Listing<T>, ConsoleError> {
     Ok(match called {
-        Ok(response) => Listing {
-            items: response.workouts,
-            next_page_token: response.next_page_token,
+        Ok((items, next_page_token)) => Listing {
+            items,
+            next_page_token,
             refused: None,
         },
         Err(err) => {
             let mut refused = refusal(err)?;
-            refused.feedback = fold_unshown(refused.feedback, &WORKOUT_FILTER_FIELDS);
+            refused.feedback = fold_unshown(refused.feedback, shown);
             Listing::refused(refused)
         }
     })
@@ -103,19 +113,9 @@ async fn list_exercises(
             let request = request.clone();
             async move { c.exercises().list_exercises(request).await }
         })
-        .await;
-    Ok(match called {
-        Ok(response) => Listing {
-            items: response.exercises,
-            next_page_token: response.next_page_token,
-            refused: None,
-        },
-        Err(err) => {
-            let mut refused = refusal(err)?;
-            refused.feedback = fold_unshown(refused.feedback, &EXERCISE_FILTER_FIELDS);
-            Listing::refused(refused)
-        }
-    })
+        .await
+        .map(|r| (r.exercises, r.next_page_token));
+    listed(called, &EXERCISE_FILTER_FIELDS)
 }
 
 /// The page: the three calls run together.

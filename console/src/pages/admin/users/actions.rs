@@ -19,32 +19,32 @@ pub(super) struct Nothing {}
 
 /// `POST /admin/users/{id}/deactivate`.
 pub(super) async fn deactivate(
-    Admin(admin): Admin,
-    Path(id): Path<String>,
+    admin: Admin,
+    id: Path<String>,
     CsrfForm(_): CsrfForm<Nothing>,
 ) -> PageResult {
-    let request = UpdateUserRequest {
-        user_id: id.clone(),
-        active: Some(false),
-        ..UpdateUserRequest::default()
-    };
-    let result = update(&admin, request).await;
-    finish(&admin, &id, result, "deactivated").await
+    set_active(admin, id, false).await
 }
 
 /// `POST /admin/users/{id}/reactivate`.
 pub(super) async fn reactivate(
-    Admin(admin): Admin,
-    Path(id): Path<String>,
+    admin: Admin,
+    id: Path<String>,
     CsrfForm(_): CsrfForm<Nothing>,
 ) -> PageResult {
+    set_active(admin, id, true).await
+}
+
+/// Deactivates or reactivates a user.
+async fn set_active(Admin(admin): Admin, Path(id): Path<String>, active: bool) -> PageResult {
     let request = UpdateUserRequest {
         user_id: id.clone(),
-        active: Some(true),
+        active: Some(active),
         ..UpdateUserRequest::default()
     };
     let result = update(&admin, request).await;
-    finish(&admin, &id, result, "reactivated").await
+    let done = if active { "reactivated" } else { "deactivated" };
+    finish(&admin, &id, result, done).await
 }
 
 #[derive(Debug, Deserialize)]
