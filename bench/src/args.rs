@@ -75,6 +75,9 @@ pub enum Scenario {
     LoginStorm,
     /// First page of `ListWorkouts` for a user with few vs very many rows.
     ListWorkouts,
+    /// Each web console page's server-side response time (p50, p99) with 1,000 users and
+    /// 100,000 workouts, signed in as an admin through the sign-in form.
+    ConsolePages,
     /// Resident memory of each service, idle, as its own process.
     IdleRss,
     /// Authenticated `GetWorkout` over HTTP/JSON through the real Envoy versus gRPC direct.
@@ -92,7 +95,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every concrete scenario, in the order `all` runs them.
-    pub const EVERY: [Scenario; 15] = [
+    pub const EVERY: [Scenario; 16] = [
         Scenario::Health,
         Scenario::GetWorkoutNoauth,
         Scenario::GetWorkout,
@@ -103,6 +106,7 @@ impl Scenario {
         Scenario::RevocationLatency,
         Scenario::LoginStorm,
         Scenario::ListWorkouts,
+        Scenario::ConsolePages,
         Scenario::IdleRss,
         Scenario::Gateway,
         Scenario::FeedFanout,
@@ -132,6 +136,7 @@ impl Scenario {
             Scenario::RevocationLatency => "revocation-latency",
             Scenario::LoginStorm => "login-storm",
             Scenario::ListWorkouts => "list-workouts",
+            Scenario::ConsolePages => "console-pages",
             Scenario::IdleRss => "idle-rss",
             Scenario::Gateway => "gateway",
             Scenario::FeedFanout => "feed-fanout",

@@ -1,6 +1,7 @@
 //! The scenarios: each starts the services it needs, sets up its data, measures, stops them
 //! (dropping their databases) and returns rows of results.
 
+pub mod console;
 pub mod fanout;
 pub mod gateway;
 pub mod health;
@@ -58,6 +59,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx) -> Result<Vec<Row>> {
         Scenario::RevocationLatency => revocation::run(ctx).await,
         Scenario::LoginStorm => workout::login_storm(ctx).await,
         Scenario::ListWorkouts => list::run(ctx).await,
+        Scenario::ConsolePages => console::run(ctx).await,
         Scenario::IdleRss => rss::run(ctx).await,
         Scenario::Gateway => gateway::run(ctx).await,
         Scenario::FeedFanout => fanout::run(ctx).await,

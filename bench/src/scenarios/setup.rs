@@ -19,6 +19,8 @@ pub const PASSWORD: &str = "Stride-bench correct horse battery staple 7";
 /// A registered user and the first token pair of its session.
 #[derive(Debug, Clone)]
 pub struct User {
+    /// UUIDv7 of the user (their tokens' `sub`).
+    pub id: String,
     /// Login name.
     pub username: String,
     /// Tokens of the session Register opened.
@@ -42,7 +44,12 @@ pub async fn register(auth: &Channel, username: &str) -> Result<User> {
     let tokens = response
         .tokens
         .ok_or_else(|| anyhow!("Register returned no tokens"))?;
+    let id = response
+        .user
+        .map(|user| user.id)
+        .ok_or_else(|| anyhow!("Register returned no user"))?;
     Ok(User {
+        id,
         username: username.to_owned(),
         tokens,
     })
