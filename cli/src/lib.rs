@@ -340,6 +340,17 @@ mod tests {
         };
         assert_eq!(reset.login, None);
         assert_eq!(reset.token.as_deref(), Some("T"));
+        let Ok(Command::Password(PasswordCommand::Reset(dashed))) = parse(&[
+            "password",
+            "reset",
+            "--token",
+            "-JtQyj9vzU4",
+            "--new-password",
+            "n3w-Secret",
+        ]) else {
+            panic!("a reset token starting with '-' did not parse");
+        };
+        assert_eq!(dashed.token.as_deref(), Some("-JtQyj9vzU4"));
         assert_eq!(reset.new_password.as_deref(), Some("n3w-Secret"));
         assert_eq!(
             parse(&["password", "reset"]).unwrap_err().kind(),
@@ -378,6 +389,12 @@ mod tests {
             panic!("account verify did not parse");
         };
         assert_eq!(token, "abc");
+        let Ok(Command::Account(AccountCommand::Verify { token })) =
+            parse(&["account", "verify", "-JtQyj9vzU4"])
+        else {
+            panic!("a token starting with '-' did not parse");
+        };
+        assert_eq!(token, "-JtQyj9vzU4");
         assert!(
             parse(&["account", "verify"]).is_err(),
             "verify needs the token"

@@ -32,7 +32,8 @@ const RESEND: &str = "the link is wrong, used or expired: ask for a new one with
 pub enum AccountCommand {
     /// Confirm your email address (or a requested new one) with the token of the mailed link
     Verify {
-        /// The token of the link, or the whole link
+        /// The token of the link, or the whole link (it may start with `-`)
+        #[arg(allow_hyphen_values = true)]
         token: String,
     },
     /// Mail a new verification link for your unverified or pending email address

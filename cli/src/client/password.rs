@@ -38,8 +38,9 @@ pub struct ResetArgs {
     /// Username or email address of the account to mail a reset link to
     #[arg(required_unless_present = "token", conflicts_with = "token")]
     pub login: Option<String>,
-    /// The token of the reset link (or the whole link): sets the new password
-    #[arg(long, value_name = "TOKEN")]
+    /// The token of the reset link (or the whole link): sets the new password. Tokens are
+    /// URL-safe base64 and may start with `-`.
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
     pub token: Option<String>,
     /// New password, with --token (else STRIDE_NEW_PASSWORD, else a prompt in a terminal)
     #[arg(long, env = "STRIDE_NEW_PASSWORD", hide_env_values = true)]
