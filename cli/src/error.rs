@@ -120,11 +120,9 @@ pub fn describe_status(status: &Status) -> String {
     text
 }
 
-/// The `ErrorInfo` reason of a status (`MFA_REQUIRED`, `INVALID_CREDENTIALS`, …), when the
-/// server sent one: what tells apart answers that share a code.
-pub fn reason(status: &Status) -> Option<String> {
-    status.get_details_error_info().map(|info| info.reason)
-}
+// The `ErrorInfo` reason of a status (`MFA_REQUIRED`, `INVALID_CREDENTIALS`, …): what tells
+// apart answers that share a code.
+pub use shared::error::reason;
 
 /// The canonical upper-case name of a gRPC code, as the gRPC documentation and grpcurl print it.
 pub fn code_name(code: Code) -> &'static str {

@@ -7,7 +7,7 @@ use http::header::SET_COOKIE;
 use tonic::{Code, Status};
 
 use crate::feedback::Feedback;
-use crate::session::cookie::SESSION_COOKIE;
+use crate::session::cookie::{self, Kind};
 use crate::ui::layout;
 
 /// Why a request could not be served.
@@ -46,12 +46,11 @@ impl IntoResponse for ConsoleError {
             ConsoleError::NotSignedIn => Redirect::to("/login").into_response(),
             ConsoleError::SignedOut => {
                 // Both names: this response does not know whether the console is behind TLS.
-                let plain =
-                    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-                let host = "__Host-stride_session=; Path=/; HttpOnly; SameSite=Strict; Secure; \
-                            Max-Age=0";
                 (
-                    [(SET_COOKIE, plain), (SET_COOKIE, host.to_owned())],
+                    [
+                        (SET_COOKIE, cookie::clear(Kind::Session, false)),
+                        (SET_COOKIE, cookie::clear(Kind::Session, true)),
+                    ],
                     Redirect::to("/login?ended=1"),
                 )
                     .into_response()

@@ -94,14 +94,10 @@ impl FromRequestParts<AppState> for SignedIn {
             browser(parts, state),
             session.clone(),
         );
+        // A sign-out here marks the session ended, and the store forgets it at its next lookup.
         let me = api
             .call(|c| async move { c.users().get_me(GetMeRequest {}).await })
-            .await
-            .inspect_err(|err| {
-                if matches!(err, ConsoleError::SignedOut) {
-                    state.sessions.remove(session.id());
-                }
-            })?;
+            .await?;
         Ok(Self {
             api,
             me,
@@ -183,11 +179,11 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
         }
         let session = session_of(&parts, state).ok_or(ConsoleError::NotSignedIn)?;
         let bytes = form_bytes(body).await?;
-        let sent: CsrfOnly = serde_urlencoded_like(&bytes)?;
+        let sent: CsrfOnly = parse_form(&bytes)?;
         if !csrf_matches(&session.csrf, &sent.csrf) {
             return Err(ConsoleError::Csrf);
         }
-        let form: T = serde_urlencoded_like(&bytes)?;
+        let form: T = parse_form(&bytes)?;
         Ok(Self(form))
     }
 }
@@ -206,6 +202,6 @@ pub(crate) async fn form_bytes(body: axum::body::Body) -> Result<axum::body::Byt
 }
 
 /// Parses a URL-encoded body.
-pub(crate) fn serde_urlencoded_like<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ConsoleError> {
+pub(crate) fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ConsoleError> {
     serde_urlencoded::from_bytes(bytes).map_err(|e| ConsoleError::BadForm(e.to_string()))
 }

@@ -84,13 +84,7 @@ impl Feedback {
     }
 }
 
-/// The `ErrorInfo` reason of a status, if it has one.
-pub(crate) fn reason(status: &Status) -> Option<String> {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|info| info.reason.clone())
-}
+pub(crate) use shared::error::reason;
 
 /// A readable sentence for the reasons the services give.
 fn explain(reason: &str) -> Option<&'static str> {

@@ -201,7 +201,10 @@ impl Api {
         let token = self.session.access_token(&self.rotator()).await?;
         match rpc(self.caller(&token)).await {
             Ok(response) => Ok(response.into_inner()),
-            Err(status) if status.code() == Code::Unauthenticated && !refuses_input(&status) => {
+            Err(status)
+                if status.code() == Code::Unauthenticated
+                    && !shared::error::refuses_input(&status) =>
+            {
                 let fresh = self
                     .session
                     .refreshed_after(&token, &self.rotator())
@@ -216,15 +219,4 @@ impl Api {
             Err(status) => Err(ConsoleError::Rpc(status)),
         }
     }
-}
-
-/// UNAUTHENTICATED reasons that refuse what the person typed (a password, a code), not the
-/// session: rotating the pair would not help, and the form shows the reason.
-fn refuses_input(status: &Status) -> bool {
-    const REFUSED_INPUT: [&str; 3] = [
-        "INVALID_CREDENTIALS",
-        "INVALID_MFA_CODE",
-        "INVALID_MFA_CHALLENGE",
-    ];
-    crate::feedback::reason(status).is_some_and(|reason| REFUSED_INPUT.contains(&reason.as_str()))
 }

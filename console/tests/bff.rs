@@ -124,8 +124,101 @@ async fn parallel_tabs_share_one_rotation_and_keep_the_session(backend: Backend)
     auth.stop().await;
 }
 
+/// Starts a console with `config` adjusted, in front of `auth` (fitness unused); its address
+/// and the sender that stops it.
+async fn console_for(
+    auth: &TestAuth,
+    adjust: impl FnOnce(&mut stride_console::Config),
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let mut config = stride_console::Config::for_services(&auth.url(), "http://127.0.0.1:9");
+    adjust(&mut config);
+    let console = stride_console::Console::build(config).await.unwrap();
+    let addr = console.local_addr().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(console.run(async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// The address auth recorded for the newest session of `username`.
+async fn session_ip(auth: &TestAuth, username: &str) -> String {
+    sqlx::query_scalar::<_, String>(
+        "SELECT s.ip FROM sessions s JOIN users u ON u.id = s.user_id \
+         WHERE u.username = $1 ORDER BY s.created_at DESC LIMIT 1",
+    )
+    .bind(username)
+    .fetch_one(auth.db.pool())
+    .await
+    .unwrap()
+}
+
+/// Signs in with an `X-Forwarded-For` header the browser (or a proxy) sent.
+async fn sign_in_forwarded(addr: &str, login: &str, forwarded_for: &str) {
+    let form = http(addr, get(addr, "/login", "")).await;
+    let presession = set_cookie(&form, "stride_presession");
+    let body = format!(
+        "_csrf={}&login={login}&password={}",
+        csrf(&form),
+        percent_encoding::utf8_percent_encode(
+            testkit::users::PASSWORD,
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    );
+    let request = post(addr, "/login", &presession, &body).replacen(
+        "Cookie:",
+        &format!("X-Forwarded-For: {forwarded_for}\r\nCookie:"),
+        1,
+    );
+    let signed_in = http(addr, request).await;
+    assert!(signed_in.starts_with("HTTP/1.1 303"), "{signed_in}");
+}
+
+async fn auth_sees_the_browser_only_through_a_trusted_proxy(backend: Backend) {
+    // Auth believes the console (on loopback) about who the browser is.
+    let auth = TestAuth::spawn_with(backend, |config| {
+        config.trusted_proxies = shared::proxies::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    testkit::users::register(auth.channel().await, "direct").await;
+    testkit::users::register(auth.channel().await, "proxied").await;
+
+    // A console with no trusted proxy ignores what the browser claims.
+    let (addr, stop) = console_for(&auth, |_| {}).await;
+    sign_in_forwarded(&addr, "direct", "203.0.113.9").await;
+    assert_eq!(session_ip(&auth, "direct").await, "127.0.0.1");
+    let _ = stop.send(());
+
+    // Behind a trusted proxy, the address the proxy names reaches auth; what the browser put
+    // further left does not.
+    let (addr, stop) = console_for(&auth, |config| {
+        config.trusted_proxies = shared::proxies::TrustedProxies::parse("127.0.0.1").unwrap();
+    })
+    .await;
+    sign_in_forwarded(&addr, "proxied", "6.6.6.6, 198.51.100.7").await;
+    assert_eq!(session_ip(&auth, "proxied").await, "198.51.100.7");
+    let _ = stop.send(());
+    auth.stop().await;
+}
+
+async fn an_oversized_sign_in_form_is_refused_unread(backend: Backend) {
+    let auth = TestAuth::spawn(backend).await;
+    let (addr, stop) = console_for(&auth, |_| {}).await;
+    let body = format!("login=a&password={}", "x".repeat(100 * 1024));
+    let refused = http(&addr, post(&addr, "/login", "", &body)).await;
+    assert!(refused.starts_with("HTTP/1.1 400"), "{}", &refused[..200]);
+    let events = count_events(&auth, "LOGIN_FAILED").await;
+    assert_eq!(events, 0, "the form never reached auth");
+    let _ = stop.send(());
+    auth.stop().await;
+}
+
 async fn http_owned(addr: String, request: String) -> String {
     http(&addr, request).await
 }
 
-testkit::backend_tests!(parallel_tabs_share_one_rotation_and_keep_the_session);
+testkit::backend_tests!(
+    parallel_tabs_share_one_rotation_and_keep_the_session,
+    auth_sees_the_browser_only_through_a_trusted_proxy,
+    an_oversized_sign_in_form_is_refused_unread,
+);

@@ -300,6 +300,24 @@ fn internal(domain: &str) -> Status {
     status(Code::Internal, domain, "INTERNAL", INTERNAL_MESSAGE)
 }
 
+/// The `ErrorInfo` reason of a status, if it has one (clients branch on it).
+pub fn reason(status: &Status) -> Option<String> {
+    status.get_details_error_info().map(|info| info.reason)
+}
+
+/// UNAUTHENTICATED reasons that refuse a secret the person typed (a password, a code), not the
+/// credentials a client holds: refreshing the session or signing in again would not help.
+pub const REFUSED_INPUT: [&str; 3] = [
+    "INVALID_CREDENTIALS",
+    "INVALID_MFA_CODE",
+    "INVALID_MFA_CHALLENGE",
+];
+
+/// True when `status` refuses what the person typed ([`REFUSED_INPUT`]).
+pub fn refuses_input(status: &Status) -> bool {
+    reason(status).is_some_and(|reason| REFUSED_INPUT.contains(&reason.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,14 +45,6 @@ const PASS_CODE: &str = "this needs a code from your authenticator app (or a rec
 const PASS_PASSWORD: &str = "your session did not sign in recently enough to do without the \
                              password: pass --password or set STRIDE_PASSWORD";
 
-/// UNAUTHENTICATED reasons that refuse a secret the person typed (a password, a code), not
-/// the stored session: signing in again would not help with those.
-const REFUSED_SECRETS: [&str; 3] = [
-    "INVALID_CREDENTIALS",
-    "INVALID_MFA_CODE",
-    "INVALID_MFA_CHALLENGE",
-];
-
 /// Options of every client command.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -314,7 +306,7 @@ pub fn answer<T>(result: Result<tonic::Response<T>, Status>) -> Result<T, Failur
 pub fn failure(status: Status) -> Failure {
     let reason = reason(&status).unwrap_or_default();
     match status.code() {
-        Code::Unauthenticated if !REFUSED_SECRETS.contains(&reason.as_str()) => {
+        Code::Unauthenticated if !shared::error::REFUSED_INPUT.contains(&reason.as_str()) => {
             Failure::status_with_hint(status, SIGN_IN_AGAIN)
         }
         Code::FailedPrecondition if reason == "MFA_REQUIRED" => {
@@ -422,7 +414,7 @@ mod tests {
             hint(Status::unauthenticated("no reason")),
             Some(SIGN_IN_AGAIN)
         );
-        for reason in REFUSED_SECRETS {
+        for reason in shared::error::REFUSED_INPUT {
             assert_eq!(hint(with_reason(Code::Unauthenticated, reason)), None);
         }
         assert_eq!(

@@ -17,7 +17,7 @@ use shared::pb::auth::v1::{RequestPasswordResetRequest, ResetPasswordRequest, Ve
 use super::login::{checked_presession, presession, presession_csrf, with_cookie};
 use crate::app::AppState;
 use crate::error::{PageResult, http_status};
-use crate::extract::{self, serde_urlencoded_like};
+use crate::extract::{self, parse_form};
 use crate::feedback::Feedback;
 use crate::grpc::Caller;
 use crate::session::SessionId;
@@ -84,7 +84,7 @@ fn verify_markup(state: &AppState, id: &SessionId, token: &str, feedback: &Feedb
 
 async fn verify(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
     let body = extract::form_bytes(body).await?;
-    let input: TokenForm = serde_urlencoded_like(&body)?;
+    let input: TokenForm = parse_form(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = VerifyEmailRequest {
@@ -145,7 +145,7 @@ fn reset_markup(state: &AppState, id: &SessionId, token: &str, feedback: &Feedba
 
 async fn reset(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
     let body = extract::form_bytes(body).await?;
-    let input: TokenForm = serde_urlencoded_like(&body)?;
+    let input: TokenForm = parse_form(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = ResetPasswordRequest {
@@ -194,7 +194,7 @@ fn forgot_markup(state: &AppState, id: &SessionId, feedback: &Feedback, sent: bo
 
 async fn forgot(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
     let body = extract::form_bytes(body).await?;
-    let input: TokenForm = serde_urlencoded_like(&body)?;
+    let input: TokenForm = parse_form(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = RequestPasswordResetRequest {

@@ -20,7 +20,7 @@ use shared::pb::auth::v1::{CompleteLoginRequest, LoginRequest, LoginResponse, Lo
 
 use crate::app::AppState;
 use crate::error::{ConsoleError, PageResult};
-use crate::extract::{self, CsrfForm, csrf_matches, serde_urlencoded_like};
+use crate::extract::{self, CsrfForm, csrf_matches, parse_form};
 use crate::feedback::Feedback;
 use crate::grpc::Caller;
 use crate::session::SessionId;
@@ -184,7 +184,7 @@ pub(super) fn checked_presession(
 
 async fn sign_in(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
     let body = extract::form_bytes(body).await?;
-    let input: SignInForm = serde_urlencoded_like(&body)?;
+    let input: SignInForm = parse_form(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let caller = Caller::anonymous(&state.channels, &extract::browser(&parts, &state));
     let request = LoginRequest {
@@ -254,7 +254,7 @@ async fn signed_in(
 
 async fn second_factor(State(state): State<AppState>, parts: Parts, body: Body) -> PageResult {
     let body = extract::form_bytes(body).await?;
-    let input: CodeForm = serde_urlencoded_like(&body)?;
+    let input: CodeForm = parse_form(&body)?;
     let id = checked_presession(&state, &parts, &input.csrf)?;
     let Some(pending) = state.sessions.pending(&id) else {
         return Ok(Redirect::to("/login?ended=1").into_response());

@@ -11,9 +11,9 @@ use sha2::{Digest as _, Sha256};
 use crate::config::ConsoleKey;
 
 /// Name of the signed-in session's cookie.
-pub(crate) const SESSION_COOKIE: &str = "stride_session";
+const SESSION_COOKIE: &str = "stride_session";
 /// Name of the cookie that carries the sign-in form's CSRF secret before a session exists.
-pub(crate) const PRESESSION_COOKIE: &str = "stride_presession";
+const PRESESSION_COOKIE: &str = "stride_presession";
 /// Associated data binding a sealed value to its cookie.
 const AAD_SESSION: &[u8] = b"stride-console session v1";
 const AAD_PRESESSION: &[u8] = b"stride-console presession v1";
@@ -139,12 +139,18 @@ impl CookieSealer {
 
     /// A `Set-Cookie` value that deletes the cookie.
     pub(crate) fn clear(&self, kind: Kind) -> String {
-        format!(
-            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-            kind.name(self.secure),
-            if self.secure { "; Secure" } else { "" }
-        )
+        clear(kind, self.secure)
     }
+}
+
+/// A `Set-Cookie` value that deletes the `kind` cookie as a console over TLS (`secure`) or
+/// plain HTTP names it.
+pub(crate) fn clear(kind: Kind, secure: bool) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        kind.name(secure),
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// The value of cookie `name` in a request's `Cookie` headers.
