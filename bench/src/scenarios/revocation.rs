@@ -36,6 +36,7 @@ pub(crate) async fn get(
     id: &str,
 ) -> Result<(), tonic::Status> {
     let mut request = tonic::Request::new(GetWorkoutRequest {
+        include_entries: false,
         id: id.to_owned(),
         include_exercises: false,
     });

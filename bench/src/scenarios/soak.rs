@@ -259,6 +259,7 @@ async fn crud(
         match client
             .get_workout(authorised(
                 GetWorkoutRequest {
+                    include_entries: false,
                     id: id.clone(),
                     include_exercises: false,
                 },

@@ -43,6 +43,7 @@ impl Worker for GetWorker {
         let target = &self.targets[self.next % self.targets.len()];
         self.next = self.next.wrapping_add(1);
         let mut request = tonic::Request::new(GetWorkoutRequest {
+            include_entries: false,
             id: target.id.clone(),
             include_exercises: false,
         });
@@ -187,6 +188,7 @@ pub async fn get_workout(ctx: &Ctx, authenticated: bool) -> Result<Vec<Row>> {
 /// (read with one call through our client).
 async fn external_call(channel: &Channel, target: &Target) -> Result<external::Call> {
     let message = GetWorkoutRequest {
+        include_entries: false,
         id: target.id.clone(),
         include_exercises: false,
     };

@@ -146,11 +146,14 @@ async fn export(client: &Client, out: Option<&Path>) -> Result<(), Failure> {
     let mut data = DataServiceClient::new(signed_in.fitness().await?);
     let (auth, fitness) = tokio::try_join!(
         async {
-            let stream = answer(users.export_my_data(ExportMyDataRequest {}).await)?;
+            let stream = answer(users.export_my_data(ExportMyDataRequest::default()).await)?;
             document("auth", stream, |m| m.chunk).await
         },
         async {
-            let stream = answer(data.export_my_data(fitness::ExportMyDataRequest {}).await)?;
+            let stream = answer(
+                data.export_my_data(fitness::ExportMyDataRequest::default())
+                    .await,
+            )?;
             document("fitness", stream, |m| m.chunk).await
         },
     )?;

@@ -203,6 +203,7 @@ pub async fn workouts(client: &Client, command: WorkoutsCommand) -> Result<(), F
         WorkoutsCommand::Get { id, exercises } => {
             let response = answer(
                 api.get_workout(GetWorkoutRequest {
+                    include_entries: false,
                     id,
                     include_exercises: exercises,
                 })

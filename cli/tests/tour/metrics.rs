@@ -148,6 +148,7 @@ fn exports_every_series(stack: &Stack) {
         let missing = workouts
             .get_workout(testkit::bearer::bearer(
                 fitness::GetWorkoutRequest {
+                    include_entries: false,
                     id: "0190f5a6-0000-7000-8000-000000000000".to_owned(),
                     include_exercises: false,
                 },

@@ -203,6 +203,7 @@ async fn a_workout_is_edited_then_deleted(backend: Backend) {
     assert_eq!(browser.text("#workout-notes").await, "written from the CLI");
     let stored = workouts(api(&stack, &ada).await)
         .get_workout(GetWorkoutRequest {
+            include_entries: false,
             id: id.clone(),
             include_exercises: false,
         })

@@ -9,6 +9,7 @@ use std::time::Duration;
 use shared::config::ServerLimits;
 use shared::db::Db;
 use shared::pb::fitness::v1::{
+    catalogue_service_server::{self, CatalogueServiceServer},
     data_service_server::{self, DataServiceServer},
     exercise_service_server::{self, ExerciseServiceServer},
     stats_service_server::{self, StatsServiceServer},
@@ -128,6 +129,7 @@ fn router(
             exercise_service_server::SERVICE_NAME,
             stats_service_server::SERVICE_NAME,
             data_service_server::SERVICE_NAME,
+            catalogue_service_server::SERVICE_NAME,
         ],
         limits,
     )?;
@@ -158,6 +160,13 @@ fn router(
         .add_service(
             auth.layer(
                 DataServiceServer::new(rpc::data::DataApi::new(db.clone()))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            ),
+        )
+        .add_service(
+            auth.layer(
+                CatalogueServiceServer::new(rpc::catalogue::CatalogueApi::new(db.clone()))
                     .max_decoding_message_size(max)
                     .max_encoding_message_size(max),
             ),

@@ -47,6 +47,7 @@ type Posted = CsrfForm<Vec<(String, String)>>;
 /// Workout `id`, or `None` when it is gone or not an id.
 async fn workout(user: &SignedIn, id: String) -> Result<Option<Workout>, ConsoleError> {
     let request = GetWorkoutRequest {
+        include_entries: false,
         id,
         include_exercises: false,
     };

@@ -115,6 +115,7 @@ impl Detail {
     /// The workout with its exercises, and the exercises that could be linked to it.
     pub(super) async fn load(user: &SignedIn, id: &str) -> Result<Self, ConsoleError> {
         let get = GetWorkoutRequest {
+            include_entries: false,
             id: id.to_owned(),
             include_exercises: true,
         };

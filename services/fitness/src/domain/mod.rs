@@ -2,14 +2,18 @@
 //! operation per use case that begins a transaction, calls the store, keeps stats and
 //! counters in step, and commits once.
 
+pub(crate) mod catalogue;
 pub(crate) mod clock;
 pub(crate) mod deletion;
+pub(crate) mod entries;
 pub(crate) mod exercises;
 pub(crate) mod export;
 pub(crate) mod idempotency;
 pub(crate) mod ids;
 pub(crate) mod links;
+pub(crate) mod records;
 pub(crate) mod stats;
+pub(crate) mod training;
 pub(crate) mod values;
 pub(crate) mod workouts;
 

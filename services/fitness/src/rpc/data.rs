@@ -40,4 +40,13 @@ impl DataService for DataApi {
         });
         Ok(Response::new(Box::pin(chunks)))
     }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn import_workouts(
+        &self,
+        request: Request<tonic::Streaming<pb::ImportWorkoutsRequest>>,
+    ) -> Result<Response<pb::ImportWorkoutsResponse>, Status> {
+        let _caller = caller(&request)?;
+        Err(Status::unimplemented("import_workouts is not built yet"))
+    }
 }

@@ -1,6 +1,7 @@
 //! `stride.fitness.v1.ExerciseService`: the signed-in user's exercises. Requests become
 //! domain inputs in [`parse`]; replies are built here.
 
+mod history;
 mod parse;
 
 use shared::db::Db;
@@ -38,6 +39,7 @@ pub(crate) fn exercise_to_pb(e: Exercise) -> pb::Exercise {
         workout_ids: e.workout_ids,
         created_at: Some(to_timestamp(e.row.created_at)),
         updated_at: Some(to_timestamp(e.row.updated_at)),
+        ..Default::default()
     }
 }
 
@@ -124,5 +126,16 @@ impl ExerciseService for ExerciseApi {
             exercises::delete(&self.db, &caller.user_id, &id).await,
             |()| (),
         )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn list_exercise_history(
+        &self,
+        request: Request<pb::ListExerciseHistoryRequest>,
+    ) -> Result<Response<pb::ListExerciseHistoryResponse>, Status> {
+        let _caller = caller(&request)?;
+        Err(Status::unimplemented(
+            "list_exercise_history is not built yet",
+        ))
     }
 }

@@ -2,6 +2,7 @@
 //! (`Input::try_from(request)`, collecting every violation for one `BadRequest`), call the
 //! domain operation, map the result to the wire.
 
+pub(crate) mod catalogue;
 pub(crate) mod data;
 pub(crate) mod exercise;
 pub(crate) mod stats;

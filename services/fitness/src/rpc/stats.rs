@@ -36,6 +36,7 @@ fn stat_to_pb(s: Stat) -> pb::Stat {
         total_duration_minutes: s.total_duration_minutes,
         evaluation: s.evaluation,
         updated_at: Some(to_timestamp(s.updated_at)),
+        ..Default::default()
     }
 }
 
@@ -153,5 +154,27 @@ impl StatsService for StatsApi {
                 total_duration_minutes: t.total_duration_minutes,
             }
         })
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn list_personal_records(
+        &self,
+        request: Request<pb::ListPersonalRecordsRequest>,
+    ) -> Result<Response<pb::ListPersonalRecordsResponse>, Status> {
+        let _caller = caller(&request)?;
+        Err(Status::unimplemented(
+            "list_personal_records is not built yet",
+        ))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn list_weekly_summaries(
+        &self,
+        request: Request<pb::ListWeeklySummariesRequest>,
+    ) -> Result<Response<pb::ListWeeklySummariesResponse>, Status> {
+        let _caller = caller(&request)?;
+        Err(Status::unimplemented(
+            "list_weekly_summaries is not built yet",
+        ))
     }
 }

@@ -45,6 +45,7 @@ fn workout_to_pb(w: Workout) -> pb::Workout {
         total_duration_minutes: int32(w.total_duration_minutes),
         created_at: Some(to_timestamp(w.created_at)),
         updated_at: Some(to_timestamp(w.updated_at)),
+        ..Default::default()
     }
 }
 
@@ -98,6 +99,7 @@ impl WorkoutService for WorkoutApi {
         reply(
             workouts::get(&self.db, &caller.user_id, input).await,
             |detail| pb::GetWorkoutResponse {
+                entries: Vec::new(),
                 workout: Some(workout_to_pb(detail.workout)),
                 exercises: detail.exercises.into_iter().map(exercise_to_pb).collect(),
                 exercises_truncated: detail.exercises_truncated,
@@ -145,5 +147,16 @@ impl WorkoutService for WorkoutApi {
             workouts::delete(&self.db, &caller.user_id, &id).await,
             |()| (),
         )
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
+    async fn replace_workout_entries(
+        &self,
+        request: Request<pb::ReplaceWorkoutEntriesRequest>,
+    ) -> Result<Response<pb::ReplaceWorkoutEntriesResponse>, Status> {
+        let _caller = caller(&request)?;
+        Err(Status::unimplemented(
+            "replace_workout_entries is not built yet",
+        ))
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod exercises;
 pub(crate) mod links;
 pub(crate) mod request_ids;
 pub(crate) mod stats;
+pub(crate) mod weekly;
 pub(crate) mod workouts;
 
 use shared::db::Migrations;

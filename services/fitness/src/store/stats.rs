@@ -18,11 +18,22 @@ pub struct StatRow {
     pub evaluation: Option<i32>,
     /// Microseconds since the epoch.
     pub updated_at: i64,
+    /// Number of sets.
+    pub total_sets: i64,
+    /// Sum of reps.
+    pub total_reps: i64,
+    /// Sum of weight_g × reps, assisted sets excluded.
+    pub total_volume_g: i64,
+    /// Sum of distances in millimetres.
+    pub total_distance_mm: i64,
+    /// Sum of set durations in seconds.
+    pub total_set_seconds: i64,
 }
 
 macro_rules! columns {
     () => {
-        "user_id, total_workouts, total_exercises, total_duration_minutes, evaluation, updated_at"
+        "user_id, total_workouts, total_exercises, total_duration_minutes, evaluation, updated_at, \
+         total_sets, total_reps, total_volume_g, total_distance_mm, total_set_seconds"
     };
 }
 

@@ -17,7 +17,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 async fn export(user: &mut User) -> (serde_json::Value, Vec<usize>) {
     let mut stream = user
         .data
-        .export_my_data(pb::ExportMyDataRequest {})
+        .export_my_data(pb::ExportMyDataRequest::default())
         .await
         .expect("the export starts")
         .into_inner();
@@ -165,7 +165,9 @@ async fn an_export_without_a_valid_token_is_unauthenticated(backend: Backend) {
     for bearer in [Bearer::none(), Bearer::new("not-a-token")] {
         let mut client = DataServiceClient::with_interceptor(stack.fitness.channel().await, bearer);
         let status = assert_code(
-            client.export_my_data(pb::ExportMyDataRequest {}).await,
+            client
+                .export_my_data(pb::ExportMyDataRequest::default())
+                .await,
             Code::Unauthenticated,
         );
         assert!(

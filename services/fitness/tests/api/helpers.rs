@@ -6,6 +6,7 @@
 
 use shared::pb::auth::v1 as authpb;
 use shared::pb::fitness::v1 as pb;
+use shared::pb::fitness::v1::catalogue_service_client::CatalogueServiceClient;
 use shared::pb::fitness::v1::data_service_client::DataServiceClient;
 use shared::pb::fitness::v1::exercise_service_client::ExerciseServiceClient;
 use shared::pb::fitness::v1::stats_service_client::StatsServiceClient;
@@ -82,6 +83,7 @@ pub struct User {
     pub exercises: ExerciseServiceClient<AuthorisedChannel>,
     pub stats: StatsServiceClient<AuthorisedChannel>,
     pub data: DataServiceClient<AuthorisedChannel>,
+    pub catalogue: CatalogueServiceClient<AuthorisedChannel>,
 }
 
 impl User {
@@ -117,7 +119,8 @@ impl User {
             workouts: WorkoutServiceClient::new(channel.clone()),
             exercises: ExerciseServiceClient::new(channel.clone()),
             stats: StatsServiceClient::new(channel.clone()),
-            data: DataServiceClient::new(channel),
+            data: DataServiceClient::new(channel.clone()),
+            catalogue: CatalogueServiceClient::new(channel),
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,
             session_id: tokens.session_id,
@@ -167,6 +170,7 @@ impl User {
             exercises: self.exercises.clone(),
             stats: self.stats.clone(),
             data: self.data.clone(),
+            catalogue: self.catalogue.clone(),
         }
     }
 
@@ -203,6 +207,7 @@ impl User {
     pub async fn get_workout(&mut self, id: &str) -> pb::Workout {
         self.workouts
             .get_workout(pb::GetWorkoutRequest {
+                include_entries: false,
                 id: id.to_owned(),
                 include_exercises: false,
             })

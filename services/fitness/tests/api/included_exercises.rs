@@ -13,6 +13,7 @@ const CAP: usize = 100;
 async fn with_exercises(user: &mut User, id: &str) -> pb::GetWorkoutResponse {
     user.workouts
         .get_workout(pb::GetWorkoutRequest {
+            include_entries: false,
             id: id.to_owned(),
             include_exercises: true,
         })

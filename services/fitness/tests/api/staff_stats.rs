@@ -83,6 +83,7 @@ async fn a_user_without_stats_reads_as_zeros_and_nothing_is_created(backend: Bac
                 total_duration_minutes: 0,
                 evaluation: None,
                 updated_at: None,
+                ..Default::default()
             }
         );
         assert_eq!(

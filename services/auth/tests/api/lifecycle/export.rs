@@ -12,7 +12,7 @@ use super::*;
 async fn export(auth: &TestAuth, token: &str) -> Result<(serde_json::Value, Vec<usize>), Status> {
     let mut stream = user_client(auth)
         .await
-        .export_my_data(bearer(ExportMyDataRequest {}, token))
+        .export_my_data(bearer(ExportMyDataRequest::default(), token))
         .await?
         .into_inner();
     let (mut bytes, mut sizes) = (Vec::new(), Vec::new());

@@ -247,6 +247,7 @@ async fn a_workout_comes_with_its_exercises_oldest_first_when_asked(backend: Bac
     let plain = ada
         .workouts
         .get_workout(pb::GetWorkoutRequest {
+            include_entries: false,
             id: legs.clone(),
             include_exercises: false,
         })
@@ -257,6 +258,7 @@ async fn a_workout_comes_with_its_exercises_oldest_first_when_asked(backend: Bac
     let full = ada
         .workouts
         .get_workout(pb::GetWorkoutRequest {
+            include_entries: false,
             id: legs.clone(),
             include_exercises: true,
         })

@@ -62,6 +62,7 @@ async fn bob_reaches_for_the_workouts(s: &mut Scene) {
             s.bob
                 .workouts
                 .get_workout(pb::GetWorkoutRequest {
+                    include_entries: false,
                     id: id.clone(),
                     include_exercises: true,
                 })

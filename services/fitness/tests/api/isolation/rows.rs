@@ -24,6 +24,7 @@ async fn a_foreign_id_and_a_missing_id_get_identical_answers(backend: Backend) {
         .bob
         .workouts
         .get_workout(pb::GetWorkoutRequest {
+            include_entries: false,
             id: s.ada_workout.id.clone(),
             include_exercises: false,
         })
@@ -33,6 +34,7 @@ async fn a_foreign_id_and_a_missing_id_get_identical_answers(backend: Backend) {
         .bob
         .workouts
         .get_workout(pb::GetWorkoutRequest {
+            include_entries: false,
             id: s.missing.clone(),
             include_exercises: false,
         })

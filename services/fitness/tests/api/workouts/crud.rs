@@ -136,6 +136,7 @@ async fn a_deleted_workout_is_not_found_to_get_or_delete_again(backend: Backend)
     assert_code(
         ada.workouts
             .get_workout(pb::GetWorkoutRequest {
+                include_entries: false,
                 id: created.id.clone(),
                 include_exercises: false,
             })

@@ -131,6 +131,7 @@ async fn ids_that_are_not_uuids_are_named(backend: Backend) {
     assert_bad(
         ada.workouts
             .get_workout(pb::GetWorkoutRequest {
+                include_entries: false,
                 id: "42".into(),
                 include_exercises: false,
             })

@@ -1,0 +1,1 @@
+//! The exercise catalogue: built-in entries, filters, custom entries and their isolation.

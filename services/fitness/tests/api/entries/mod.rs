@@ -1,0 +1,2 @@
+//! Entries and sets: ReplaceWorkoutEntries, validation per tracking mode, reading them back,
+//! and every derived value kept in the same transaction.

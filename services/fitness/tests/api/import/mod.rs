@@ -1,0 +1,1 @@
+//! Importing Strong and Hevy CSV exports.

@@ -1,0 +1,1 @@
+//! Personal records, exercise history and weekly summaries.
