@@ -58,7 +58,7 @@ fn http_rule(
 fn every_public_rpc_has_an_http_rule_and_internal_rpcs_have_none() {
     let pool = pool();
     let services = stride_services(&pool);
-    assert_eq!(services.len(), 9, "stride services in the descriptor set");
+    assert_eq!(services.len(), 10, "stride services in the descriptor set");
     for service in services {
         let internal = INTERNAL.contains(&service.full_name());
         for method in service.methods() {

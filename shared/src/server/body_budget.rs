@@ -10,6 +10,13 @@
 //! when its body is dropped (tonic drops it as soon as the message is decoded, before the
 //! handler runs).
 //!
+//! What a request holds is the message it is receiving, not all it has sent: tonic's decoder
+//! asks its body for more bytes only once every complete message it holds has gone to the
+//! handler. So the wrapper follows the gRPC framing (a 5-byte prefix with the length, then the
+//! message), and each time more bytes are asked for, only the bytes of the message not yet
+//! complete stay drawn. A client-streaming upload of any length thus holds one message at a
+//! time, as a unary request does.
+//!
 //! A connection is known by its peer address (address and port), which tonic records on every
 //! request. Behind a proxy that multiplexes many clients over a few connections (Envoy), the
 //! budget is the proxy connection's: size it for the large messages those clients send at once.
@@ -133,7 +140,7 @@ where
             inner,
             budgets,
             peer,
-            received: 0,
+            frames: Framing::default(),
             drawn: 0,
         }))
     }
@@ -151,15 +158,66 @@ fn peer(extensions: &http::Extensions) -> Option<SocketAddr> {
         })
 }
 
-/// A request body counting what it hands on: beyond [`ALLOWANCE`], every byte is drawn from
-/// its connection's budget until the body is dropped.
+/// A request body counting what it hands on: beyond [`ALLOWANCE`], every byte of the message
+/// being received is drawn from its connection's budget until that message is complete and
+/// more is asked for, or the body is dropped.
 #[derive(Debug)]
 pub struct Budgeted<B> {
     inner: B,
     budgets: Arc<Budgets>,
     peer: Option<SocketAddr>,
-    received: usize,
+    frames: Framing,
     drawn: usize,
+}
+
+/// Where the gRPC length-prefixed framing of a request body stands.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Framing {
+    /// Bytes of the 5-byte prefix of the next message seen so far (0–4).
+    prefix_seen: usize,
+    /// The length read from the prefix so far (big-endian, bytes 1–4).
+    length: u32,
+    /// Bytes of the current message's body still to come, once its prefix is complete.
+    remaining: u64,
+    /// Bytes (prefix and body) of the message not yet complete.
+    partial: usize,
+}
+
+/// Length of the gRPC message prefix: a compression flag and a 4-byte length.
+const PREFIX: usize = 5;
+
+impl Framing {
+    /// Follows `data` through the framing; afterwards `partial` counts the bytes of the
+    /// message it leaves incomplete.
+    fn advance(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.remaining > 0 {
+                let take = usize::try_from(self.remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(data.len());
+                self.remaining -= take as u64;
+                self.partial = self.partial.saturating_add(take);
+                data = &data[take..];
+            } else {
+                // Byte 0 is the compression flag; bytes 1–4 the length.
+                if self.prefix_seen > 0 {
+                    self.length = (self.length << 8) | u32::from(data[0]);
+                }
+                self.prefix_seen += 1;
+                self.partial = self.partial.saturating_add(1);
+                data = &data[1..];
+                if self.prefix_seen == PREFIX {
+                    self.remaining = u64::from(self.length);
+                    self.prefix_seen = 0;
+                    self.length = 0;
+                }
+            }
+            if self.remaining == 0 && self.prefix_seen == 0 {
+                // A message (possibly empty) is complete.
+                self.partial = 0;
+            }
+        }
+    }
 }
 
 impl<B> Body for Budgeted<B>
@@ -181,8 +239,10 @@ where
             Poll::Pending => return Poll::Pending,
         };
         if let Some(data) = frame.data_ref() {
-            self.received = self.received.saturating_add(data.len());
-            let needed = self.received.saturating_sub(ALLOWANCE);
+            // More is asked for only once the complete messages went to the handler: what is
+            // held now is the incomplete message and this frame.
+            let held = self.frames.partial.saturating_add(data.len());
+            let needed = held.saturating_sub(ALLOWANCE);
             if needed > self.drawn {
                 let more = needed - self.drawn;
                 if !self.budgets.draw(self.peer, more) {
@@ -190,8 +250,13 @@ where
                         self.budgets.per_connection,
                     )))));
                 }
-                self.drawn = needed;
+            } else if needed < self.drawn {
+                self.budgets.give_back(self.peer, self.drawn - needed);
             }
+            self.drawn = needed;
+            let mut frames = self.frames;
+            frames.advance(data);
+            self.frames = frames;
         }
         Poll::Ready(Some(Ok(frame)))
     }
@@ -228,6 +293,40 @@ fn over_budget(per_connection: usize) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message(len: usize) -> Vec<u8> {
+        let mut bytes = vec![0];
+        bytes.extend_from_slice(&u32::try_from(len).unwrap().to_be_bytes());
+        bytes.extend(std::iter::repeat_n(7, len));
+        bytes
+    }
+
+    #[test]
+    fn framing_counts_only_the_incomplete_message() {
+        let mut f = Framing::default();
+        let first = message(10);
+        f.advance(&first[..3]);
+        assert_eq!(f.partial, 3, "inside the prefix");
+        f.advance(&first[3..12]);
+        assert_eq!(f.partial, 12, "inside the body");
+        f.advance(&first[12..]);
+        assert_eq!(f.partial, 0, "complete");
+        // Two whole messages and the start of a third in one frame, then an empty message.
+        let mut data = message(4);
+        data.extend(message(300));
+        data.extend(&message(1000)[..20]);
+        f.advance(&data);
+        assert_eq!(f.partial, 20);
+        f.advance(&message(1000)[20..]);
+        assert_eq!(f.partial, 0);
+        f.advance(&message(0));
+        assert_eq!(
+            f.partial, 0,
+            "an empty message is complete after its prefix"
+        );
+        f.advance(&message(70_000)[..65_541]);
+        assert_eq!(f.partial, 65_541, "lengths above 16 bits are read whole");
+    }
 
     #[test]
     fn a_budget_is_drawn_up_to_its_size_and_given_back() {
