@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 
 use super::ids::UserId;
 use crate::error::{Error, Result};
-use crate::store::{deleted_users, exercises, links, request_ids, stats, workouts};
+use crate::store::{deleted_users, exercises, links, request_ids, sets, stats, workouts};
 
 /// What a write of a deleted user gets: its tokens are revoked, as the feed will soon say.
 const DELETED_USER: Error = Error::Unauthenticated("TOKEN_REVOKED");
@@ -49,6 +49,16 @@ pub async fn is_deleted(conn: &mut AnyConnection, user_id: &str) -> Result<bool>
     Ok(deleted_users::contains(conn, user_id).await?)
 }
 
+/// The training tables whose rows of a user [`erase`] deletes by `user_id` alone.
+const TRAINING_TABLES: [&str; 3] = ["personal_records", "weekly_summaries", "catalogue_entries"];
+
+/// Deletes the rows of `user_id` in `table`, one of [`TRAINING_TABLES`]; how many.
+async fn delete_rows(conn: &mut AnyConnection, table: &str, user_id: &str) -> Result<u64> {
+    let sql = format!("DELETE FROM {table} WHERE user_id = $1");
+    let done = sqlx::query(&sql).bind(user_id).execute(conn).await?;
+    Ok(done.rows_affected())
+}
+
 /// What one [`erase`] found and deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Erased {
@@ -63,10 +73,16 @@ pub struct Erased {
     pub links: u64,
     /// Request ids (and their stored responses) deleted.
     pub request_ids: u64,
+    /// Sets deleted.
+    pub sets: u64,
+    /// Rows of the training tables deleted: personal records, weekly summaries and custom
+    /// catalogue entries.
+    pub training: u64,
 }
 
-/// Deletes every row of `user_id` (workouts, exercises, their links, stats, request ids) and
-/// records the user as deleted, in one transaction. Idempotent: a user already recorded costs
+/// Deletes every row of `user_id` (workouts, exercises, their links and sets, personal
+/// records, weekly summaries, custom catalogue entries, stats, request ids) and records the
+/// user as deleted, in one transaction. Idempotent: a user already recorded costs
 /// one read, no write (a restart replays a month of deletions).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn erase(db: &Db, user_id: &UserId) -> Result<Erased> {
@@ -88,9 +104,16 @@ pub async fn erase(db: &Db, user_id: &UserId) -> Result<Erased> {
     // reads anything, and one waiting for it finds the user in `deleted_users`.
     stats::lock(&mut tx, user_id, now).await?;
     let first = deleted_users::insert(&mut tx, user_id, now).await?;
-    // Links first: they would cascade, but counting them says what was there.
+    // Sets and links first: they would cascade, but counting them says what was there.
+    let sets = sets::delete_all(&mut tx, user_id).await?;
+    let mut training = 0;
+    for table in TRAINING_TABLES {
+        training += delete_rows(&mut tx, table, user_id).await?;
+    }
     let erased = Erased {
         first,
+        sets,
+        training,
         links: links::delete_all(&mut tx, user_id).await?,
         workouts: workouts::delete_all(&mut tx, user_id).await?,
         exercises: exercises::delete_all(&mut tx, user_id).await?,
@@ -152,6 +175,15 @@ pub(crate) mod tests {
                 total_duration_minutes: 0,
                 created_at: now,
                 updated_at: now,
+                started_at: None,
+                ended_at: None,
+                time_zone: "UTC".into(),
+                set_count: 0,
+                total_reps: 0,
+                volume_g: 0,
+                distance_mm: 0,
+                set_seconds: 0,
+                import_key: None,
             };
             workouts::insert(&mut tx, user_id, &workout).await.unwrap();
             let exercise = ExerciseRow {
@@ -161,13 +193,49 @@ pub(crate) mod tests {
                 duration_minutes: Some(10),
                 created_at: now,
                 updated_at: now,
+                catalogue_entry_id: None,
+                tracking_mode: "WEIGHT_REPS".into(),
             };
             exercises::insert(&mut tx, user_id, &exercise)
                 .await
                 .unwrap();
-            links::insert(&mut tx, user_id, &exercise.id, &[workout.id])
-                .await
-                .unwrap();
+            links::insert(
+                &mut tx,
+                user_id,
+                &exercise.id,
+                std::slice::from_ref(&workout.id),
+            )
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO sets (id, user_id, workout_id, exercise_id, workout_date, position, \
+                 set_type, reps, weight_milli, weight_unit, weight_g) \
+                 VALUES ($1, $2, $3, $4, '2025-01-02', 0, 'NORMAL', 5, 100000, 'KG', 100000)",
+            )
+            .bind(uuid::Uuid::now_v7().to_string())
+            .bind(user_id)
+            .bind(&workout.id)
+            .bind(&exercise.id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+            for sql in [
+                "INSERT INTO personal_records (user_id, exercise_id, kind, value, set_id, \
+                 workout_id, workout_date, updated_at) \
+                 VALUES ($1, $2, 'HEAVIEST_WEIGHT', 100000, 'x', 'y', '2025-01-02', 0)",
+                "INSERT INTO weekly_summaries (user_id, week_start, workouts) \
+                 VALUES ($1, $2, 1)",
+                "INSERT INTO catalogue_entries (id, user_id, name, name_key, category, \
+                 primary_muscles, equipment, tracking_mode, created_at) \
+                 VALUES ($2, $1, $2, $2, 'STRENGTH', 'CHEST', 'BARBELL', 'WEIGHT_REPS', 0)",
+            ] {
+                sqlx::query(sql)
+                    .bind(user_id)
+                    .bind(&exercise.id)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
             let request_id = uuid::Uuid::now_v7().to_string();
             request_ids::insert(&mut tx, user_id, &request_id, "CreateWorkout", b"{}", now)
                 .await
@@ -191,6 +259,10 @@ pub(crate) mod tests {
             "workout_exercises",
             "stats",
             "request_ids",
+            "sets",
+            "personal_records",
+            "weekly_summaries",
+            "catalogue_entries",
         ] {
             let n: i64 =
                 sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1"))
@@ -223,6 +295,8 @@ pub(crate) mod tests {
                 exercises: 2,
                 links: 2,
                 request_ids: 2,
+                sets: 2,
+                training: 6,
             }
         );
         assert_eq!(count_rows(&scratch.db, "ada").await, 0);

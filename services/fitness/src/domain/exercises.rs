@@ -6,16 +6,18 @@ use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 use sqlx::AnyConnection;
 
+use super::catalogue;
 use super::ids::{Id, UserId};
 use super::links::{self as linking, with_links};
-use super::values::{Minutes, Name, Search, Text};
+use super::training::TrackingMode;
+use super::values::{MAX_NAME_CHARS, Minutes, Name, Search, Text};
 use super::{Batch, Create};
 use super::{deletion, idempotency, minutes};
 use crate::error::{Error, Result};
 use crate::store::exercises::{self, ExerciseRow, Filter};
-use crate::store::links;
 use crate::store::stats::{self, Delta};
 use crate::store::workouts;
+use crate::store::{links, sets};
 
 /// An exercise as returned: the row and the workouts it is linked to (id order).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -37,6 +39,10 @@ pub struct NewExercise {
     pub duration: Option<Minutes>,
     /// Distinct workout ids; each must be one of the caller's workouts.
     pub workout_ids: Vec<Id>,
+    /// The catalogue entry it is an instance of (resolved on write).
+    pub catalogue_entry_id: Option<CatalogueRef>,
+    /// How its sets are measured when it references no catalogue entry.
+    pub tracking_mode: TrackingMode,
 }
 
 /// A validated partial update: `None` fields are left as they are.
@@ -52,6 +58,52 @@ pub struct ExercisePatch {
     pub duration: Option<Option<Minutes>>,
     /// New set of linked workouts, replacing every link.
     pub workout_ids: Option<Vec<Id>>,
+    /// New catalogue reference (`Some(None)` removes it).
+    pub catalogue_entry_id: Option<Option<CatalogueRef>>,
+    /// New tracking mode (ignored while the exercise references a catalogue entry, whose
+    /// mode it has).
+    pub tracking_mode: Option<TrackingMode>,
+}
+
+/// A catalogue entry id as given: 1–255 characters (a built-in slug or a custom entry's id),
+/// to be resolved against the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueRef(String);
+
+impl CatalogueRef {
+    /// `None` for an empty id (no reference).
+    pub fn parse(raw: &str) -> std::result::Result<Option<Self>, String> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.chars().count() > MAX_NAME_CHARS || raw.chars().any(char::is_control) {
+            return Err("not a catalogue entry id".into());
+        }
+        Ok(Some(Self(raw.to_owned())))
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The stored catalogue reference and tracking mode of an exercise referencing `reference`
+/// (else tracked as `mode`); INVALID_ARGUMENT on `field` when the catalogue has no such entry.
+async fn resolve(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    reference: Option<&CatalogueRef>,
+    mode: TrackingMode,
+    field: &str,
+) -> Result<(Option<String>, TrackingMode)> {
+    let Some(reference) = reference else {
+        return Ok((None, mode));
+    };
+    match catalogue::resolve(conn, user_id, reference.as_str()).await? {
+        Some(entry) => Ok((Some(entry.id), entry.tracking_mode)),
+        None => Err(Error::invalid(field, "no catalogue entry has this id")),
+    }
 }
 
 /// A validated listing request, most recently created first; `None` filters mean "any".
@@ -73,15 +125,20 @@ pub struct ExerciseQuery {
 const CREATE: &str = "CreateExercise";
 const BATCH_CREATE: &str = "BatchCreateExercises";
 
-/// Inserts one exercise with its links and counters; `field` names its `workout_ids` in the
-/// error when one of them is not the user's workout (missing and foreign look the same).
+/// Inserts one exercise with its links and counters; `prefix` (`exercise`,
+/// `requests[3].exercise`) names its fields in errors: a `workout_ids` entry that is not the
+/// user's workout (missing and foreign look the same), an unknown `catalogue_entry_id`.
 async fn insert(
     conn: &mut AnyConnection,
     user_id: &UserId,
     new: NewExercise,
     now: i64,
-    field: &str,
+    prefix: &str,
 ) -> Result<Exercise> {
+    let field = format!("{prefix}.catalogue_entry_id");
+    let reference = new.catalogue_entry_id.as_ref();
+    let (catalogue_entry_id, mode) =
+        resolve(conn, user_id, reference, new.tracking_mode, &field).await?;
     let row = ExerciseRow {
         id: Id::generate().into_string(),
         name: new.name.into_string(),
@@ -89,11 +146,14 @@ async fn insert(
         duration_minutes: new.duration.map(Minutes::get),
         created_at: now,
         updated_at: now,
+        catalogue_entry_id,
+        tracking_mode: mode.db_name().to_owned(),
     };
     let workout_ids = linking::sorted(&new.workout_ids);
     exercises::insert(conn, user_id, &row).await?;
     let minutes = minutes(row.duration_minutes);
-    linking::link(conn, user_id, &row.id, &workout_ids, minutes, field).await?;
+    let field = format!("{prefix}.workout_ids");
+    linking::link(conn, user_id, &row.id, (&workout_ids, minutes), &field, now).await?;
     Ok(Exercise { row, workout_ids })
 }
 
@@ -112,7 +172,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewExercise>) -> Re
     {
         return Ok(previous);
     }
-    let exercise = insert(&mut tx, user_id, new, now, "exercise.workout_ids").await?;
+    let exercise = insert(&mut tx, user_id, new, now, "exercise").await?;
     let delta = Delta {
         exercises: 1,
         minutes: minutes(exercise.row.duration_minutes),
@@ -154,8 +214,8 @@ pub async fn batch_create(
     let mut created = Vec::with_capacity(batch.len());
     let mut delta = Delta::default();
     for (i, new) in batch.into_iter().enumerate() {
-        let field = format!("requests[{i}].exercise.workout_ids");
-        let exercise = insert(&mut tx, user_id, new, now, &field).await?;
+        let prefix = format!("requests[{i}].exercise");
+        let exercise = insert(&mut tx, user_id, new, now, &prefix).await?;
         delta.exercises += 1;
         delta.minutes += minutes(exercise.row.duration_minutes);
         created.push(exercise);
@@ -210,7 +270,9 @@ pub async fn list(db: &Db, user_id: &UserId, query: ExerciseQuery) -> Result<Pag
 }
 
 /// Applies a partial update, re-linking workouts and moving counters and stats by the
-/// difference between the old and new duration and links.
+/// difference between the old and new duration and links (sets of the workouts it leaves go
+/// with their entries). A change of tracking mode while the exercise has sets is
+/// FAILED_PRECONDITION (`EXERCISE_HAS_SETS`): its sets would no longer fit it.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<Exercise> {
     let now = now_micros();
@@ -224,7 +286,9 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
     let unchanged = patch.name.is_none()
         && patch.description.is_none()
         && patch.duration.is_none()
-        && patch.workout_ids.is_none();
+        && patch.workout_ids.is_none()
+        && patch.catalogue_entry_id.is_none()
+        && patch.tracking_mode.is_none();
     if unchanged {
         return Ok(Exercise {
             row: old,
@@ -241,6 +305,24 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
     if let Some(duration) = patch.duration {
         new.duration_minutes = duration.map(Minutes::get);
     }
+    if patch.catalogue_entry_id.is_some() || patch.tracking_mode.is_some() {
+        let old_mode = TrackingMode::from_db_name(&old.tracking_mode);
+        let reference = match &patch.catalogue_entry_id {
+            Some(reference) => reference.clone(),
+            None => old.catalogue_entry_id.clone().map(CatalogueRef),
+        };
+        let mode = patch
+            .tracking_mode
+            .or(old_mode)
+            .unwrap_or(TrackingMode::WeightReps);
+        let field = "exercise.catalogue_entry_id";
+        let (reference, mode) = resolve(&mut tx, user_id, reference.as_ref(), mode, field).await?;
+        if Some(mode) != old_mode && sets::exercise_has_sets(&mut tx, user_id, id).await? {
+            return Err(Error::FailedPrecondition("EXERCISE_HAS_SETS"));
+        }
+        new.catalogue_entry_id = reference;
+        new.tracking_mode = mode.db_name().to_owned();
+    }
     new.updated_at = now;
     let new_links = match &patch.workout_ids {
         Some(list) => linking::sorted(list),
@@ -249,7 +331,7 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
     let (old_min, new_min) = (minutes(old.duration_minutes), minutes(new.duration_minutes));
     let moves = (old_links.as_slice(), new_links.as_slice());
     let field = "exercise.workout_ids";
-    linking::relink(&mut tx, user_id, id, moves, (old_min, new_min), field).await?;
+    linking::relink(&mut tx, user_id, id, moves, (old_min, new_min), field, now).await?;
     let row = exercises::update(&mut tx, user_id, &new)
         .await?
         .ok_or(Error::NotFound("exercise"))?;
@@ -267,17 +349,21 @@ pub async fn update(db: &Db, user_id: &UserId, patch: ExercisePatch) -> Result<E
     })
 }
 
-/// Deletes one of the user's exercises and its links, taking it out of every counter.
+/// Deletes one of the user's exercises with its entries, their sets and its records, taking
+/// it and its sets out of every counter and sum.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     deletion::lock_user(&mut tx, user_id, now).await?;
     let linked = links::workouts_of(&mut tx, user_id, id.as_str()).await?;
+    let gone = sets::sums_of_exercise(&mut tx, user_id, id.as_str(), None).await?;
     let Some(duration) = exercises::delete(&mut tx, user_id, id.as_str()).await? else {
         return Err(Error::NotFound("exercise"));
     };
-    workouts::adjust_counters(&mut tx, user_id, &linked, -1, -minutes(duration)).await?;
+    let change = (-1, -minutes(duration));
+    workouts::adjust_counters(&mut tx, user_id, &linked, change, now).await?;
+    linking::forget_sets(&mut tx, user_id, &gone, now).await?;
     let delta = Delta {
         exercises: -1,
         minutes: -minutes(duration),

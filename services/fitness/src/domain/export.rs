@@ -4,10 +4,13 @@
 //! ```json
 //! {"service":"fitness","user_id":"…","exported_at":"2025-01-02T03:04:05.678Z",
 //!  "stats":{…} or null,"workouts":[…],"exercises":[…],
-//!  "workout_exercises":[{"workout_id":"…","exercise_id":"…"},…]}
+//!  "workout_exercises":[{"workout_id":"…","exercise_id":"…"},…],
+//!  "entries":[…],"sets":[…],"catalogue_entries":[…],"personal_records":[…],
+//!  "weekly_summaries":[…]}
 //! ```
 //!
-//! Times are RFC 3339. A producer task reads each table in keyset pages of [`PAGE_ROWS`], a
+//! or, as CSV, one row per set (see [`csv`]). Times are RFC 3339; training measures are in
+//! their stored integer units (grams, millimetres, seconds, RPE × 2). A producer task reads each table in keyset pages of [`PAGE_ROWS`], a
 //! connection held only for one page's query, and writes into a bounded channel: an export of
 //! any size holds one page and a few chunks in memory, and a client that reads slowly slows
 //! the producer instead of growing a buffer. Pages are read one after another, not in one
@@ -15,7 +18,9 @@
 //! name an exercise created after the exercises were read. An error while producing ends the
 //! stream with that error, after the chunks already sent: the document is then incomplete.
 
+mod csv;
 mod shapes;
+mod training;
 
 use serde::Serialize;
 use shared::db::Db;
@@ -34,12 +39,24 @@ use shared::chunks::{ChunkStream, Chunks};
 /// Rows read per page: at most about 4 MiB even if every row carries the longest notes.
 const PAGE_ROWS: i64 = 100;
 
+/// What an export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON document with every table.
+    Json,
+    /// One CSV row per set.
+    Csv,
+}
+
 /// The export of `user_id`, as a stream of chunks to concatenate.
-pub fn export(db: &Db, user_id: &UserId) -> ChunkStream<Fitness> {
+pub fn export(db: &Db, user_id: &UserId, format: Format) -> ChunkStream<Fitness> {
     let (mut out, stream) = Chunks::channel();
     let (db, user_id) = (db.clone(), user_id.clone());
     tokio::spawn(async move {
-        let result = produce(&db, &user_id, now_micros(), &mut out).await;
+        let result = match format {
+            Format::Json => produce(&db, &user_id, now_micros(), &mut out).await,
+            Format::Csv => csv::produce(&db, &user_id, &mut out).await,
+        };
         out.finish(result).await;
     });
     stream
@@ -61,6 +78,11 @@ async fn produce(db: &Db, user_id: &UserId, now: Micros, out: &mut Chunks<Fitnes
     section::<Workouts>(db, out, user_id).await?;
     section::<Exercises>(db, out, user_id).await?;
     section::<Links>(db, out, user_id).await?;
+    section::<training::Entries>(db, out, user_id).await?;
+    section::<training::Sets>(db, out, user_id).await?;
+    section::<training::Catalogue>(db, out, user_id).await?;
+    section::<training::Records>(db, out, user_id).await?;
+    section::<training::Weeks>(db, out, user_id).await?;
     out.write(b"}").await
 }
 
@@ -193,7 +215,7 @@ mod tests {
     /// The export of `user_id`, concatenated, and its chunks' sizes.
     async fn document(db: &Db, user_id: &str) -> (serde_json::Value, Vec<usize>) {
         let user_id = UserId::parse(user_id.to_owned()).unwrap();
-        let chunks: Vec<Vec<u8>> = export(db, &user_id)
+        let chunks: Vec<Vec<u8>> = export(db, &user_id, Format::Json)
             .map(|chunk| chunk.unwrap())
             .collect()
             .await;

@@ -8,13 +8,16 @@ pub(crate) mod deletion;
 pub(crate) mod entries;
 pub(crate) mod exercises;
 pub(crate) mod export;
+pub(crate) mod history;
 pub(crate) mod idempotency;
 pub(crate) mod ids;
+pub(crate) mod import;
 pub(crate) mod links;
 pub(crate) mod records;
 pub(crate) mod stats;
 pub(crate) mod training;
 pub(crate) mod values;
+pub(crate) mod weekly;
 pub(crate) mod workouts;
 
 /// Most items in one batch create: a bound on one request's transaction.

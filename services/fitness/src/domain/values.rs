@@ -73,6 +73,11 @@ impl Text {
     }
 
     /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text.
     pub fn into_string(self) -> String {
         self.0
     }
@@ -110,6 +115,77 @@ impl CalendarDate {
     /// The text, owned.
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// Longest notes of an entry or a set, in characters.
+pub const MAX_SET_NOTES_CHARS: usize = 1000;
+
+/// Notes of an entry or a set: may be empty, at most 1,000 characters.
+pub fn short_text(raw: &str) -> Result<Text, String> {
+    if raw.chars().count() > MAX_SET_NOTES_CHARS {
+        return Err(format!("at most {MAX_SET_NOTES_CHARS} characters"));
+    }
+    Ok(Text(raw.to_owned()))
+}
+
+/// An IANA time zone name the bundled time zone database knows, e.g. `Europe/Berlin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneName(String);
+
+impl ZoneName {
+    /// UTC, the zone of a workout that names none.
+    pub fn utc() -> Self {
+        Self("UTC".to_owned())
+    }
+
+    /// Empty means UTC; unknown names are refused.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.is_empty() {
+            return Ok(Self::utc());
+        }
+        if raw.len() > MAX_NAME_CHARS {
+            return Err("must be an IANA time zone name, e.g. Europe/Berlin".into());
+        }
+        jiff::tz::TimeZone::get(raw)
+            .map(|_| Self(raw.to_owned()))
+            .map_err(|_| "must be an IANA time zone name, e.g. Europe/Berlin".into())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The calendar date in this zone at `micros` since the epoch; an error for instants
+    /// outside the years 0000–9999.
+    pub fn local_date(&self, micros: i64) -> Result<CalendarDate, String> {
+        let zone = jiff::tz::TimeZone::get(&self.0).map_err(|e| e.to_string())?;
+        let at = jiff::Timestamp::from_microsecond(micros).map_err(|e| e.to_string())?;
+        let date = at.to_zoned(zone).date();
+        CalendarDate::parse(&date.to_string())
+    }
+}
+
+/// Longest workout: from start to end, in microseconds (24 hours).
+pub const MAX_WORKOUT_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+/// Checks a workout's end against its start: it needs one, is not before it and at most 24
+/// hours after it.
+pub fn check_end(started_at: Option<i64>, ended_at: Option<i64>) -> Result<(), String> {
+    match (started_at, ended_at) {
+        (_, None) => Ok(()),
+        (None, Some(_)) => Err("needs started_at".into()),
+        (Some(start), Some(end)) if end < start => Err("must not be before started_at".into()),
+        (Some(start), Some(end)) if end - start > MAX_WORKOUT_MICROS => {
+            Err("must be at most 24 hours after started_at".into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -241,6 +317,30 @@ mod tests {
         assert!(Evaluation::parse(100).is_ok());
         assert!(Evaluation::parse(101).is_err());
         assert!(Evaluation::parse(-1).is_err());
+    }
+
+    #[test]
+    fn zones_are_known_iana_names_and_give_local_dates() {
+        assert_eq!(ZoneName::parse("").unwrap().as_str(), "UTC");
+        assert!(ZoneName::parse("Mars/Olympus").is_err());
+        let berlin = ZoneName::parse("Europe/Berlin").unwrap();
+        // 2026-03-01T23:30:00Z is already March 2nd in Berlin.
+        let micros = 1_772_407_800_000_000;
+        assert_eq!(berlin.local_date(micros).unwrap().as_str(), "2026-03-02");
+        assert_eq!(
+            ZoneName::utc().local_date(micros).unwrap().as_str(),
+            "2026-03-01"
+        );
+        assert!(ZoneName::utc().local_date(i64::MAX).is_err());
+    }
+
+    #[test]
+    fn an_end_needs_a_start_before_it_within_a_day() {
+        assert!(check_end(None, None).is_ok());
+        assert!(check_end(Some(0), Some(MAX_WORKOUT_MICROS)).is_ok());
+        assert!(check_end(Some(0), Some(MAX_WORKOUT_MICROS + 1)).is_err());
+        assert!(check_end(Some(10), Some(9)).is_err());
+        assert!(check_end(None, Some(9)).is_err());
     }
 
     #[test]

@@ -1,17 +1,23 @@
 //! Workouts: create (single, batch, idempotent), read, list, update, delete, with the
-//! owner's stats changed in the same transaction.
+//! owner's stats, weekly summaries and records changed in the same transaction.
 
 use shared::db::Db;
 use shared::paging::{Page, PageRequest};
 use shared::time::now_micros;
 
+use shared::error::Violations;
+use sqlx::AnyConnection;
+
+use super::entries::{self, Entry, bumped, sums_of};
 use super::exercises::Exercise;
 use super::ids::{Id, UserId};
 use super::links::with_links;
-use super::values::{CalendarDate, Name, Search, Text, WorkoutType};
+use super::training::{Sums, week_start};
+use super::values::{CalendarDate, Name, Search, Text, WorkoutType, ZoneName, check_end};
 use super::{Batch, Create};
-use super::{deletion, idempotency};
+use super::{deletion, idempotency, records};
 use crate::error::{Error, Result};
+use crate::store::sets;
 use crate::store::stats::{self, Delta};
 use crate::store::workouts::{self, Filter, WorkoutRow};
 // A listing's orders and keyset positions are those its SQL has statements for.
@@ -26,12 +32,21 @@ pub type Workout = WorkoutRow;
 pub struct NewWorkout {
     /// 1–255 characters.
     pub title: Name,
-    /// When it took place.
+    /// When it took place (given, or the local date of `started_at`).
     pub date: CalendarDate,
     /// Free text.
     pub notes: Text,
     /// Never unspecified.
     pub workout_type: WorkoutType,
+    /// When it began, microseconds since the epoch.
+    pub started_at: Option<i64>,
+    /// When it ended: needs `started_at`, not before it, at most 24 hours after (see
+    /// `values::check_end`).
+    pub ended_at: Option<i64>,
+    /// The zone it took place in.
+    pub time_zone: ZoneName,
+    /// Key of the import creating it (unique per user), if one is.
+    pub import_key: Option<String>,
 }
 
 /// A validated `GetWorkout`.
@@ -41,6 +56,8 @@ pub struct GetWorkout {
     pub id: Id,
     /// Whether its exercises are wanted too.
     pub include_exercises: bool,
+    /// Whether its entries with their sets are wanted too.
+    pub include_entries: bool,
 }
 
 /// Most exercises `GetWorkout` includes: one answer stays bounded however many a workout
@@ -57,6 +74,8 @@ pub struct WorkoutDetail {
     pub exercises: Vec<Exercise>,
     /// True when it has more exercises than `exercises` holds.
     pub exercises_truncated: bool,
+    /// Its entries with all their sets, in order; empty unless asked for.
+    pub entries: Vec<Entry>,
 }
 
 /// A validated partial update: `None` fields are left as they are.
@@ -72,6 +91,12 @@ pub struct WorkoutPatch {
     pub notes: Option<Text>,
     /// New type.
     pub workout_type: Option<WorkoutType>,
+    /// New start (`Some(None)` clears it).
+    pub started_at: Option<Option<i64>>,
+    /// New end (`Some(None)` clears it).
+    pub ended_at: Option<Option<i64>>,
+    /// New zone.
+    pub time_zone: Option<ZoneName>,
 }
 
 /// A validated listing request; `None` filters mean "any".
@@ -105,7 +130,39 @@ fn row(new: NewWorkout, now: i64) -> WorkoutRow {
         total_duration_minutes: 0,
         created_at: now,
         updated_at: now,
+        started_at: new.started_at,
+        ended_at: new.ended_at,
+        time_zone: new.time_zone.into_string(),
+        set_count: 0,
+        total_reps: 0,
+        volume_g: 0,
+        distance_mm: 0,
+        set_seconds: 0,
+        import_key: new.import_key,
     }
+}
+
+/// Inserts one workout inside the caller's transaction (begun, the user locked through
+/// `deletion::lock_user`), counting it in the user's totals and its week's summary.
+pub(crate) async fn insert_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    new: NewWorkout,
+    now: i64,
+) -> Result<Workout> {
+    let workout = row(new, now);
+    workouts::insert(conn, user_id, &workout).await?;
+    let delta = Delta {
+        workouts: 1,
+        ..Delta::default()
+    };
+    stats::add(conn, user_id, delta, now).await?;
+    let one = Sums {
+        workouts: 1,
+        ..Sums::default()
+    };
+    entries::apply(conn, user_id, &workout.workout_date, &one, now).await?;
+    Ok(workout)
 }
 
 /// Creates one workout, or replays the response a previous call with `request_id` got.
@@ -123,13 +180,7 @@ pub async fn create(db: &Db, user_id: &UserId, input: Create<NewWorkout>) -> Res
     {
         return Ok(previous);
     }
-    let workout = row(new, now);
-    workouts::insert(&mut tx, user_id, &workout).await?;
-    let delta = Delta {
-        workouts: 1,
-        ..Delta::default()
-    };
-    stats::add(&mut tx, user_id, delta, now).await?;
+    let workout = insert_in(&mut tx, user_id, new, now).await?;
     idempotency::record(&mut tx, user_id, request_id.as_ref(), CREATE, &workout, now).await?;
     tx.commit().await?;
     Ok(workout)
@@ -156,15 +207,8 @@ pub async fn batch_create(
     }
     let mut created = Vec::with_capacity(batch.len());
     for new in batch {
-        let workout = row(new, now);
-        workouts::insert(&mut tx, user_id, &workout).await?;
-        created.push(workout);
+        created.push(insert_in(&mut tx, user_id, new, now).await?);
     }
-    let delta = Delta {
-        workouts: i64::try_from(created.len()).unwrap_or(i64::MAX),
-        ..Delta::default()
-    };
-    stats::add(&mut tx, user_id, delta, now).await?;
     idempotency::record(
         &mut tx,
         user_id,
@@ -178,8 +222,8 @@ pub async fn batch_create(
     Ok(created)
 }
 
-/// One of the user's workouts, with its oldest exercises when asked: three queries, and at
-/// most [`MAX_INCLUDED_EXERCISES`] exercises, however many it has.
+/// One of the user's workouts, with its oldest exercises and its entries when asked: at most
+/// five queries, and at most [`MAX_INCLUDED_EXERCISES`] exercises, however many it has.
 #[tracing::instrument(level = "debug", skip_all, fields(include_exercises = input.include_exercises))]
 pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<WorkoutDetail> {
     let id = &input.id;
@@ -187,11 +231,17 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
     let workout = workouts::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
+    let entries = if input.include_entries {
+        entries::read(&mut conn, user_id, id.as_str()).await?
+    } else {
+        Vec::new()
+    };
     if !input.include_exercises {
         return Ok(WorkoutDetail {
             workout,
             exercises: Vec::new(),
             exercises_truncated: false,
+            entries,
         });
     }
     // One row more than the cap tells whether there are more.
@@ -205,6 +255,7 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
         workout,
         exercises: with_links(rows, links),
         exercises_truncated,
+        entries,
     })
 }
 
@@ -234,27 +285,31 @@ pub async fn list(db: &Db, user_id: &UserId, query: WorkoutQuery) -> Result<Page
     }))
 }
 
-/// Applies a partial update to one of the user's workouts.
+/// Applies a partial update to one of the user's workouts. A new start or zone without a new
+/// date gives the workout the start's local date. A date change moves the workout's sets to
+/// it, and its sums (and itself) from the old week's summary to the new one's.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Workout> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     deletion::lock_user(&mut tx, user_id, now).await?;
-    let mut workout = workouts::get(&mut tx, user_id, patch.id.as_str())
+    let old = workouts::get(&mut tx, user_id, patch.id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
     let unchanged = patch.title.is_none()
         && patch.date.is_none()
         && patch.notes.is_none()
-        && patch.workout_type.is_none();
+        && patch.workout_type.is_none()
+        && patch.started_at.is_none()
+        && patch.ended_at.is_none()
+        && patch.time_zone.is_none();
     if unchanged {
-        return Ok(workout);
+        return Ok(old);
     }
+    let mut workout = old.clone();
+    let rezoned = patch.started_at.is_some() || patch.time_zone.is_some();
     if let Some(title) = patch.title {
         workout.title = title.into_string();
-    }
-    if let Some(date) = patch.date {
-        workout.workout_date = date.into_string();
     }
     if let Some(notes) = patch.notes {
         workout.notes = notes.into_string();
@@ -262,20 +317,82 @@ pub async fn update(db: &Db, user_id: &UserId, patch: WorkoutPatch) -> Result<Wo
     if let Some(workout_type) = patch.workout_type {
         workout.workout_type = workout_type.db_name().to_owned();
     }
-    workout.updated_at = now;
+    if let Some(started_at) = patch.started_at {
+        workout.started_at = started_at;
+    }
+    if let Some(ended_at) = patch.ended_at {
+        workout.ended_at = ended_at;
+    }
+    let zone = match patch.time_zone {
+        Some(zone) => zone,
+        None => ZoneName::parse(&workout.time_zone).unwrap_or_else(|_| ZoneName::utc()),
+    };
+    let mut v = Violations::new();
+    if let Some(date) = patch.date {
+        workout.workout_date = date.into_string();
+    } else if rezoned && let Some(started_at) = workout.started_at {
+        match zone.local_date(started_at) {
+            Ok(date) => workout.workout_date = date.into_string(),
+            Err(e) => v.add("workout.started_at", e),
+        }
+    }
+    workout.time_zone = zone.into_string();
+    v.check(
+        "workout.ended_at",
+        check_end(workout.started_at, workout.ended_at),
+    );
+    if !v.is_empty() {
+        return Err(Error::InvalidArgument(v));
+    }
+    workout.updated_at = bumped(old.updated_at, now);
     let updated = workouts::update(&mut tx, user_id, &workout)
         .await?
         .ok_or(Error::NotFound("workout"))?;
+    if updated.workout_date != old.workout_date {
+        move_date(&mut tx, user_id, &old, &updated.workout_date, now).await?;
+    }
     tx.commit().await?;
     Ok(updated)
 }
 
-/// Deletes one of the user's workouts; its exercises stay, unlinked.
+/// Moves the workout `old` to the date `date`: its sets' copies of the date, its sums and
+/// itself from its old week to the new one, and the records of its exercises (whose ties are
+/// broken by date).
+async fn move_date(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    old: &Workout,
+    date: &str,
+    now: i64,
+) -> Result<()> {
+    sets::set_date(conn, user_id, &old.id, date).await?;
+    let whole = sums_of(old)
+        + Sums {
+            workouts: 1,
+            ..Sums::default()
+        };
+    let (from, to) = (week_start(&old.workout_date), week_start(date));
+    if from != to {
+        entries::apply_week(conn, user_id, &old.workout_date, &whole.negated()).await?;
+        entries::apply_week(conn, user_id, date, &whole).await?;
+    }
+    let exercises = sets::exercises_of_workout(conn, user_id, &old.id).await?;
+    records::recompute(conn, user_id, &exercises, now).await?;
+    Ok(())
+}
+
+/// Deletes one of the user's workouts with its entries and sets; its exercises stay,
+/// unlinked. Its sums leave the user's totals and its week; the records of the exercises it
+/// had sets of are recomputed without them.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
     let now = now_micros();
     let mut tx = db.begin().await?;
     deletion::lock_user(&mut tx, user_id, now).await?;
+    let Some(workout) = workouts::get(&mut tx, user_id, id.as_str()).await? else {
+        return Err(Error::NotFound("workout"));
+    };
+    let exercises = sets::exercises_of_workout(&mut tx, user_id, id.as_str()).await?;
     if !workouts::delete(&mut tx, user_id, id.as_str()).await? {
         return Err(Error::NotFound("workout"));
     }
@@ -284,6 +401,20 @@ pub async fn delete(db: &Db, user_id: &UserId, id: &Id) -> Result<()> {
         ..Delta::default()
     };
     stats::add(&mut tx, user_id, delta, now).await?;
+    let whole = sums_of(&workout)
+        + Sums {
+            workouts: 1,
+            ..Sums::default()
+        };
+    entries::apply(
+        &mut tx,
+        user_id,
+        &workout.workout_date,
+        &whole.negated(),
+        now,
+    )
+    .await?;
+    records::recompute(&mut tx, user_id, &exercises, now).await?;
     tx.commit().await?;
     Ok(())
 }

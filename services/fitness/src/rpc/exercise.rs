@@ -14,7 +14,9 @@ use tonic::{Request, Response, Status};
 use super::{caller, reply};
 use crate::domain::exercises::{self, Exercise, ExercisePatch, ExerciseQuery, NewExercise};
 use crate::domain::ids::Id;
+use crate::domain::training::TrackingMode;
 use crate::domain::{Batch, Create};
+use crate::rpc::workout::entries::mode_to_pb;
 
 /// Handler of `ExerciseService`.
 #[derive(Debug, Clone)]
@@ -39,7 +41,8 @@ pub(crate) fn exercise_to_pb(e: Exercise) -> pb::Exercise {
         workout_ids: e.workout_ids,
         created_at: Some(to_timestamp(e.row.created_at)),
         updated_at: Some(to_timestamp(e.row.updated_at)),
-        ..Default::default()
+        catalogue_entry_id: e.row.catalogue_entry_id.unwrap_or_default(),
+        tracking_mode: mode_to_pb(TrackingMode::from_db_name(&e.row.tracking_mode)) as i32,
     }
 }
 
@@ -133,9 +136,6 @@ impl ExerciseService for ExerciseApi {
         &self,
         request: Request<pb::ListExerciseHistoryRequest>,
     ) -> Result<Response<pb::ListExerciseHistoryResponse>, Status> {
-        let _caller = caller(&request)?;
-        Err(Status::unimplemented(
-            "list_exercise_history is not built yet",
-        ))
+        history::list(&self.db, request).await
     }
 }

@@ -1,4 +1,5 @@
-//! `stride.fitness.v1.StatsService`: per-user stats, leaderboard and evaluations.
+//! `stride.fitness.v1.StatsService`: per-user stats, personal records, weekly summaries,
+//! leaderboard and evaluations.
 
 use shared::db::Db;
 use shared::error::Violations;
@@ -11,9 +12,13 @@ use tonic::{Request, Response, Status};
 use super::{caller, id, parsed, reply};
 use crate::auth::Caller;
 use crate::domain::ids::Id;
+use crate::domain::records::{self, Record, RecordKind, RecordQuery};
 use crate::domain::stats::{self, LeaderboardQuery, Overview, SetEvaluation, Stat};
-use crate::domain::values::Evaluation;
+use crate::domain::training::week_start;
+use crate::domain::values::{CalendarDate, Evaluation};
+use crate::domain::weekly::{self, DEFAULT_WEEKS, MAX_WEEKS, WeekQuery};
 use crate::error::{Error, Result};
+use crate::store::weekly::WeekRow;
 
 /// Handler of `StatsService`.
 #[derive(Debug, Clone)]
@@ -36,7 +41,133 @@ fn stat_to_pb(s: Stat) -> pb::Stat {
         total_duration_minutes: s.total_duration_minutes,
         evaluation: s.evaluation,
         updated_at: Some(to_timestamp(s.updated_at)),
-        ..Default::default()
+        total_sets: s.total_sets,
+        total_reps: s.total_reps,
+        total_volume_kg: thousandths(s.total_volume_g),
+        total_distance_meters: thousandths(s.total_distance_mm),
+        total_set_seconds: s.total_set_seconds,
+    }
+}
+
+/// A stored integer in thousandths (grams, millimetres) as the whole unit (kg, metres).
+fn thousandths(value: i64) -> f64 {
+    value as f64 / 1000.0
+}
+
+/// A record's kind on the wire.
+fn kind_to_pb(kind: RecordKind) -> pb::RecordKind {
+    match kind {
+        RecordKind::HeaviestWeight => pb::RecordKind::HeaviestWeight,
+        RecordKind::BestEstimated1rm => pb::RecordKind::BestEstimated1rm,
+        RecordKind::MostReps => pb::RecordKind::MostReps,
+        RecordKind::LongestDistance => pb::RecordKind::LongestDistance,
+        RecordKind::FastestPace => pb::RecordKind::FastestPace,
+    }
+}
+
+/// The kind filter: unspecified means any.
+fn kind_from_pb(raw: i32) -> Result<Option<RecordKind>, String> {
+    match pb::RecordKind::try_from(raw) {
+        Ok(pb::RecordKind::Unspecified) => Ok(None),
+        Ok(pb::RecordKind::HeaviestWeight) => Ok(Some(RecordKind::HeaviestWeight)),
+        Ok(pb::RecordKind::BestEstimated1rm) => Ok(Some(RecordKind::BestEstimated1rm)),
+        Ok(pb::RecordKind::MostReps) => Ok(Some(RecordKind::MostReps)),
+        Ok(pb::RecordKind::LongestDistance) => Ok(Some(RecordKind::LongestDistance)),
+        Ok(pb::RecordKind::FastestPace) => Ok(Some(RecordKind::FastestPace)),
+        Err(_) => Err("not a known record kind".to_owned()),
+    }
+}
+
+/// Maps a record to the wire: its value in the kind's unit, with its whole set.
+fn record_to_pb(r: Record) -> pb::PersonalRecord {
+    pb::PersonalRecord {
+        exercise_id: r.exercise_id,
+        kind: kind_to_pb(r.kind).into(),
+        value: r.kind.output(r.value),
+        workout_id: r.set.workout_id.clone(),
+        date: r.set.workout_date.clone(),
+        set: Some(crate::rpc::workout::entries::set_to_pb(r.set)),
+    }
+}
+
+/// Maps a week to the wire: volume in kilograms, distance in metres.
+fn week_to_pb(w: WeekRow) -> pb::WeeklySummary {
+    pb::WeeklySummary {
+        week_start: w.week_start,
+        workouts: w.workouts,
+        sets: w.sets,
+        reps: w.reps,
+        volume_kg: thousandths(w.volume_g),
+        distance_meters: thousandths(w.distance_mm),
+        set_seconds: w.set_seconds,
+    }
+}
+
+impl TryFrom<pb::ListPersonalRecordsRequest> for RecordQuery {
+    type Error = Error;
+
+    fn try_from(request: pb::ListPersonalRecordsRequest) -> Result<Self> {
+        let mut v = Violations::new();
+        let exercise_id = if request.exercise_id.is_empty() {
+            None
+        } else {
+            v.check("exercise_id", Id::parse(&request.exercise_id))
+        };
+        let kind = v.check("kind", kind_from_pb(request.kind)).flatten();
+        let filters = [
+            "personal_records",
+            exercise_id.as_ref().map_or("", Id::as_str),
+            kind.map_or("", RecordKind::db_name),
+        ];
+        let page = PageRequest::parse(request.page_size, &request.page_token, &filters, &mut v);
+        let query = Self {
+            exercise_id,
+            kind,
+            page,
+        };
+        parsed(v, Some(query))
+    }
+}
+
+/// An optional date bound moved to its week's Monday: empty means none.
+fn week_bound(raw: &str, name: &str, v: &mut Violations) -> Option<CalendarDate> {
+    if raw.is_empty() {
+        return None;
+    }
+    let date = v.check(name, CalendarDate::parse(raw))?;
+    let monday = week_start(date.as_str()).map(|m| CalendarDate::parse(&m));
+    match monday {
+        Some(Ok(monday)) => Some(monday),
+        _ => {
+            v.add(name, "must be a date with a week inside the calendar");
+            None
+        }
+    }
+}
+
+impl TryFrom<pb::ListWeeklySummariesRequest> for WeekQuery {
+    type Error = Error;
+
+    fn try_from(request: pb::ListWeeklySummariesRequest) -> Result<Self> {
+        let mut v = Violations::new();
+        let from = week_bound(&request.from_date, "from_date", &mut v);
+        let to = week_bound(&request.to_date, "to_date", &mut v);
+        if let (Some(from), Some(to)) = (&from, &to)
+            && to < from
+        {
+            v.add("to_date", "must not be before from_date");
+        }
+        let filters = [
+            "weekly_summaries",
+            from.as_ref().map_or("", CalendarDate::as_str),
+            to.as_ref().map_or("", CalendarDate::as_str),
+        ];
+        let mut page = PageRequest::parse(request.page_size, &request.page_token, &filters, &mut v);
+        page.size = match request.page_size {
+            0 => DEFAULT_WEEKS,
+            n => i64::from(n).clamp(1, MAX_WEEKS),
+        };
+        parsed(v, Some(Self { from, to, page }))
     }
 }
 
@@ -161,10 +292,15 @@ impl StatsService for StatsApi {
         &self,
         request: Request<pb::ListPersonalRecordsRequest>,
     ) -> Result<Response<pb::ListPersonalRecordsResponse>, Status> {
-        let _caller = caller(&request)?;
-        Err(Status::unimplemented(
-            "list_personal_records is not built yet",
-        ))
+        let caller = caller(&request)?;
+        let query = RecordQuery::try_from(request.into_inner())?;
+        reply(
+            records::list(&self.db, &caller.user_id, query).await,
+            |page: Page<Record>| pb::ListPersonalRecordsResponse {
+                records: page.items.into_iter().map(record_to_pb).collect(),
+                next_page_token: page.next_page_token,
+            },
+        )
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty))]
@@ -172,9 +308,14 @@ impl StatsService for StatsApi {
         &self,
         request: Request<pb::ListWeeklySummariesRequest>,
     ) -> Result<Response<pb::ListWeeklySummariesResponse>, Status> {
-        let _caller = caller(&request)?;
-        Err(Status::unimplemented(
-            "list_weekly_summaries is not built yet",
-        ))
+        let caller = caller(&request)?;
+        let query = WeekQuery::try_from(request.into_inner())?;
+        reply(
+            weekly::list(&self.db, &caller.user_id, query).await,
+            |page: Page<WeekRow>| pb::ListWeeklySummariesResponse {
+                weeks: page.items.into_iter().map(week_to_pb).collect(),
+                next_page_token: page.next_page_token,
+            },
+        )
     }
 }

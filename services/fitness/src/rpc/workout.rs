@@ -1,6 +1,7 @@
 //! `stride.fitness.v1.WorkoutService`: the signed-in user's workouts. Requests become domain
 //! inputs in [`parse`]; replies are built here.
 
+pub(crate) mod entries;
 mod parse;
 
 use shared::db::Db;
@@ -12,10 +13,12 @@ use tonic::{Request, Response, Status};
 
 use super::exercise::exercise_to_pb;
 use super::{caller, int32, reply};
+use crate::domain::entries::{ReplaceEntries, etag, replace};
 use crate::domain::ids::Id;
 use crate::domain::values::WorkoutType;
 use crate::domain::workouts::{self, GetWorkout, NewWorkout, Workout, WorkoutPatch, WorkoutQuery};
 use crate::domain::{Batch, Create};
+use entries::entry_to_pb;
 
 /// Handler of `WorkoutService`.
 #[derive(Debug, Clone)]
@@ -31,11 +34,16 @@ impl WorkoutApi {
 }
 
 /// Maps a stored workout to the wire.
-fn workout_to_pb(w: Workout) -> pb::Workout {
+pub(crate) fn workout_to_pb(w: Workout) -> pb::Workout {
     let workout_type = WorkoutType::from_db_name(&w.workout_type)
         .map(type_to_pb)
         .unwrap_or(pb::WorkoutType::Unspecified);
+    let elapsed_seconds = match (w.started_at, w.ended_at) {
+        (Some(start), Some(end)) => (end - start) / 1_000_000,
+        _ => 0,
+    };
     pb::Workout {
+        etag: etag(w.updated_at),
         id: w.id,
         title: w.title,
         date: w.workout_date,
@@ -45,7 +53,12 @@ fn workout_to_pb(w: Workout) -> pb::Workout {
         total_duration_minutes: int32(w.total_duration_minutes),
         created_at: Some(to_timestamp(w.created_at)),
         updated_at: Some(to_timestamp(w.updated_at)),
-        ..Default::default()
+        started_at: w.started_at.map(to_timestamp),
+        ended_at: w.ended_at.map(to_timestamp),
+        time_zone: w.time_zone,
+        elapsed_seconds,
+        set_count: int32(w.set_count),
+        volume_kg: w.volume_g as f64 / 1000.0,
     }
 }
 
@@ -99,7 +112,7 @@ impl WorkoutService for WorkoutApi {
         reply(
             workouts::get(&self.db, &caller.user_id, input).await,
             |detail| pb::GetWorkoutResponse {
-                entries: Vec::new(),
+                entries: detail.entries.into_iter().map(entry_to_pb).collect(),
                 workout: Some(workout_to_pb(detail.workout)),
                 exercises: detail.exercises.into_iter().map(exercise_to_pb).collect(),
                 exercises_truncated: detail.exercises_truncated,
@@ -154,9 +167,14 @@ impl WorkoutService for WorkoutApi {
         &self,
         request: Request<pb::ReplaceWorkoutEntriesRequest>,
     ) -> Result<Response<pb::ReplaceWorkoutEntriesResponse>, Status> {
-        let _caller = caller(&request)?;
-        Err(Status::unimplemented(
-            "replace_workout_entries is not built yet",
-        ))
+        let caller = caller(&request)?;
+        let input = ReplaceEntries::try_from(request.into_inner())?;
+        reply(
+            replace(&self.db, &caller.user_id, input).await,
+            |replaced| pb::ReplaceWorkoutEntriesResponse {
+                workout: Some(workout_to_pb(replaced.workout)),
+                entries: replaced.entries.into_iter().map(entry_to_pb).collect(),
+            },
+        )
     }
 }

@@ -17,11 +17,31 @@ pub struct ExerciseRow {
     pub created_at: i64,
     /// Microseconds since the epoch.
     pub updated_at: i64,
+    /// The catalogue entry it is an instance of: a built-in slug or a custom entry's id.
+    #[serde(default)]
+    pub catalogue_entry_id: Option<String>,
+    /// Stored `TrackingMode` name: how its sets are measured.
+    #[serde(default = "weight_reps")]
+    pub tracking_mode: String,
+}
+
+/// The tracking mode of exercises stored before modes were.
+fn weight_reps() -> String {
+    "WEIGHT_REPS".to_owned()
 }
 
 macro_rules! columns {
     () => {
-        "id, name, description, duration_minutes, created_at, updated_at"
+        "id, name, description, duration_minutes, created_at, updated_at, catalogue_entry_id, \
+         tracking_mode"
+    };
+}
+
+/// The selected columns of `exercises e`, in `ExerciseRow` order.
+macro_rules! e_columns {
+    () => {
+        "e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at, \
+         e.catalogue_entry_id, e.tracking_mode"
     };
 }
 
@@ -30,7 +50,8 @@ macro_rules! columns {
 pub async fn insert(conn: &mut AnyConnection, user_id: &str, e: &ExerciseRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO exercises (id, user_id, name, description, duration_minutes, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+         updated_at, catalogue_entry_id, tracking_mode) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+         $9)",
     )
     .bind(&e.id)
     .bind(user_id)
@@ -39,6 +60,8 @@ pub async fn insert(conn: &mut AnyConnection, user_id: &str, e: &ExerciseRow) ->
     .bind(e.duration_minutes)
     .bind(e.created_at)
     .bind(e.updated_at)
+    .bind(e.catalogue_entry_id.as_deref())
+    .bind(&e.tracking_mode)
     .execute(conn)
     .await?;
     Ok(())
@@ -72,8 +95,8 @@ pub async fn update(
     e: &ExerciseRow,
 ) -> sqlx::Result<Option<ExerciseRow>> {
     sqlx::query_as(concat!(
-        "UPDATE exercises SET name = $3, description = $4, duration_minutes = $5, updated_at = $6 \
-         WHERE user_id = $1 AND id = $2 RETURNING ",
+        "UPDATE exercises SET name = $3, description = $4, duration_minutes = $5, updated_at = $6, \
+         catalogue_entry_id = $7, tracking_mode = $8 WHERE user_id = $1 AND id = $2 RETURNING ",
         columns!()
     ))
     .bind(user_id)
@@ -82,6 +105,8 @@ pub async fn update(
     .bind(&e.description)
     .bind(e.duration_minutes)
     .bind(e.updated_at)
+    .bind(e.catalogue_entry_id.as_deref())
+    .bind(&e.tracking_mode)
     .fetch_optional(conn)
     .await
 }
@@ -144,14 +169,15 @@ pub async fn list(
          AND ($5 IS NULL OR e.duration_minutes <= $5)";
     let sql = match after {
         None => format!(
-            "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
-             FROM exercises e WHERE {WHERE} ORDER BY e.created_at DESC, e.id DESC LIMIT $6"
+            "SELECT {} FROM exercises e WHERE {WHERE} \
+             ORDER BY e.created_at DESC, e.id DESC LIMIT $6",
+            e_columns!()
         ),
         Some(_) => format!(
-            "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
-             FROM exercises e WHERE {WHERE} \
+            "SELECT {} FROM exercises e WHERE {WHERE} \
              AND (e.created_at < $7 OR (e.created_at = $7 AND e.id < $8)) \
-             ORDER BY e.created_at DESC, e.id DESC LIMIT $6"
+             ORDER BY e.created_at DESC, e.id DESC LIMIT $6",
+            e_columns!()
         ),
     };
     let mut query = sqlx::query_as(&sql)
@@ -175,15 +201,38 @@ pub async fn of_workout(
     workout_id: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<ExerciseRow>> {
-    sqlx::query_as(
-        "SELECT e.id, e.name, e.description, e.duration_minutes, e.created_at, e.updated_at \
-         FROM workout_exercises we JOIN exercises e ON e.id = we.exercise_id \
+    sqlx::query_as(concat!(
+        "SELECT ",
+        e_columns!(),
+        " FROM workout_exercises we JOIN exercises e ON e.id = we.exercise_id \
          WHERE we.workout_id = $1 AND we.user_id = $2 AND e.user_id = $2 \
-         ORDER BY e.created_at, e.id LIMIT $3",
-    )
+         ORDER BY e.created_at, e.id LIMIT $3"
+    ))
     .bind(workout_id)
     .bind(user_id)
     .bind(limit)
     .fetch_all(conn)
     .await
+}
+
+/// `(id, name, tracking_mode)` of each of `ids` that is one of the user's exercises: one
+/// query (ids of other users are simply absent).
+#[tracing::instrument(level = "debug", skip_all, fields(ids = ids.len()))]
+pub async fn modes_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<(String, String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id, name, tracking_mode FROM exercises WHERE user_id = $1 AND id IN ({})",
+        shared::sql::placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(conn).await
 }

@@ -6,10 +6,14 @@
 //! of ids as numbered placeholders, optional filters as `($n IS NULL OR …)`, and keyset
 //! listings as one fixed statement per order for the first page and one for the next.
 
+pub(crate) mod catalogue;
 pub(crate) mod deleted_users;
 pub(crate) mod exercises;
+pub(crate) mod history;
 pub(crate) mod links;
+pub(crate) mod records;
 pub(crate) mod request_ids;
+pub(crate) mod sets;
 pub(crate) mod stats;
 pub(crate) mod weekly;
 pub(crate) mod workouts;

@@ -3,6 +3,8 @@
 
 use sqlx::AnyConnection;
 
+use crate::domain::training::Sums;
+
 /// A user's stored statistics.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct StatRow {
@@ -88,6 +90,40 @@ pub async fn add(
     .bind(delta.workouts)
     .bind(delta.exercises)
     .bind(delta.minutes)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds set sums to the user's totals of sets (`sums.workouts` is not counted here: see
+/// [`add`]); the row exists (see [`lock`]).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn add_sets(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    sums: &Sums,
+    now: i64,
+) -> sqlx::Result<()> {
+    if (Sums {
+        workouts: 0,
+        ..*sums
+    })
+    .is_zero()
+    {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE stats SET total_sets = total_sets + $2, total_reps = total_reps + $3, \
+         total_volume_g = total_volume_g + $4, total_distance_mm = total_distance_mm + $5, \
+         total_set_seconds = total_set_seconds + $6, updated_at = $7 WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .bind(sums.sets)
+    .bind(sums.reps)
+    .bind(sums.volume_g)
+    .bind(sums.distance_mm)
+    .bind(sums.set_seconds)
     .bind(now)
     .execute(conn)
     .await?;

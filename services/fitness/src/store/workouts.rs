@@ -4,6 +4,8 @@ use sqlx::AnyConnection;
 
 use shared::sql::placeholders;
 
+use crate::domain::training::Sums;
+
 /// A stored workout.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct WorkoutRow {
@@ -23,15 +25,49 @@ pub struct WorkoutRow {
     pub total_duration_minutes: i64,
     /// Microseconds since the epoch.
     pub created_at: i64,
-    /// Microseconds since the epoch.
+    /// Microseconds since the epoch; every write to the workout or its entries moves it
+    /// forward, so its decimal text is the workout's etag.
     pub updated_at: i64,
+    /// When it began (microseconds since the epoch), if known.
+    #[serde(default)]
+    pub started_at: Option<i64>,
+    /// When it ended (microseconds since the epoch), if known.
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+    /// IANA time zone it took place in.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Number of sets over its entries.
+    #[serde(default)]
+    pub set_count: i64,
+    /// Sum of reps over its sets.
+    #[serde(default)]
+    pub total_reps: i64,
+    /// Sum of weight_g × reps over its sets, assisted sets excluded.
+    #[serde(default)]
+    pub volume_g: i64,
+    /// Sum of distances over its sets, in millimetres.
+    #[serde(default)]
+    pub distance_mm: i64,
+    /// Sum of durations over its sets, in seconds.
+    #[serde(default)]
+    pub set_seconds: i64,
+    /// Key of the import that created it, if one did.
+    #[serde(default)]
+    pub import_key: Option<String>,
+}
+
+/// The zone of workouts stored before zones were: UTC.
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// The selected columns, in `WorkoutRow` order.
 macro_rules! columns {
     () => {
         "id, title, workout_date, notes, workout_type, CAST(exercise_count AS BIGINT) AS exercise_count, \
-         total_duration_minutes, created_at, updated_at"
+         total_duration_minutes, created_at, updated_at, started_at, ended_at, time_zone, \
+         set_count, total_reps, volume_g, distance_mm, set_seconds, import_key"
     };
 }
 
@@ -40,8 +76,8 @@ macro_rules! columns {
 pub async fn insert(conn: &mut AnyConnection, user_id: &str, w: &WorkoutRow) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO workouts (id, user_id, title, workout_date, notes, workout_type, \
-         exercise_count, total_duration_minutes, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8)",
+         exercise_count, total_duration_minutes, created_at, updated_at, started_at, ended_at, \
+         time_zone, import_key) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&w.id)
     .bind(user_id)
@@ -51,6 +87,10 @@ pub async fn insert(conn: &mut AnyConnection, user_id: &str, w: &WorkoutRow) -> 
     .bind(&w.workout_type)
     .bind(w.created_at)
     .bind(w.updated_at)
+    .bind(w.started_at)
+    .bind(w.ended_at)
+    .bind(&w.time_zone)
+    .bind(w.import_key.as_deref())
     .execute(conn)
     .await?;
     Ok(())
@@ -74,7 +114,8 @@ pub async fn get(
     .await
 }
 
-/// Writes the editable fields and `updated_at`; `None` when the workout is not the user's.
+/// Writes the editable fields (times and zone included) and `updated_at`; `None` when the
+/// workout is not the user's.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     conn: &mut AnyConnection,
@@ -83,7 +124,8 @@ pub async fn update(
 ) -> sqlx::Result<Option<WorkoutRow>> {
     sqlx::query_as(concat!(
         "UPDATE workouts SET title = $3, workout_date = $4, notes = $5, workout_type = $6, \
-         updated_at = $7 WHERE user_id = $1 AND id = $2 RETURNING ",
+         updated_at = $7, started_at = $8, ended_at = $9, time_zone = $10 \
+         WHERE user_id = $1 AND id = $2 RETURNING ",
         columns!()
     ))
     .bind(user_id)
@@ -93,6 +135,9 @@ pub async fn update(
     .bind(&w.notes)
     .bind(&w.workout_type)
     .bind(w.updated_at)
+    .bind(w.started_at)
+    .bind(w.ended_at)
+    .bind(&w.time_zone)
     .fetch_optional(conn)
     .await
 }
@@ -118,31 +163,110 @@ pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result
     Ok(done.rows_affected())
 }
 
+/// The next `updated_at` of a row last written at `updated_at`, written at `now`: `now`, or
+/// one microsecond later than before when the clock has not moved past it, so that every
+/// write changes the etag.
+pub const BUMP: &str = "CASE WHEN updated_at >= $NOW THEN updated_at + 1 ELSE $NOW END";
+
 /// Adds `count` to `exercise_count` and `minutes` to `total_duration_minutes` of each of the
-/// user's workouts in `ids`, returning how many rows matched (fewer than `ids.len()` means
-/// some id is missing or someone else's). Relative updates stay correct under concurrency.
+/// user's workouts in `ids` (a change of their entries: `updated_at` moves to `now`),
+/// returning how many rows matched (fewer than `ids.len()` means some id is missing or
+/// someone else's). Relative updates stay correct under concurrency.
 #[tracing::instrument(level = "debug", skip_all, fields(workouts = ids.len()))]
 pub async fn adjust_counters(
     conn: &mut AnyConnection,
     user_id: &str,
     ids: &[String],
-    count: i64,
-    minutes: i64,
+    (count, minutes): (i64, i64),
+    now: i64,
 ) -> sqlx::Result<u64> {
     if ids.is_empty() {
         return Ok(0);
     }
     let sql = format!(
         "UPDATE workouts SET exercise_count = exercise_count + $2, \
-         total_duration_minutes = total_duration_minutes + $3 \
+         total_duration_minutes = total_duration_minutes + $3, updated_at = {} \
          WHERE user_id = $1 AND id IN ({})",
-        placeholders(4, ids.len())
+        BUMP.replace("$NOW", "$4"),
+        placeholders(5, ids.len())
     );
-    let mut query = sqlx::query(&sql).bind(user_id).bind(count).bind(minutes);
+    let mut query = sqlx::query(&sql)
+        .bind(user_id)
+        .bind(count)
+        .bind(minutes)
+        .bind(now);
     for id in ids {
         query = query.bind(id);
     }
     Ok(query.execute(conn).await?.rows_affected())
+}
+
+/// Recounts the set sums (`set_count`, `total_reps`, `volume_g`, `distance_mm`,
+/// `set_seconds`) of each of the user's workouts in `ids` from their sets, after some of
+/// their sets were removed; O(sets of those workouts), one statement.
+#[tracing::instrument(level = "debug", skip_all, fields(workouts = ids.len()))]
+pub async fn recount_sets(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    ids: &[String],
+) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "UPDATE workouts SET \
+         set_count = (SELECT COUNT(*) FROM sets s WHERE s.workout_id = workouts.id), \
+         total_reps = (SELECT CAST(COALESCE(SUM(s.reps), 0) AS BIGINT) FROM sets s \
+            WHERE s.workout_id = workouts.id), \
+         volume_g = (SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM sets s \
+            JOIN exercises e ON e.id = s.exercise_id WHERE s.workout_id = workouts.id), \
+         distance_mm = (SELECT CAST(COALESCE(SUM(s.distance_mm), 0) AS BIGINT) FROM sets s \
+            WHERE s.workout_id = workouts.id), \
+         set_seconds = (SELECT CAST(COALESCE(SUM(s.duration_s), 0) AS BIGINT) FROM sets s \
+            WHERE s.workout_id = workouts.id) \
+         WHERE user_id = $1 AND id IN ({})",
+        super::sets::VOLUME,
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query(&sql).bind(user_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// After a replace of the workout's entries: writes its set sums (`sums`, of its new sets),
+/// recounts `exercise_count` and `total_duration_minutes` from its links and moves
+/// `updated_at` to `updated_at`; the workout as it now is.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_entry_totals(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+    sums: &Sums,
+    updated_at: i64,
+) -> sqlx::Result<Option<WorkoutRow>> {
+    sqlx::query_as(concat!(
+        "UPDATE workouts SET \
+         exercise_count = (SELECT COUNT(*) FROM workout_exercises l WHERE l.workout_id = $2), \
+         total_duration_minutes = (SELECT CAST(COALESCE(SUM(e.duration_minutes), 0) AS BIGINT) \
+            FROM workout_exercises l JOIN exercises e ON e.id = l.exercise_id \
+            WHERE l.workout_id = $2), \
+         set_count = $3, total_reps = $4, volume_g = $5, distance_mm = $6, set_seconds = $7, \
+         updated_at = $8 WHERE user_id = $1 AND id = $2 RETURNING ",
+        columns!()
+    ))
+    .bind(user_id)
+    .bind(id)
+    .bind(sums.sets)
+    .bind(sums.reps)
+    .bind(sums.volume_g)
+    .bind(sums.distance_mm)
+    .bind(sums.set_seconds)
+    .bind(updated_at)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Sort order of a listing.

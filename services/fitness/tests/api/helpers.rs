@@ -348,12 +348,15 @@ pub fn kid_of(token: &str) -> String {
 }
 
 /// The tables of the fitness database that hold rows of a user, each keyed by `user_id`.
-pub const USER_TABLES: [&str; 5] = [
+pub const USER_TABLES: [&str; 8] = [
     "workouts",
     "exercises",
     "workout_exercises",
     "stats",
     "request_ids",
+    "sets",
+    "weekly_summaries",
+    "personal_records",
 ];
 
 /// How many rows of `user_id` each of [`USER_TABLES`] holds, read from the database itself.
@@ -367,7 +370,8 @@ pub async fn rows_of(fitness: &TestFitness, user_id: &str) -> Vec<(&'static str,
 }
 
 /// Gives `user` rows in every table of [`USER_TABLES`]: two workouts (one created with a
-/// request id), an exercise linked to both, and so their stats.
+/// request id), an exercise linked to both with a set in the first, and so their stats,
+/// weekly summaries and records.
 pub async fn seed(user: &mut User) {
     let request = pb::CreateWorkoutRequest {
         workout: Some(workout("Legs", "2026-03-01", pb::WorkoutType::Strength)),
@@ -380,8 +384,14 @@ pub async fn seed(user: &mut User) {
         .expect("workout created")
         .into_inner();
     let arms = user.create_workout("Arms", "2026-03-02").await;
-    user.create_exercise("Squat", Some(20), &[&legs.id, &arms.id])
+    let squat = user
+        .create_exercise("Squat", Some(20), &[&legs.id, &arms.id])
         .await;
+    user.replace_entries(
+        &legs.id,
+        vec![entry(&squat.id, vec![weighted_set(100.0, 5)])],
+    )
+    .await;
 }
 
 /// Announces on auth's revocation feed that the account `user_id` was deleted, as the auth
@@ -418,4 +428,103 @@ pub async fn until_erased(fitness: &TestFitness, user_id: &str) {
         (left == 0).then_some(())
     })
     .await;
+}
+
+/// A weight × reps set of `kg` kilograms, the rest unset.
+pub fn weighted_set(kg: f64, reps: i32) -> pb::WorkoutSet {
+    pb::WorkoutSet {
+        reps: Some(reps),
+        weight: Some(kg),
+        weight_unit: pb::WeightUnit::Kg as i32,
+        ..Default::default()
+    }
+}
+
+/// A set of `reps` reps and nothing else (reps-only, bodyweight, assisted exercises).
+pub fn reps_set(reps: i32) -> pb::WorkoutSet {
+    pb::WorkoutSet {
+        reps: Some(reps),
+        ..Default::default()
+    }
+}
+
+/// A set of `meters` metres in `seconds` seconds (distance and duration exercises).
+pub fn distance_set(meters: f64, seconds: Option<i32>) -> pb::WorkoutSet {
+    pb::WorkoutSet {
+        distance_meters: Some(meters),
+        duration_seconds: seconds,
+        ..Default::default()
+    }
+}
+
+/// An entry of the exercise `exercise_id` with `sets`, no superset, no notes.
+pub fn entry(exercise_id: &str, sets: Vec<pb::WorkoutSet>) -> pb::WorkoutEntry {
+    pb::WorkoutEntry {
+        exercise_id: exercise_id.to_owned(),
+        sets,
+        ..Default::default()
+    }
+}
+
+impl User {
+    /// Creates an exercise tracked in `mode`, linked to no workout, and returns it.
+    pub async fn create_exercise_in_mode(
+        &mut self,
+        name: &str,
+        mode: pb::TrackingMode,
+    ) -> pb::Exercise {
+        self.exercises
+            .create_exercise(pb::CreateExerciseRequest {
+                exercise: Some(pb::Exercise {
+                    tracking_mode: mode as i32,
+                    ..exercise(name, None, &[])
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("exercise created")
+            .into_inner()
+    }
+
+    /// Replaces the entries of `workout_id` (no etag, no request id) and returns the answer.
+    pub async fn replace_entries(
+        &mut self,
+        workout_id: &str,
+        entries: Vec<pb::WorkoutEntry>,
+    ) -> pb::ReplaceWorkoutEntriesResponse {
+        self.try_replace_entries(workout_id, entries)
+            .await
+            .expect("entries replaced")
+    }
+
+    /// Replaces the entries of `workout_id` (no etag, no request id), returning the status on
+    /// failure.
+    pub async fn try_replace_entries(
+        &mut self,
+        workout_id: &str,
+        entries: Vec<pb::WorkoutEntry>,
+    ) -> Result<pb::ReplaceWorkoutEntriesResponse, tonic::Status> {
+        self.workouts
+            .replace_workout_entries(pb::ReplaceWorkoutEntriesRequest {
+                workout_id: workout_id.to_owned(),
+                entries,
+                etag: String::new(),
+                request_id: String::new(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// One of the user's workouts with its entries and their sets.
+    pub async fn get_with_entries(&mut self, id: &str) -> pb::GetWorkoutResponse {
+        self.workouts
+            .get_workout(pb::GetWorkoutRequest {
+                id: id.to_owned(),
+                include_exercises: false,
+                include_entries: true,
+            })
+            .await
+            .expect("workout found")
+            .into_inner()
+    }
 }

@@ -1,13 +1,16 @@
-//! The invariant every write keeps: a user's totals equal the counts and sums of their rows
-//! (and each workout's counters those of its links), even under concurrent writes from several
-//! users.
+//! The invariant every write keeps: a user's totals equal the counts and sums of their rows,
+//! each workout's counters those of its links and its sums those of its sets, each weekly
+//! summary the sums of its week's workouts and sets, and each personal record the best set of
+//! its exercise, even under concurrent writes from several users.
 
 use rand_like::Lcg;
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 use tonic::Code;
 
-use crate::helpers::{Stack, User, exercise};
+use std::collections::BTreeMap;
+
+use crate::helpers::{Stack, User, entry, exercise, weighted_set};
 
 /// A tiny deterministic generator, so a failing run can be replayed.
 mod rand_like {
@@ -67,6 +70,120 @@ async fn assert_invariant(stack: &Stack, user: &mut User) {
     .await
     .unwrap();
     assert_eq!(mismatched, 0, "workout counters match their links");
+    assert_set_sums(stack, user).await;
+    crate::records::assert_records_match(stack, user).await;
+}
+
+/// A set's volume in SQL over `sets s JOIN exercises e`.
+const VOLUME: &str = "CASE WHEN e.tracking_mode IN ('WEIGHT_REPS', 'BODYWEIGHT') \
+     THEN COALESCE(s.weight_g, 0) * COALESCE(s.reps, 0) ELSE 0 END";
+
+/// Sums of sets: (sets, reps, volume_g, distance_mm, set_seconds).
+type SetSums = (i64, i64, i64, i64, i64);
+
+/// Checks that each workout's set sums, the user's set totals and every weekly summary equal
+/// sums recomputed from the `sets` rows (and the workouts' dates), and that each set carries
+/// its workout's date.
+async fn assert_set_sums(stack: &Stack, user: &mut User) {
+    let pool = stack.fitness.db.pool();
+    // Per workout, from the rows.
+    let per_workout: Vec<(String, String, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT w.id, w.workout_date, \
+         (SELECT COUNT(*) FROM sets s WHERE s.workout_id = w.id), \
+         (SELECT CAST(COALESCE(SUM(s.reps), 0) AS BIGINT) FROM sets s WHERE s.workout_id = w.id), \
+         (SELECT CAST(COALESCE(SUM({VOLUME}), 0) AS BIGINT) FROM sets s \
+            JOIN exercises e ON e.id = s.exercise_id WHERE s.workout_id = w.id), \
+         (SELECT CAST(COALESCE(SUM(s.distance_mm), 0) AS BIGINT) FROM sets s \
+            WHERE s.workout_id = w.id), \
+         (SELECT CAST(COALESCE(SUM(s.duration_s), 0) AS BIGINT) FROM sets s \
+            WHERE s.workout_id = w.id) \
+         FROM workouts w WHERE w.user_id = $1 ORDER BY w.id"
+    ))
+    .bind(&user.id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let stored: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, set_count, total_reps, volume_g, distance_mm, set_seconds FROM workouts \
+         WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(&user.id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let recomputed: Vec<(String, i64, i64, i64, i64, i64)> = per_workout
+        .iter()
+        .map(|(id, _, a, b, c, d, e)| (id.clone(), *a, *b, *c, *d, *e))
+        .collect();
+    assert_eq!(
+        stored, recomputed,
+        "each workout's sums are those of its sets"
+    );
+    let misdated: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sets s JOIN workouts w ON w.id = s.workout_id \
+         WHERE s.user_id = $1 AND s.workout_date <> w.workout_date",
+    )
+    .bind(&user.id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(misdated, 0, "every set carries its workout's date");
+    // Per user.
+    let mut total: SetSums = (0, 0, 0, 0, 0);
+    let mut weeks: BTreeMap<String, (i64, SetSums)> = BTreeMap::new();
+    for (_, date, a, b, c, d, e) in &per_workout {
+        total = (
+            total.0 + a,
+            total.1 + b,
+            total.2 + c,
+            total.3 + d,
+            total.4 + e,
+        );
+        let week = weeks.entry(monday(date)).or_default();
+        week.0 += 1;
+        let s = &mut week.1;
+        *s = (s.0 + a, s.1 + b, s.2 + c, s.3 + d, s.4 + e);
+    }
+    let totals: SetSums = sqlx::query_as(
+        "SELECT total_sets, total_reps, total_volume_g, total_distance_mm, total_set_seconds \
+         FROM stats WHERE user_id = $1",
+    )
+    .bind(&user.id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        totals, total,
+        "the user's set totals are the sums of their sets"
+    );
+    let api = user.my_stats().await;
+    assert_eq!((api.total_sets, api.total_reps), (total.0, total.1));
+    assert_eq!(api.total_volume_kg, total.2 as f64 / 1000.0);
+    // Per week.
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT week_start, workouts, sets, reps, volume_g, distance_mm, set_seconds \
+         FROM weekly_summaries WHERE user_id = $1 ORDER BY week_start",
+    )
+    .bind(&user.id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let stored: BTreeMap<String, (i64, SetSums)> = rows
+        .into_iter()
+        .map(|(week, w, a, b, c, d, e)| (week, (w, (a, b, c, d, e))))
+        .collect();
+    assert_eq!(
+        stored, weeks,
+        "each week's summary is the sums of its workouts"
+    );
+}
+
+/// The Monday of the ISO week of `date` (YYYY-MM-DD).
+fn monday(date: &str) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = time::Date::parse(date, format).unwrap();
+    let monday = day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+    monday.format(format).unwrap()
 }
 
 /// One random write by `user`; failures a concurrent delete can cause (NOT_FOUND, or a
@@ -79,7 +196,7 @@ async fn random_write(user: &mut User, rng: &mut Lcg, workouts: &[String], exerc
         ids.dedup();
         ids
     };
-    let result = match rng.below(6) {
+    let result = match rng.below(9) {
         0 => user
             .workouts
             .create_workout(pb::CreateWorkoutRequest {
@@ -130,13 +247,52 @@ async fn random_write(user: &mut User, rng: &mut Lcg, workouts: &[String], exerc
             })
             .await
             .map(drop),
-        _ => user
+        5 => user
             .workouts
             .delete_workout(pb::DeleteWorkoutRequest {
                 id: pick(rng, workouts),
             })
             .await
             .map(drop),
+        6 | 7 => {
+            let mut ids: Vec<String> = (0..rng.below(4)).map(|_| pick(rng, exercises)).collect();
+            ids.sort();
+            ids.dedup();
+            let entries = ids
+                .iter()
+                .map(|id| {
+                    let sets = (0..rng.below(4))
+                        .map(|_| weighted_set(rng.below(2000) as f64 / 8.0, rng.below(12) as i32))
+                        .collect();
+                    entry(id, sets)
+                })
+                .collect();
+            user.workouts
+                .replace_workout_entries(pb::ReplaceWorkoutEntriesRequest {
+                    workout_id: pick(rng, workouts),
+                    entries,
+                    etag: String::new(),
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop)
+        }
+        _ => {
+            let date = ["2026-01-01", "2026-01-04", "2026-01-05", "2026-02-11"][rng.below(4)];
+            user.workouts
+                .update_workout(pb::UpdateWorkoutRequest {
+                    workout: Some(pb::Workout {
+                        id: pick(rng, workouts),
+                        date: date.into(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["date".into()],
+                    }),
+                })
+                .await
+                .map(drop)
+        }
     };
     if let Err(status) = result {
         assert!(
@@ -192,6 +348,11 @@ async fn totals_equal_rows_after_200_concurrent_writes_from_several_users(backen
     for task in tasks {
         task.await.unwrap();
     }
+    let sets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sets")
+        .fetch_one(stack.fitness.db.pool())
+        .await
+        .unwrap();
+    assert!(sets > 0, "some replaces wrote sets that survived");
     for user in &mut users {
         assert_invariant(&stack, user).await;
     }

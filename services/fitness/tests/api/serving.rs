@@ -3,7 +3,8 @@
 use testkit::{Backend, TestFitness, backend_tests};
 use tonic_health::pb::health_check_response::ServingStatus;
 
-const FITNESS_SERVICES: [&str; 4] = [
+const FITNESS_SERVICES: [&str; 5] = [
+    "stride.fitness.v1.CatalogueService",
     "stride.fitness.v1.DataService",
     "stride.fitness.v1.ExerciseService",
     "stride.fitness.v1.StatsService",

@@ -20,6 +20,11 @@ pub struct StatOut {
     total_duration_minutes: i64,
     evaluation: Option<i32>,
     updated_at: String,
+    total_sets: i64,
+    total_reps: i64,
+    total_volume_g: i64,
+    total_distance_mm: i64,
+    total_set_seconds: i64,
 }
 
 impl From<StatRow> for StatOut {
@@ -30,6 +35,11 @@ impl From<StatRow> for StatOut {
             total_duration_minutes: s.total_duration_minutes,
             evaluation: s.evaluation,
             updated_at: time(s.updated_at),
+            total_sets: s.total_sets,
+            total_reps: s.total_reps,
+            total_volume_g: s.total_volume_g,
+            total_distance_mm: s.total_distance_mm,
+            total_set_seconds: s.total_set_seconds,
         }
     }
 }
@@ -46,6 +56,15 @@ pub struct WorkoutOut {
     total_duration_minutes: i64,
     created_at: String,
     updated_at: String,
+    started_at: Option<String>,
+    ended_at: Option<String>,
+    time_zone: String,
+    set_count: i64,
+    total_reps: i64,
+    volume_g: i64,
+    distance_mm: i64,
+    set_seconds: i64,
+    import_key: Option<String>,
 }
 
 impl From<WorkoutRow> for WorkoutOut {
@@ -60,6 +79,15 @@ impl From<WorkoutRow> for WorkoutOut {
             total_duration_minutes: w.total_duration_minutes,
             created_at: time(w.created_at),
             updated_at: time(w.updated_at),
+            started_at: w.started_at.map(time),
+            ended_at: w.ended_at.map(time),
+            time_zone: w.time_zone,
+            set_count: w.set_count,
+            total_reps: w.total_reps,
+            volume_g: w.volume_g,
+            distance_mm: w.distance_mm,
+            set_seconds: w.set_seconds,
+            import_key: w.import_key,
         }
     }
 }
@@ -73,6 +101,8 @@ pub struct ExerciseOut {
     duration_minutes: Option<i32>,
     created_at: String,
     updated_at: String,
+    catalogue_entry_id: Option<String>,
+    tracking_mode: String,
 }
 
 impl From<ExerciseRow> for ExerciseOut {
@@ -84,6 +114,8 @@ impl From<ExerciseRow> for ExerciseOut {
             duration_minutes: e.duration_minutes,
             created_at: time(e.created_at),
             updated_at: time(e.updated_at),
+            catalogue_entry_id: e.catalogue_entry_id,
+            tracking_mode: e.tracking_mode,
         }
     }
 }

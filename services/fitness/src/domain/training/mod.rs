@@ -7,11 +7,10 @@
 //! entered exactly once, on write), distances in millimetres, durations in seconds, RPE in
 //! half points.
 
+mod check;
 pub(crate) mod units;
 
-#[cfg(test)]
-use units::WeightUnit;
-pub use units::{SetType, TrackingMode, Weight};
+pub use units::{SetType, TrackingMode, Weight, WeightUnit};
 
 use super::ids::Id;
 use super::values::Text;

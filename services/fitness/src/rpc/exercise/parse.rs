@@ -7,11 +7,13 @@ use shared::error::Violations;
 use shared::paging::PageRequest;
 use shared::pb::fitness::v1 as pb;
 
-use crate::domain::exercises::{ExercisePatch, ExerciseQuery, NewExercise};
+use crate::domain::exercises::{CatalogueRef, ExercisePatch, ExerciseQuery, NewExercise};
 use crate::domain::ids::Id;
+use crate::domain::training::TrackingMode;
 use crate::domain::values::{Minutes, Name, Search, Text};
 use crate::domain::{Batch, Create};
 use crate::error::{Error, Result};
+use crate::rpc::workout::entries::mode_from_pb;
 use crate::rpc::{batch, create, field, id_requests, parsed, update_paths};
 
 /// Most workouts one exercise may be linked to (a bound on one request's work).
@@ -53,6 +55,12 @@ fn new_exercise(e: Option<&pb::Exercise>, prefix: &str, v: &mut Violations) -> O
     let before = v.fields().len();
     let duration_minutes = duration(e.duration_minutes, &field(prefix, "duration_minutes"), v);
     let workout_ids = workout_ids(&e.workout_ids, &field(prefix, "workout_ids"), v);
+    let reference = CatalogueRef::parse(&e.catalogue_entry_id);
+    let catalogue_entry_id = v.check(&field(prefix, "catalogue_entry_id"), reference);
+    let mode = v.check(
+        &field(prefix, "tracking_mode"),
+        mode_from_pb(e.tracking_mode),
+    );
     if v.fields().len() != before {
         return None;
     }
@@ -61,6 +69,8 @@ fn new_exercise(e: Option<&pb::Exercise>, prefix: &str, v: &mut Violations) -> O
         description: description?,
         duration: duration_minutes,
         workout_ids,
+        catalogue_entry_id: catalogue_entry_id?,
+        tracking_mode: mode?.unwrap_or(TrackingMode::WeightReps),
     })
 }
 
@@ -101,6 +111,8 @@ impl TryFrom<pb::UpdateExerciseRequest> for ExercisePatch {
             ("description", !e.description.is_empty()),
             ("duration_minutes", e.duration_minutes.is_some()),
             ("workout_ids", !e.workout_ids.is_empty()),
+            ("catalogue_entry_id", !e.catalogue_entry_id.is_empty()),
+            ("tracking_mode", e.tracking_mode != 0),
         ];
         let paths = update_paths(request.update_mask.as_ref(), &fields, &mut v);
         let mut patch = ExercisePatch {
@@ -109,6 +121,8 @@ impl TryFrom<pb::UpdateExerciseRequest> for ExercisePatch {
             description: None,
             duration: None,
             workout_ids: None,
+            catalogue_entry_id: None,
+            tracking_mode: None,
         };
         for path in paths {
             match path {
@@ -121,9 +135,18 @@ impl TryFrom<pb::UpdateExerciseRequest> for ExercisePatch {
                     let path = "exercise.duration_minutes";
                     patch.duration = Some(duration(e.duration_minutes, path, &mut v));
                 }
-                _ => {
+                "workout_ids" => {
                     let ids = workout_ids(&e.workout_ids, "exercise.workout_ids", &mut v);
                     patch.workout_ids = Some(ids);
+                }
+                "catalogue_entry_id" => {
+                    let reference = CatalogueRef::parse(&e.catalogue_entry_id);
+                    patch.catalogue_entry_id = v.check("exercise.catalogue_entry_id", reference);
+                }
+                _ => {
+                    let mode = mode_from_pb(e.tracking_mode);
+                    let mode = v.check("exercise.tracking_mode", mode);
+                    patch.tracking_mode = mode.map(|m| m.unwrap_or(TrackingMode::WeightReps));
                 }
             }
         }

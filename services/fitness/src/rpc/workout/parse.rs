@@ -6,7 +6,9 @@ use shared::paging::PageRequest;
 use shared::pb::fitness::v1 as pb;
 
 use crate::domain::ids::Id;
-use crate::domain::values::{CalendarDate, Name, Search, Text, WorkoutType};
+use shared::time::from_timestamp;
+
+use crate::domain::values::{CalendarDate, Name, Search, Text, WorkoutType, ZoneName, check_end};
 use crate::domain::workouts::{After, GetWorkout, NewWorkout, Order, WorkoutPatch, WorkoutQuery};
 use crate::domain::{Batch, Create};
 use crate::error::{Error, Result};
@@ -31,24 +33,63 @@ fn required_type(raw: i32) -> Result<WorkoutType, String> {
     })
 }
 
-/// Parses the workout of a create request at `prefix` (e.g. `requests[3].workout`).
+/// A time from the wire, in microseconds since the epoch: a valid timestamp within the years
+/// 0000–9999.
+pub(crate) fn micros(ts: &prost_types::Timestamp) -> Result<i64, String> {
+    const MESSAGE: &str = "must be a valid time between the years 0000 and 9999";
+    if !(0..1_000_000_000).contains(&ts.nanos) {
+        return Err(MESSAGE.into());
+    }
+    let micros = from_timestamp(ts);
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|_| micros)
+        .map_err(|_| MESSAGE.into())
+}
+
+/// Parses the workout of a create request at `prefix` (e.g. `requests[3].workout`). An empty
+/// date with a start is the start's date in the workout's zone.
 fn new_workout(w: Option<&pb::Workout>, prefix: &str, v: &mut Violations) -> Option<NewWorkout> {
     let Some(w) = w else {
         v.add(prefix, "required");
         return None;
     };
     let title = v.check(&field(prefix, "title"), Name::parse(&w.title));
-    let date = v.check(&field(prefix, "date"), CalendarDate::parse(&w.date));
     let notes = v.check(&field(prefix, "notes"), Text::parse(&w.notes));
     let workout_type = v.check(
         &field(prefix, "workout_type"),
         required_type(w.workout_type),
     );
+    let time_zone = v.check(&field(prefix, "time_zone"), ZoneName::parse(&w.time_zone));
+    let started_at = w
+        .started_at
+        .as_ref()
+        .map(|ts| v.check(&field(prefix, "started_at"), micros(ts)));
+    let ended_at = w
+        .ended_at
+        .as_ref()
+        .map(|ts| v.check(&field(prefix, "ended_at"), micros(ts)));
+    let date = match (&time_zone, started_at) {
+        (Some(zone), Some(Some(start))) if w.date.is_empty() => {
+            v.check(&field(prefix, "started_at"), zone.local_date(start))
+        }
+        // The zone or the start is already reported.
+        (None, _) | (_, Some(None)) if w.date.is_empty() => None,
+        _ => v.check(&field(prefix, "date"), CalendarDate::parse(&w.date)),
+    };
+    // Only against a valid start (or none): an invalid one is already reported.
+    if let (None | Some(Some(_)), Some(Some(end))) = (started_at, ended_at) {
+        let end = check_end(started_at.flatten(), Some(end));
+        v.check(&field(prefix, "ended_at"), end);
+    }
     Some(NewWorkout {
         title: title?,
         date: date?,
         notes: notes?,
         workout_type: workout_type?,
+        started_at: started_at.flatten(),
+        ended_at: ended_at.flatten(),
+        time_zone: time_zone?,
+        import_key: None,
     })
 }
 
@@ -78,6 +119,7 @@ impl TryFrom<pb::GetWorkoutRequest> for GetWorkout {
         Ok(Self {
             id: id("id", &request.id)?,
             include_exercises: request.include_exercises,
+            include_entries: request.include_entries,
         })
     }
 }
@@ -98,6 +140,9 @@ impl TryFrom<pb::UpdateWorkoutRequest> for WorkoutPatch {
             ("date", !w.date.is_empty()),
             ("notes", !w.notes.is_empty()),
             ("workout_type", w.workout_type != 0),
+            ("started_at", w.started_at.is_some()),
+            ("ended_at", w.ended_at.is_some()),
+            ("time_zone", !w.time_zone.is_empty()),
         ];
         let paths = update_paths(request.update_mask.as_ref(), &fields, &mut v);
         let mut patch = WorkoutPatch {
@@ -106,12 +151,27 @@ impl TryFrom<pb::UpdateWorkoutRequest> for WorkoutPatch {
             date: None,
             notes: None,
             workout_type: None,
+            started_at: None,
+            ended_at: None,
+            time_zone: None,
         };
         for path in paths {
             match path {
                 "title" => patch.title = v.check("workout.title", Name::parse(&w.title)),
                 "date" => patch.date = v.check("workout.date", CalendarDate::parse(&w.date)),
                 "notes" => patch.notes = v.check("workout.notes", Text::parse(&w.notes)),
+                "started_at" => {
+                    let at = w.started_at.as_ref().map(micros).transpose();
+                    patch.started_at = v.check("workout.started_at", at);
+                }
+                "ended_at" => {
+                    let at = w.ended_at.as_ref().map(micros).transpose();
+                    patch.ended_at = v.check("workout.ended_at", at);
+                }
+                "time_zone" => {
+                    let zone = ZoneName::parse(&w.time_zone);
+                    patch.time_zone = v.check("workout.time_zone", zone);
+                }
                 _ => {
                     let workout_type = required_type(w.workout_type);
                     patch.workout_type = v.check("workout.workout_type", workout_type);

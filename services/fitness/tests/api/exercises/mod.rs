@@ -1,6 +1,7 @@
 //! ExerciseService: CRUD, links to workouts and the counters they drive, filters, pagination
 //! and validation.
 
+mod catalogue_refs;
 mod counters;
 mod listing;
 mod validation;

@@ -45,6 +45,8 @@ async fn scene(backend: Backend) -> Scene {
     let ada_exercise = ada
         .create_exercise("Ada's squat", Some(30), &[&ada_workout.id])
         .await;
+    // As it stands after the link (which changed its entries, and so its etag).
+    let ada_workout = ada.get_workout(&ada_workout.id).await;
     Scene {
         stack,
         ada,
@@ -193,11 +195,11 @@ async fn bob_links_adas_workout(s: &mut Scene) -> (pb::Workout, pb::Exercise) {
     (bobs_workout, bobs_exercise)
 }
 
-/// Ada's workout as it stands after her own exercise was linked to it.
-fn ada_workout_after_link(created: &pb::Workout) -> pb::Workout {
-    pb::Workout {
-        exercise_count: 1,
-        total_duration_minutes: 30,
-        ..created.clone()
-    }
+/// Ada's workout as it stands after her own exercise was linked to it: counting it.
+fn ada_workout_after_link(linked: &pb::Workout) -> pb::Workout {
+    assert_eq!(
+        (linked.exercise_count, linked.total_duration_minutes),
+        (1, 30)
+    );
+    linked.clone()
 }

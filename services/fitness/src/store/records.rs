@@ -1,0 +1,172 @@
+//! `personal_records`: the best set of each exercise by each measure, written from the sets by
+//! one statement and read in pages with their sets.
+
+use shared::sql::placeholders;
+use sqlx::AnyConnection;
+
+use super::history::{SetRow, set_columns};
+
+/// Ranked candidates of every kind among the sets of the exercises bound from `$3` on; warm-ups
+/// never count. Each kind yields `score` (higher is better) and `tie` (higher is better among
+/// equal scores); the earliest set (workout_date, workout_id, position) breaks what is left.
+///
+/// - `HEAVIEST_WEIGHT`: weight_g above 0, modes counting volume, reps ≥ 1.
+/// - `BEST_ESTIMATED_1RM`: Epley in integer grams, weight_g × (30 + reps) / 30, the weight
+///   itself for a single; same sets.
+/// - `MOST_REPS`: reps ≥ 1, ties by the heavier weight (none counts as 0).
+/// - `LONGEST_DISTANCE`: distance_mm above 0.
+/// - `FASTEST_PACE`: milliseconds per km, duration_s × 10^9 / distance_mm, over sets with both
+///   above zero; lower is better.
+macro_rules! candidates {
+    ($ids:expr) => {
+        format!(
+            "SELECT s.exercise_id, 'HEAVIEST_WEIGHT' AS kind, s.weight_g AS value, \
+             s.weight_g AS score, 0 AS tie, s.id, s.workout_id, s.workout_date, s.position \
+             FROM sets s JOIN exercises e ON e.id = s.exercise_id \
+             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
+             AND e.tracking_mode IN ('WEIGHT_REPS', 'BODYWEIGHT') \
+             AND s.weight_g > 0 AND s.reps >= 1 \
+             UNION ALL \
+             SELECT s.exercise_id, 'BEST_ESTIMATED_1RM', {e1rm}, {e1rm}, 0, \
+             s.id, s.workout_id, s.workout_date, s.position \
+             FROM sets s JOIN exercises e ON e.id = s.exercise_id \
+             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
+             AND e.tracking_mode IN ('WEIGHT_REPS', 'BODYWEIGHT') \
+             AND s.weight_g > 0 AND s.reps >= 1 \
+             UNION ALL \
+             SELECT s.exercise_id, 'MOST_REPS', CAST(s.reps AS BIGINT), \
+             CAST(s.reps AS BIGINT), COALESCE(s.weight_g, 0), \
+             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
+             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
+             AND s.reps >= 1 \
+             UNION ALL \
+             SELECT s.exercise_id, 'LONGEST_DISTANCE', s.distance_mm, s.distance_mm, 0, \
+             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
+             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
+             AND s.distance_mm > 0 \
+             UNION ALL \
+             SELECT s.exercise_id, 'FASTEST_PACE', {pace}, -({pace}), 0, \
+             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
+             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
+             AND s.distance_mm > 0 AND s.duration_s > 0",
+            ids = $ids,
+            e1rm = "CASE WHEN s.reps = 1 THEN s.weight_g \
+                    ELSE s.weight_g * (30 + s.reps) / 30 END",
+            pace = "CAST(s.duration_s AS BIGINT) * 1000000000 / s.distance_mm",
+        )
+    };
+}
+
+/// Deletes the records of the user's `exercise_ids`.
+#[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
+pub async fn delete_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_ids: &[String],
+) -> sqlx::Result<()> {
+    if exercise_ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM personal_records WHERE user_id = $1 AND exercise_id IN ({})",
+        placeholders(2, exercise_ids.len())
+    );
+    let mut query = sqlx::query(&sql).bind(user_id);
+    for id in exercise_ids {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// Inserts the best set per kind of each of the user's `exercise_ids` (whose records were
+/// deleted first), ranked in SQL over those exercises' sets alone.
+#[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
+pub async fn insert_best(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_ids: &[String],
+    now: i64,
+) -> sqlx::Result<()> {
+    if exercise_ids.is_empty() {
+        return Ok(());
+    }
+    let candidates = candidates!(placeholders(3, exercise_ids.len()));
+    let sql = format!(
+        "INSERT INTO personal_records (user_id, exercise_id, kind, value, set_id, workout_id, \
+         workout_date, updated_at) \
+         SELECT $1, exercise_id, kind, value, id, workout_id, workout_date, $2 FROM (\
+         SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.exercise_id, c.kind \
+         ORDER BY c.score DESC, c.tie DESC, c.workout_date, c.workout_id, c.position) AS n \
+         FROM ({candidates}) c) ranked WHERE n = 1"
+    );
+    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    for id in exercise_ids {
+        query = query.bind(id);
+    }
+    query.execute(conn).await?;
+    Ok(())
+}
+
+/// A stored record with the set holding it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordRow {
+    /// The exercise's UUIDv7.
+    pub exercise_id: String,
+    /// Stored `RecordKind` name.
+    pub kind: String,
+    /// In the kind's integer unit.
+    pub value: i64,
+    /// The set holding the record, with its workout.
+    #[sqlx(flatten)]
+    pub set: SetRow,
+}
+
+/// Filters of a listing; `None` means "no constraint".
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this exercise's records.
+    pub exercise_id: Option<String>,
+    /// Only records of this stored kind.
+    pub kind: Option<String>,
+}
+
+/// Keyset position in the records: (exercise_id, kind) of the last record served.
+pub type RecordAfter = (String, String);
+
+/// One page of the user's records with their sets, by exercise id then kind, strictly after
+/// `after`: one query.
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
+pub async fn list(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    filter: &Filter,
+    after: Option<&RecordAfter>,
+    limit: i64,
+) -> sqlx::Result<Vec<RecordRow>> {
+    const WHERE: &str = "r.user_id = $1 AND ($2 IS NULL OR r.exercise_id = $2) \
+                         AND ($3 IS NULL OR r.kind = $3)";
+    const ORDER: &str = "ORDER BY r.exercise_id, r.kind LIMIT $4";
+    let sql = match after {
+        None => format!(
+            "SELECT r.exercise_id, r.kind, r.value, {} FROM personal_records r \
+             JOIN sets s ON s.id = r.set_id WHERE {WHERE} {ORDER}",
+            set_columns!()
+        ),
+        Some(_) => format!(
+            "SELECT r.exercise_id, r.kind, r.value, {} FROM personal_records r \
+             JOIN sets s ON s.id = r.set_id WHERE {WHERE} \
+             AND (r.exercise_id > $5 OR (r.exercise_id = $5 AND r.kind > $6)) {ORDER}",
+            set_columns!()
+        ),
+    };
+    let mut query = sqlx::query_as(&sql)
+        .bind(user_id)
+        .bind(filter.exercise_id.as_deref())
+        .bind(filter.kind.as_deref())
+        .bind(limit);
+    if let Some((exercise_id, kind)) = after {
+        query = query.bind(exercise_id.as_str()).bind(kind.as_str());
+    }
+    query.fetch_all(conn).await
+}
