@@ -111,6 +111,21 @@ enum Command {
     /// Your exercises
     #[command(subcommand)]
     Exercises(client::exercises::ExercisesCommand),
+    /// The exercise catalogue: built-in exercises and your custom entries
+    #[command(subcommand)]
+    Catalogue(client::catalogue::CatalogueCommand),
+    /// The sets of a workout: list, add, delete, or replace them all from a JSON file
+    #[command(subcommand)]
+    Sets(client::sets::SetsCommand),
+    /// Your personal records, each with the set that holds it
+    Records(client::progress::RecordsArgs),
+    /// Every set of one exercise, newest workout first
+    History(client::progress::HistoryArgs),
+    /// Your training per week (Monday to Sunday), newest first
+    Weeks(client::progress::WeeksArgs),
+    /// Import a CSV export of Strong or Hevy
+    #[command(subcommand)]
+    Import(client::import::ImportCommand),
     /// Your training statistics
     Stats,
     /// Everyone's statistics ranked by evaluation (staff and admins)
@@ -199,7 +214,10 @@ async fn server_side(command: Command) -> Result<(), Failure> {
 }
 
 async fn client_side(client: &Client, command: Command) -> Result<(), Failure> {
-    use client::{account, exercises, lifecycle, mfa, password, sessions, stats, users, workouts};
+    use client::{
+        account, catalogue, exercises, import, lifecycle, mfa, password, progress, sessions, sets,
+        stats, users, workouts,
+    };
     match command {
         Command::Register(args) => account::register(client, args).await,
         Command::Login(args) => account::login(client, args).await,
@@ -213,6 +231,12 @@ async fn client_side(client: &Client, command: Command) -> Result<(), Failure> {
         Command::Tree { session_id } => sessions::tree(client, session_id).await,
         Command::Workouts(command) => workouts::workouts(client, command).await,
         Command::Exercises(command) => exercises::exercises(client, command).await,
+        Command::Catalogue(command) => catalogue::catalogue(client, command).await,
+        Command::Sets(command) => sets::sets(client, command).await,
+        Command::Records(args) => progress::records(client, args).await,
+        Command::History(args) => progress::history(client, args).await,
+        Command::Weeks(args) => progress::weeks(client, args).await,
+        Command::Import(command) => import::import(client, command).await,
         Command::Stats => stats::stats(client).await,
         Command::Leaderboard(page) => stats::leaderboard(client, page).await,
         Command::Evaluate { user_id, score } => stats::evaluate(client, user_id, score).await,
@@ -416,15 +440,152 @@ mod tests {
             panic!("account delete did not parse");
         };
         assert!(!unconfirmed.yes, "confirmation is asked unless --yes");
-        let Ok(Command::Account(AccountCommand::Export { out })) =
+        let Ok(Command::Account(AccountCommand::Export { out, format })) =
             parse(&["account", "export", "--out", "me.json"])
         else {
             panic!("account export did not parse");
         };
         assert_eq!(out, Some(std::path::PathBuf::from("me.json")));
+        assert_eq!(format, client::lifecycle::ExportFormat::Json);
         assert!(matches!(
             parse(&["account", "export"]),
-            Ok(Command::Account(AccountCommand::Export { out: None }))
+            Ok(Command::Account(AccountCommand::Export { out: None, .. }))
+        ));
+        let Ok(Command::Account(AccountCommand::Export { out, format })) =
+            parse(&["account", "export", "--format", "csv", "-o", "sets.csv"])
+        else {
+            panic!("account export --format csv did not parse");
+        };
+        assert_eq!(out, Some(std::path::PathBuf::from("sets.csv")));
+        assert_eq!(format, client::lifecycle::ExportFormat::Csv);
+    }
+
+    #[test]
+    fn sets_take_measures_with_units_and_refuse_bad_ones_before_any_call() {
+        use client::sets::SetsCommand;
+        use shared::pb::fitness::v1::WeightUnit;
+
+        let Ok(Command::Sets(SetsCommand::Add(add))) = parse(&[
+            "sets", "add", "w1", "e1", "--reps", "5", "--weight", "225lb", "--rpe", "8.5",
+            "--rest", "2m", "--type", "warmup",
+        ]) else {
+            panic!("sets add did not parse");
+        };
+        let weight = add.weight.unwrap();
+        assert_eq!((weight.value, weight.unit), (225.0, WeightUnit::Lb));
+        assert_eq!((add.rpe, add.rest), (Some(8.5), Some(120)));
+        let Ok(Command::Sets(SetsCommand::Add(run))) = parse(&[
+            "sets",
+            "add",
+            "w1",
+            "e2",
+            "--distance",
+            "5km",
+            "--duration",
+            "25:30",
+        ]) else {
+            panic!("sets add with a distance did not parse");
+        };
+        assert_eq!((run.distance, run.duration), (Some(5000.0), Some(1530)));
+        for (flag, value, says) in [
+            ("--weight", "100", "needs a unit"),
+            ("--weight", "1.2345kg", "more than 3 decimals"),
+            ("--distance", "5 furlongs", "unknown unit"),
+            ("--duration", "1.5s", "whole number of seconds"),
+            ("--rpe", "8.2", "0.5"),
+        ] {
+            let err = parse(&["sets", "add", "w1", "e1", flag, value]).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(err.to_string().contains(says), "{flag} {value}: {err}");
+        }
+        let err = parse(&["sets", "add", "w1", "e1", "--rpe", "8", "--rir", "2"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn catalogue_import_and_progress_commands_parse() {
+        use client::catalogue::CatalogueCommand;
+        use client::import::ImportCommand;
+
+        let Ok(Command::Catalogue(CatalogueCommand::List(list))) = parse(&[
+            "catalogue",
+            "list",
+            "--muscle",
+            "upper-back",
+            "--equipment",
+            "resistance-band",
+            "--search",
+            "row",
+            "--built-in",
+        ]) else {
+            panic!("catalogue list did not parse");
+        };
+        assert!(list.built_in && !list.custom);
+        assert_eq!(
+            parse(&["catalogue", "list", "--custom", "--built-in"])
+                .unwrap_err()
+                .kind(),
+            clap::error::ErrorKind::ArgumentConflict
+        );
+        let Ok(Command::Catalogue(CatalogueCommand::Add(add))) = parse(&[
+            "catalogue",
+            "add",
+            "Sled push",
+            "--category",
+            "strength",
+            "--muscle",
+            "quadriceps",
+            "--muscle",
+            "glutes",
+            "--secondary",
+            "calves",
+            "--equipment",
+            "other",
+            "--mode",
+            "distance-duration",
+        ]) else {
+            panic!("catalogue add did not parse");
+        };
+        assert_eq!(add.muscles.len(), 2);
+        assert!(
+            parse(&[
+                "catalogue",
+                "add",
+                "X",
+                "--category",
+                "strength",
+                "--equipment",
+                "none",
+                "--mode",
+                "reps-only"
+            ])
+            .is_err(),
+            "a custom entry needs a muscle"
+        );
+        let Ok(Command::Import(ImportCommand::Strong(strong))) = parse(&[
+            "import",
+            "strong",
+            "s.csv",
+            "--time-zone",
+            "Europe/Berlin",
+            "--unit",
+            "lb",
+        ]) else {
+            panic!("import strong did not parse");
+        };
+        assert_eq!(strong.time_zone, "Europe/Berlin");
+        assert!(
+            parse(&["import", "hevy", "h.csv", "--unit", "lb"]).is_err(),
+            "Hevy names its unit"
+        );
+        assert!(matches!(
+            parse(&["records", "--kind", "best-1rm"]),
+            Ok(Command::Records(_))
+        ));
+        assert!(matches!(parse(&["history", "e1"]), Ok(Command::History(_))));
+        assert!(matches!(
+            parse(&["weeks", "--from", "2025-01-01"]),
+            Ok(Command::Weeks(_))
         ));
     }
 

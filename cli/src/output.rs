@@ -63,6 +63,14 @@ pub fn line(text: &str) {
     println!("{text}");
 }
 
+/// Writes raw bytes on stdout (a streamed CSV export), as they come.
+pub fn bytes(data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(data)?;
+    stdout.flush()
+}
+
 fn print_block(text: &str) {
     if text.ends_with('\n') {
         print!("{text}");

@@ -4,9 +4,10 @@ use clap::{Args, Subcommand};
 use shared::pb::fitness::v1::exercise_service_client::ExerciseServiceClient;
 use shared::pb::fitness::v1::{
     CreateExerciseRequest, DeleteExerciseRequest, Exercise, GetExerciseRequest,
-    ListExercisesRequest, UpdateExerciseRequest,
+    ListExercisesRequest, TrackingMode, UpdateExerciseRequest,
 };
 
+use super::catalogue::{Mode, mode_label};
 use super::sessions::{Page, more};
 use super::{Client, answer};
 use crate::error::Failure;
@@ -77,6 +78,13 @@ pub struct CreateArgs {
     /// A workout to link the exercise to (repeat for several)
     #[arg(long = "workout", value_name = "WORKOUT_ID")]
     pub workouts: Vec<String>,
+    /// The catalogue entry this is an instance of (a slug such as barbell-bench-press, or the
+    /// id of a custom entry); its tracking mode becomes the exercise's
+    #[arg(long, value_name = "ENTRY_ID", conflicts_with = "mode")]
+    pub catalogue: Option<String>,
+    /// How its sets are measured, without a catalogue entry [default: weight-reps]
+    #[arg(long)]
+    pub mode: Option<Mode>,
     /// Idempotency key: retrying with the same key creates nothing new
     #[arg(long, default_value = "", hide_default_value = true)]
     pub request_id: String,
@@ -144,6 +152,8 @@ pub async fn exercises(client: &Client, command: ExercisesCommand) -> Result<(),
                         description: args.description,
                         duration_minutes: args.duration,
                         workout_ids: args.workouts,
+                        catalogue_entry_id: args.catalogue.unwrap_or_default(),
+                        tracking_mode: args.mode.map_or(0, |m| TrackingMode::from(m) as i32),
                         ..Exercise::default()
                     }),
                     request_id: args.request_id,
@@ -232,6 +242,8 @@ pub fn exercise_fields(e: &Exercise) -> String {
         ("name", e.name.clone()),
         ("description", e.description.clone()),
         ("minutes", minutes(e.duration_minutes)),
+        ("catalogue", e.catalogue_entry_id.clone()),
+        ("mode", mode_label(e.tracking_mode)),
         ("workouts", e.workout_ids.join(", ")),
         ("created", timestamp(e.created_at.as_ref())),
         ("updated", timestamp(e.updated_at.as_ref())),

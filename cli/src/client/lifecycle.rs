@@ -3,12 +3,14 @@
 //! hold about you, and deleting the account.
 //!
 //! The export is one JSON object, `{"auth": …, "fitness": …}`: each service streams its own
-//! document in chunks, and the command joins them, so a person gets one file to keep.
+//! document in chunks, and the command joins them, so a person gets one file to keep. With
+//! `--format csv` it is the fitness service's CSV instead (one row per set), written chunk by
+//! chunk as it arrives.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use shared::pb::auth::v1::auth_service_client::AuthServiceClient;
 use shared::pb::auth::v1::user_service_client::UserServiceClient;
 use shared::pb::auth::v1::{
@@ -40,12 +42,25 @@ pub enum AccountCommand {
     ResendVerification,
     /// Delete your account and all its data, on every service, and sign out
     Delete(DeleteArgs),
-    /// Write everything the services hold about you as one JSON object
+    /// Write everything the services hold about you as one JSON object, or every set as CSV
     Export {
         /// Write it to this file (created readable by you only) instead of stdout
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, short = 'o', value_name = "FILE")]
         out: Option<PathBuf>,
+        /// json: both services' documents as one object; csv: every set of your workouts,
+        /// one row each, from the fitness service
+        #[arg(long, default_value = "json")]
+        format: ExportFormat,
     },
+}
+
+/// Form of `stride account export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// `{"auth": …, "fitness": …}`
+    Json,
+    /// The fitness service's CSV: one row per set
+    Csv,
 }
 
 /// `stride account delete`
@@ -80,7 +95,14 @@ pub async fn account(client: &Client, command: AccountCommand) -> Result<(), Fai
             Ok(())
         }
         AccountCommand::Delete(args) => delete(client, args).await,
-        AccountCommand::Export { out } => export(client, out.as_deref()).await,
+        AccountCommand::Export {
+            out,
+            format: ExportFormat::Json,
+        } => export(client, out.as_deref()).await,
+        AccountCommand::Export {
+            out,
+            format: ExportFormat::Csv,
+        } => export_csv(client, out.as_deref()).await,
     }
 }
 
@@ -181,6 +203,44 @@ async fn export(client: &Client, out: Option<&Path>) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Writes the fitness service's CSV export to `out`, or to stdout, chunk by chunk; a file
+/// left incomplete by a failure is removed.
+async fn export_csv(client: &Client, out: Option<&Path>) -> Result<(), Failure> {
+    let signed_in = client.signed_in().await?;
+    let mut data = DataServiceClient::new(signed_in.fitness().await?);
+    let mut stream = answer(
+        data.export_my_data(fitness::ExportMyDataRequest {
+            format: fitness::ExportFormat::Csv as i32,
+        })
+        .await,
+    )?;
+    let Some(path) = out else {
+        while let Some(message) = stream.message().await.map_err(failure)? {
+            output::bytes(&message.chunk)
+                .map_err(|e| Failure::Other(format!("cannot write the export: {e}")))?;
+        }
+        return Ok(());
+    };
+    let io = |e: std::io::Error| Failure::Other(format!("cannot write {}: {e}", path.display()));
+    let mut file = crate::credentials::private_file(path).map_err(io)?;
+    let written = async {
+        while let Some(message) = stream.message().await.map_err(failure)? {
+            file.write_all(&message.chunk).map_err(io)?;
+        }
+        file.sync_all().map_err(io)
+    }
+    .await;
+    if let Err(failure) = written {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(failure);
+    }
+    client
+        .out
+        .done(&format!("wrote your sets as CSV to {}", path.display()));
+    Ok(())
 }
 
 /// One service's export: its chunks joined and read as the JSON document they make up.

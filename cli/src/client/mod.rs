@@ -6,12 +6,17 @@
 //! request and shows the answer. One module per command group.
 
 pub mod account;
+pub mod catalogue;
 pub mod exercises;
+pub mod import;
 pub mod lifecycle;
 pub mod mfa;
 pub mod password;
+pub mod progress;
 pub mod sessions;
+pub mod sets;
 pub mod stats;
+pub mod units;
 pub mod users;
 pub mod workouts;
 

@@ -6,6 +6,7 @@ use shared::pb::fitness::v1::{
 };
 
 use super::sessions::{Page, more};
+use super::units::{decimal, show_seconds};
 use super::{Client, answer};
 use crate::error::Failure;
 use crate::output::{self, fields, timestamp};
@@ -69,6 +70,11 @@ pub fn stat_fields(stat: &Stat) -> String {
         ("workouts", stat.total_workouts.to_string()),
         ("exercises", stat.total_exercises.to_string()),
         ("minutes", stat.total_duration_minutes.to_string()),
+        ("sets", stat.total_sets.to_string()),
+        ("reps", stat.total_reps.to_string()),
+        ("volume kg", decimal(stat.total_volume_kg)),
+        ("distance m", decimal(stat.total_distance_meters)),
+        ("set time", show_seconds(stat.total_set_seconds)),
         ("evaluation", evaluation(stat)),
         ("updated", timestamp(stat.updated_at.as_ref())),
     ])
@@ -108,7 +114,8 @@ mod tests {
         });
         assert_eq!(
             text,
-            "user        u1\nworkouts    2\nexercises   0\nminutes     0\nevaluation  -\n"
+            "user        u1\nworkouts    2\nexercises   0\nminutes     0\nsets        0\n\
+             reps        0\nvolume kg   0\ndistance m  0\nset time    0s\nevaluation  -\n"
         );
     }
 }

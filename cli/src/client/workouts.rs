@@ -290,6 +290,11 @@ pub fn workout_fields(w: &Workout) -> String {
         ("notes", w.notes.clone()),
         ("exercises", w.exercise_count.to_string()),
         ("minutes", w.total_duration_minutes.to_string()),
+        ("sets", w.set_count.to_string()),
+        ("volume kg", super::units::decimal(w.volume_kg)),
+        ("started", timestamp(w.started_at.as_ref())),
+        ("ended", timestamp(w.ended_at.as_ref())),
+        ("time zone", w.time_zone.clone()),
         ("created", timestamp(w.created_at.as_ref())),
         ("updated", timestamp(w.updated_at.as_ref())),
     ])

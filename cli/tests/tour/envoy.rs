@@ -508,6 +508,10 @@ fn the_readme_http_json_examples_run_verbatim_against_stride_dev_gateway() {
         "\"username\": \"ada\"",
         "\"title\": \"Leg day\"",
         "\"workout_type\": \"WORKOUT_TYPE_STRENGTH\"",
+        "\"id\": \"barbell-bench-press\"",
+        "\"exercise_name\": \"Bench press\"",
+        "\"weight_kg\": 102.058",
+        "\"kind\": \"RECORD_KIND_HEAVIEST_WEIGHT\"",
         "\"kty\": \"OKP\"",
     ] {
         assert!(stdout.contains(expected), "{expected} in:\n{stdout}");

@@ -102,6 +102,395 @@ fn png() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// The training RPCs as `token`'s user: the catalogue, a workout's entries written with PUT
+/// and its etag, what they add up to, and a client-streamed import (a JSON array of messages)
+/// and the CSV export.
+async fn training(t: &mut Tour<'_>, token: &str) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let token = Some(token);
+
+    // --- CatalogueService: enum filters in the query, `entry` as the body.
+    let listed = t
+        .call(
+            "fitness.v1.CatalogueService.ListCatalogue",
+            ("GET", "/v1/catalogue?muscle=MUSCLE_GROUP_CHEST&equipment=EQUIPMENT_BARBELL&name_contains=bench&page_size=50"),
+            token,
+            None,
+            200,
+        )
+        .await;
+    let ids: Vec<String> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| text(&e["id"]))
+        .collect();
+    assert!(ids.contains(&"barbell-bench-press".to_owned()), "{listed}");
+    let bench = t
+        .call(
+            "fitness.v1.CatalogueService.GetCatalogueEntry",
+            ("GET", "/v1/catalogue/barbell-bench-press"),
+            token,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        (bench["tracking_mode"].clone(), bench["custom"].clone()),
+        (json!("TRACKING_MODE_WEIGHT_REPS"), json!(false)),
+        "{bench}"
+    );
+    let flip = json!({
+        "name": "Tyre flip",
+        "category": "EXERCISE_CATEGORY_STRENGTH",
+        "primary_muscles": ["MUSCLE_GROUP_FULL_BODY"],
+        "equipment": "EQUIPMENT_OTHER",
+        "tracking_mode": "TRACKING_MODE_REPS_ONLY",
+    });
+    let custom = t
+        .call(
+            "fitness.v1.CatalogueService.CreateCatalogueEntry",
+            ("POST", "/v1/catalogue"),
+            token,
+            Some(flip.clone()),
+            200,
+        )
+        .await;
+    assert_eq!(custom["custom"], true, "{custom}");
+    let custom_id = text(&custom["id"]);
+    let mut shouted = flip;
+    shouted["name"] = json!("TYRE FLIP");
+    let taken = t
+        .call(
+            "fitness.v1.CatalogueService.CreateCatalogueEntry",
+            ("POST", "/v1/catalogue"),
+            token,
+            Some(shouted),
+            409,
+        )
+        .await;
+    assert_eq!(
+        detail(&taken, "ErrorInfo")["reason"],
+        "CATALOGUE_NAME_TAKEN",
+        "{taken}"
+    );
+    let mine = t
+        .call(
+            "fitness.v1.CatalogueService.ListCatalogue",
+            ("GET", "/v1/catalogue?source=CATALOGUE_SOURCE_CUSTOM"),
+            token,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(mine["entries"].as_array().map(Vec::len), Some(1), "{mine}");
+    t.call(
+        "fitness.v1.CatalogueService.DeleteCatalogueEntry",
+        ("DELETE", "/v1/catalogue/barbell-bench-press"),
+        token,
+        None,
+        403,
+    )
+    .await;
+    let deleted = t
+        .call(
+            "fitness.v1.CatalogueService.DeleteCatalogueEntry",
+            ("DELETE", &format!("/v1/catalogue/{custom_id}")),
+            token,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(deleted, json!({}));
+    t.call(
+        "fitness.v1.CatalogueService.GetCatalogueEntry",
+        ("GET", &format!("/v1/catalogue/{custom_id}")),
+        token,
+        None,
+        404,
+    )
+    .await;
+
+    // --- A workout's entries: PUT with the etag; a stale etag is FAILED_PRECONDITION.
+    let push = json!({ "workout": { "title": "Push", "date": "2026-11-25", "workout_type": "WORKOUT_TYPE_STRENGTH" } });
+    let workout = t
+        .call(
+            "fitness.v1.WorkoutService.CreateWorkout",
+            ("POST", "/v1/workouts"),
+            token,
+            Some(push),
+            200,
+        )
+        .await;
+    let workout_id = text(&workout["id"]);
+    let etag = text(&workout["etag"]);
+    assert!(!etag.is_empty(), "{workout}");
+    let press = t
+        .call(
+            "fitness.v1.ExerciseService.CreateExercise",
+            ("POST", "/v1/exercises"),
+            token,
+            Some(json!({ "exercise": { "name": "Bench press", "catalogue_entry_id": "barbell-bench-press" } })),
+            200,
+        )
+        .await;
+    assert_eq!(
+        press["tracking_mode"], "TRACKING_MODE_WEIGHT_REPS",
+        "{press}"
+    );
+    let press_id = text(&press["id"]);
+    let plank = t
+        .call(
+            "fitness.v1.ExerciseService.CreateExercise",
+            ("POST", "/v1/exercises"),
+            token,
+            Some(json!({ "exercise": { "name": "Plank", "tracking_mode": "TRACKING_MODE_DURATION" } })),
+            200,
+        )
+        .await;
+    let plank_id = text(&plank["id"]);
+    let entries = json!([
+        { "exercise_id": press_id, "sets": [
+            { "set_type": "SET_TYPE_WARMUP", "reps": 10, "weight": 60 },
+            { "reps": 5, "weight": 100, "rpe": 8.5 },
+            { "reps": 3, "weight": 225, "weight_unit": "WEIGHT_UNIT_LB" },
+        ] },
+        { "exercise_id": plank_id, "superset": 1, "sets": [{ "duration_seconds": 60 }] },
+    ]);
+    let replaced = t
+        .call(
+            "fitness.v1.WorkoutService.ReplaceWorkoutEntries",
+            ("PUT", &format!("/v1/workouts/{workout_id}/entries")),
+            token,
+            Some(json!({ "etag": etag, "entries": entries })),
+            200,
+        )
+        .await;
+    assert_eq!(replaced["workout"]["set_count"], 4, "{replaced}");
+    // 225 lb is 102.058 kg, converted once and kept as entered.
+    let heavy = &replaced["entries"][0]["sets"][2];
+    assert_eq!(
+        (
+            heavy["weight"].as_f64(),
+            heavy["weight_unit"].clone(),
+            heavy["weight_kg"].as_f64()
+        ),
+        (Some(225.0), json!("WEIGHT_UNIT_LB"), Some(102.058)),
+        "{replaced}"
+    );
+    let stale = t
+        .call(
+            "fitness.v1.WorkoutService.ReplaceWorkoutEntries",
+            ("PUT", &format!("/v1/workouts/{workout_id}/entries")),
+            token,
+            Some(json!({ "etag": etag, "entries": [] })),
+            400,
+        )
+        .await;
+    assert_eq!(
+        (
+            stale["code"].clone(),
+            detail(&stale, "ErrorInfo")["reason"].clone()
+        ),
+        (json!(9), json!("ETAG_MISMATCH")),
+        "{stale}"
+    );
+    // Every violated field of every set in one BadRequest.
+    let invalid = t
+        .call(
+            "fitness.v1.WorkoutService.ReplaceWorkoutEntries",
+            ("PUT", &format!("/v1/workouts/{workout_id}/entries")),
+            token,
+            Some(json!({ "entries": [{ "exercise_id": press_id, "sets": [{ "reps": 5, "distance_meters": 400 }] }] })),
+            400,
+        )
+        .await;
+    let fields = detail(&invalid, "BadRequest")["field_violations"].to_string();
+    assert!(
+        fields.contains("entries[0].sets[0].weight")
+            && fields.contains("entries[0].sets[0].distance"),
+        "{fields}"
+    );
+    let got = t
+        .call(
+            "fitness.v1.WorkoutService.GetWorkout",
+            (
+                "GET",
+                &format!("/v1/workouts/{workout_id}?include_entries=true"),
+            ),
+            token,
+            None,
+            200,
+        )
+        .await;
+    let names: Vec<String> = got["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| text(&e["exercise_name"]))
+        .collect();
+    assert_eq!(names, ["Bench press", "Plank"], "{got}");
+    assert_eq!(
+        got["entries"][1]["sets"][0]["duration_seconds"], 60,
+        "{got}"
+    );
+
+    // --- What the sets add up to.
+    let history = t
+        .call(
+            "fitness.v1.ExerciseService.ListExerciseHistory",
+            (
+                "GET",
+                &format!("/v1/exercises/{press_id}/history?page_size=2"),
+            ),
+            token,
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        history["sets"].as_array().map(Vec::len),
+        Some(2),
+        "{history}"
+    );
+    assert!(!text(&history["next_page_token"]).is_empty(), "{history}");
+    let records = t
+        .call(
+            "fitness.v1.StatsService.ListPersonalRecords",
+            (
+                "GET",
+                &format!(
+                    "/v1/stats/me/records?exercise_id={press_id}&kind=RECORD_KIND_HEAVIEST_WEIGHT"
+                ),
+            ),
+            token,
+            None,
+            200,
+        )
+        .await;
+    let record = &records["records"][0];
+    assert_eq!(
+        (record["value"].as_f64(), record["date"].clone()),
+        (Some(102.058), json!("2026-11-25")),
+        "{records}"
+    );
+    let weeks = t
+        .call(
+            "fitness.v1.StatsService.ListWeeklySummaries",
+            (
+                "GET",
+                "/v1/stats/me/weeks?from_date=2026-11-23&to_date=2026-11-29",
+            ),
+            token,
+            None,
+            200,
+        )
+        .await;
+    // 2026-11-25 is a Wednesday: its week starts on Monday the 23rd. int64 counts are strings.
+    assert_eq!(
+        (
+            weeks["weeks"][0]["week_start"].clone(),
+            weeks["weeks"][0]["sets"].clone()
+        ),
+        (json!("2026-11-23"), json!("4")),
+        "{weeks}"
+    );
+
+    // --- A client stream over HTTP/JSON: the body is a JSON array of the request messages.
+    let csv = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds,Notes,Workout Notes,RPE\n\
+               2026-11-26 07:30:00,Pull,45m,Deadlift (Barbell),1,140,5,0,0,,,\n\
+               2026-11-26 07:30:00,Pull,45m,Deadlift (Barbell),2,150,3,0,0,,,9\n";
+    let (head, tail) = csv.split_at(csv.len() / 2);
+    let chunk =
+        |part: &str| json!({ "chunk": base64::engine::general_purpose::STANDARD.encode(part) });
+    let messages = json!([
+        { "options": { "source": "IMPORT_SOURCE_STRONG", "time_zone": "Europe/Berlin" } },
+        chunk(head),
+        chunk(tail),
+    ]);
+    let report = t
+        .call(
+            "fitness.v1.DataService.ImportWorkouts",
+            ("POST", "/v1/fitness/me:import"),
+            token,
+            Some(messages.clone()),
+            200,
+        )
+        .await;
+    assert_eq!(
+        (
+            report["workouts_created"].clone(),
+            report["sets_created"].clone()
+        ),
+        (json!(1), json!(2)),
+        "{report}"
+    );
+    let again = t
+        .call(
+            "fitness.v1.DataService.ImportWorkouts",
+            ("POST", "/v1/fitness/me:import"),
+            token,
+            Some(messages),
+            200,
+        )
+        .await;
+    assert_eq!(
+        (
+            again["workouts_created"].clone(),
+            again["workouts_skipped"].clone()
+        ),
+        (json!(0), json!(1)),
+        "{again}"
+    );
+    let malformed = json!([
+        { "options": { "source": "IMPORT_SOURCE_STRONG" } },
+        chunk("Date,Workout Name,Exercise Name,Set Order,Weight,Reps\nyesterday,Pull,Deadlift (Barbell),1,140,5\n"),
+    ]);
+    let refused = t
+        .call(
+            "fitness.v1.DataService.ImportWorkouts",
+            ("POST", "/v1/fitness/me:import"),
+            token,
+            Some(malformed),
+            400,
+        )
+        .await;
+    assert!(
+        detail(&refused, "BadRequest")["field_violations"]
+            .to_string()
+            .contains("line 2"),
+        "{refused}"
+    );
+    // The CSV export (a server stream, an enum in the query): one row per set after the header.
+    let exported = t
+        .call(
+            "fitness.v1.DataService.ExportMyData",
+            ("GET", "/v1/fitness/me:export?format=EXPORT_FORMAT_CSV"),
+            token,
+            None,
+            200,
+        )
+        .await;
+    let mut bytes = Vec::new();
+    for message in exported.as_array().unwrap() {
+        bytes.extend(
+            base64::engine::general_purpose::STANDARD
+                .decode(text(&message["chunk"]))
+                .unwrap(),
+        );
+    }
+    let exported = String::from_utf8(bytes).unwrap();
+    let rows: Vec<&str> = exported
+        .lines()
+        .filter(|l| l.contains(&workout_id))
+        .collect();
+    assert_eq!(rows.len(), 4, "{exported}");
+    assert!(
+        exported.lines().any(|l| l.contains("Deadlift")),
+        "{exported}"
+    );
+}
+
 fn every_public_rpc_answers_over_http_json(backend: Backend) {
     let runtime = runtime();
     let settings = [
@@ -542,6 +931,7 @@ fn every_public_rpc_answers_over_http_json(backend: Backend) {
         assert_eq!((ada_stats["total_workouts"].clone(), ada_stats["evaluation"].clone()), (json!("4"), json!(4)), "{ada_stats}");
         let totals = t.call("fitness.v1.StatsService.GetTrainingOverview", ("GET", "/v1/stats:overview"), Some(token), None, 200).await;
         assert_eq!((totals["total_workouts"].clone(), totals["users_with_workouts"].clone()), (json!("4"), json!("1")), "{totals}");
+        training(&mut t, token).await;
         t.call("fitness.v1.ExerciseService.DeleteExercise", ("DELETE", &format!("/v1/exercises/{exercise_id}")), Some(token), None, 200)
             .await;
         let deleted = t

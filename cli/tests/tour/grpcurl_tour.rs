@@ -57,6 +57,15 @@ fn the_readme_grpcurl_tour_runs_verbatim_against_a_fresh_stack() {
         "\"email\": \"hedy@lamarr.example\"",
         "\"email_verified\": true",
         "\"fitness\"",
+        // The catalogue, a workout's entries as stored (225 lb kept, and in kilograms), what
+        // they add up to, the import's report and the CSV export.
+        "\"id\": \"barbell-bench-press\"",
+        "\"exerciseName\": \"Bench press\"",
+        "\"weightKg\": 102.058",
+        "\"kind\": \"RECORD_KIND_HEAVIEST_WEIGHT\"",
+        "\"weekStart\": \"2025-05-26\"",
+        "\"workoutsCreated\": 1",
+        "Overhead Press",
     ] {
         assert!(
             stdout.contains(expected),

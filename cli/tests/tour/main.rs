@@ -24,4 +24,5 @@ mod readme;
 mod refresh;
 mod stack;
 mod tls;
+mod training;
 mod typescript_sdk;

@@ -1,6 +1,7 @@
 //! The TypeScript SDK (`sdk/typescript`) against `stride dev --gateway`: its dependencies
 //! installed from the lock file, its code generated from `proto/` with buf (so it can never
-//! drift from the protos), and `tests/flow.mjs` run through gRPC-Web and over HTTP/JSON.
+//! drift from the protos), and `tests/flow.mjs` run through gRPC-Web and over HTTP/JSON,
+//! the training RPCs (the catalogue, a workout's entries replaced with its etag) included.
 //!
 //! Needs `node` and `npm` (and Envoy for the gateway); without them the test prints
 //! "skipping: …" and passes, unless `STRIDE_TEST_SDK=required` (as in CI).
@@ -57,7 +58,11 @@ fn the_typescript_sdk_flow_runs_through_grpc_web_and_http_json() {
     );
     step(&stack, "generate", "npm", &["run", "--silent", "generate"]);
     let out = step(&stack, "flow", "node", &["tests/flow.mjs", &gateway]);
-    for line in ["grpc-web: registered", "http/json: registered"] {
+    for line in [
+        "grpc-web: registered",
+        "http/json: registered",
+        "grpc-web: listed the catalogue, replaced a workout's entries",
+    ] {
         assert!(out.contains(line), "{line} in:\n{out}");
     }
 }

@@ -1,8 +1,10 @@
 """One user's journey through the generated Python SDK against a running Stride stack.
 
 Register -> Login -> CreateWorkout -> ListWorkouts -> Refresh (the rotated refresh token is then
-rejected) -> RevokeSession -> fitness rejects the revoked access token; and the account lifecycle:
-a TOTP second factor, the two-step sign-in, the data export of both services, deletion.
+rejected) -> RevokeSession -> fitness rejects the revoked access token; the account lifecycle:
+a TOTP second factor, the two-step sign-in, the data export of both services, deletion; and the
+training data: the catalogue, a workout's entries replaced with its etag, personal records and
+weekly summaries.
 
 Environment:
   STRIDE_AUTH_ADDR     host:port of the auth service (plaintext gRPC)
@@ -29,8 +31,11 @@ from google.rpc import error_details_pb2, status_pb2
 from stride.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from stride.auth.v1 import session_service_pb2, session_service_pb2_grpc
 from stride.auth.v1 import user_service_pb2, user_service_pb2_grpc
+from stride.fitness.v1 import catalogue_service_pb2, catalogue_service_pb2_grpc
 from stride.fitness.v1 import data_service_pb2, data_service_pb2_grpc
+from stride.fitness.v1 import exercise_service_pb2, exercise_service_pb2_grpc
 from stride.fitness.v1 import resources_pb2 as fitness_resources
+from stride.fitness.v1 import stats_service_pb2, stats_service_pb2_grpc
 from stride.fitness.v1 import workout_service_pb2, workout_service_pb2_grpc
 
 # Deadline of each RPC, in seconds.
@@ -92,6 +97,9 @@ class FlowTest(unittest.TestCase):
         self.data = data_service_pb2_grpc.DataServiceStub(self.fitness_channel)
         self.sessions = session_service_pb2_grpc.SessionServiceStub(self.auth_channel)
         self.workouts = workout_service_pb2_grpc.WorkoutServiceStub(self.fitness_channel)
+        self.catalogue = catalogue_service_pb2_grpc.CatalogueServiceStub(self.fitness_channel)
+        self.exercises = exercise_service_pb2_grpc.ExerciseServiceStub(self.fitness_channel)
+        self.stats = stats_service_pb2_grpc.StatsServiceStub(self.fitness_channel)
 
     def tearDown(self):
         self.auth_channel.close()
@@ -321,6 +329,121 @@ class FlowTest(unittest.TestCase):
                 break
             self.assertLess(time.monotonic(), deadline, "fitness still accepts a deleted user")
             time.sleep(0.05)
+        log("done")
+
+    def test_catalogue_entries_records_and_weeks(self):
+        username = f"sdk_{uuid.uuid4().hex[:12]}"
+        tokens = self.auth.Register(
+            auth_service_pb2.RegisterRequest(
+                username=username, email=f"{username}@example.com", password=PASSWORD
+            ),
+            timeout=RPC_TIMEOUT,
+        ).tokens
+        auth = {"metadata": bearer(tokens), "timeout": RPC_TIMEOUT}
+
+        log("ListCatalogue: barbell chest exercises, built in")
+        listed = self.catalogue.ListCatalogue(
+            catalogue_service_pb2.ListCatalogueRequest(
+                muscle=fitness_resources.MUSCLE_GROUP_CHEST,
+                equipment=fitness_resources.EQUIPMENT_BARBELL,
+                source=catalogue_service_pb2.CATALOGUE_SOURCE_BUILT_IN,
+                page_size=100,
+            ),
+            **auth,
+        )
+        self.assertIn("barbell-bench-press", [e.id for e in listed.entries])
+        for entry in listed.entries:
+            self.assertFalse(entry.custom)
+            self.assertEqual(entry.equipment, fitness_resources.EQUIPMENT_BARBELL)
+            self.assertIn(
+                fitness_resources.MUSCLE_GROUP_CHEST,
+                list(entry.primary_muscles) + list(entry.secondary_muscles),
+            )
+
+        log("CreateWorkout and an exercise referencing the catalogue")
+        workout = self.workouts.CreateWorkout(
+            workout_service_pb2.CreateWorkoutRequest(
+                workout=fitness_resources.Workout(
+                    title="Push",
+                    date="2025-06-04",
+                    workout_type=fitness_resources.WORKOUT_TYPE_STRENGTH,
+                )
+            ),
+            **auth,
+        )
+        bench = self.exercises.CreateExercise(
+            exercise_service_pb2.CreateExerciseRequest(
+                exercise=fitness_resources.Exercise(
+                    name="Bench press", catalogue_entry_id="barbell-bench-press"
+                )
+            ),
+            **auth,
+        )
+        self.assertEqual(bench.tracking_mode, fitness_resources.TRACKING_MODE_WEIGHT_REPS)
+
+        log("ReplaceWorkoutEntries with the etag; the same etag again is refused")
+        sets = [
+            fitness_resources.WorkoutSet(
+                set_type=fitness_resources.SET_TYPE_WARMUP, reps=10, weight=60
+            ),
+            fitness_resources.WorkoutSet(reps=5, weight=100, rpe=8.5),
+            fitness_resources.WorkoutSet(
+                reps=3, weight=225, weight_unit=fitness_resources.WEIGHT_UNIT_LB
+            ),
+        ]
+        request = workout_service_pb2.ReplaceWorkoutEntriesRequest(
+            workout_id=workout.id,
+            etag=workout.etag,
+            entries=[fitness_resources.WorkoutEntry(exercise_id=bench.id, sets=sets)],
+            request_id=str(uuid.uuid4()),
+        )
+        replaced = self.workouts.ReplaceWorkoutEntries(request, **auth)
+        self.assertEqual(replaced.workout.set_count, 3)
+        self.assertNotEqual(replaced.workout.etag, workout.etag)
+        stored = replaced.entries[0].sets
+        self.assertEqual([s.weight_kg for s in stored], [60.0, 100.0, 102.058])
+        self.assertEqual(stored[2].weight, 225.0)
+        self.assertEqual(stored[2].weight_unit, fitness_resources.WEIGHT_UNIT_LB)
+        # A retry with the same request_id is answered as the first time, writing nothing.
+        retried = self.workouts.ReplaceWorkoutEntries(request, **auth)
+        self.assertEqual([s.id for s in retried.entries[0].sets], [s.id for s in stored])
+        stale = self.assert_rpc_fails(
+            grpc.StatusCode.FAILED_PRECONDITION,
+            self.workouts.ReplaceWorkoutEntries,
+            workout_service_pb2.ReplaceWorkoutEntriesRequest(
+                workout_id=workout.id, etag=workout.etag
+            ),
+            metadata=bearer(tokens),
+        )
+        self.assertEqual(error_info(stale)[0], "ETAG_MISMATCH")
+        got = self.workouts.GetWorkout(
+            workout_service_pb2.GetWorkoutRequest(id=workout.id, include_entries=True), **auth
+        )
+        self.assertEqual(len(got.entries[0].sets), 3, "the stale replace changed nothing")
+
+        log("ListPersonalRecords: the warm-up never holds a record; Epley for the 1RM")
+        records = self.stats.ListPersonalRecords(
+            stats_service_pb2.ListPersonalRecordsRequest(exercise_id=bench.id), **auth
+        )
+        by_kind = {r.kind: r for r in records.records}
+        heaviest = by_kind[fitness_resources.RECORD_KIND_HEAVIEST_WEIGHT]
+        self.assertAlmostEqual(heaviest.value, 102.058, places=3)
+        self.assertEqual(heaviest.set.id, stored[2].id)
+        one_rm = by_kind[fitness_resources.RECORD_KIND_BEST_ESTIMATED_1RM]
+        # 100 kg x 5: 100 x (30 + 5) / 30 = 116.67 beats 102.058 x 33 / 30 = 112.26.
+        self.assertAlmostEqual(one_rm.value, 116.67, places=2)
+        self.assertEqual(one_rm.set.id, stored[1].id)
+        self.assertEqual(by_kind[fitness_resources.RECORD_KIND_MOST_REPS].set.id, stored[1].id)
+
+        log("ListWeeklySummaries: the week of Monday 2025-06-02")
+        weeks = self.stats.ListWeeklySummaries(
+            stats_service_pb2.ListWeeklySummariesRequest(from_date="2025-06-01"), **auth
+        )
+        self.assertEqual([w.week_start for w in weeks.weeks], ["2025-06-02"])
+        week = weeks.weeks[0]
+        self.assertEqual((week.workouts, week.sets, week.reps), (1, 3, 18))
+        # 60 x 10 + 100 x 5 + 102.058 x 3: warm-ups count in totals.
+        self.assertAlmostEqual(week.volume_kg, 1406.174, places=3)
         log("done")
 
 

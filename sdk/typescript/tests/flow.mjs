@@ -1,15 +1,26 @@
 // The SDK against a running gateway (`stride dev --gateway`), as a browser or Node app uses it:
 // register, log in, refresh, create a workout and revoke the session, once through gRPC-Web
 // with the generated clients and once over HTTP/JSON; then export an account's data (a
-// server stream) and delete the account. Usage: node tests/flow.mjs http://HOST:PORT
+// server stream) and delete the account; and the training data through gRPC-Web: the
+// catalogue, and a workout's entries replaced with its etag. Usage: node tests/flow.mjs
+// http://HOST:PORT
 import assert from "node:assert/strict";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@stride/sdk/stride/auth/v1/auth_service_pb";
 import { SessionService } from "@stride/sdk/stride/auth/v1/session_service_pb";
 import { UserService } from "@stride/sdk/stride/auth/v1/user_service_pb";
+import { CatalogueService } from "@stride/sdk/stride/fitness/v1/catalogue_service_pb";
+import { ExerciseService } from "@stride/sdk/stride/fitness/v1/exercise_service_pb";
 import { WorkoutService } from "@stride/sdk/stride/fitness/v1/workout_service_pb";
-import { WorkoutType } from "@stride/sdk/stride/fitness/v1/resources_pb";
+import {
+  Equipment,
+  MuscleGroup,
+  SetType,
+  TrackingMode,
+  WeightUnit,
+  WorkoutType,
+} from "@stride/sdk/stride/fitness/v1/resources_pb";
 
 const base = process.argv[2];
 assert.ok(base, "usage: node tests/flow.mjs http://HOST:PORT");
@@ -107,6 +118,70 @@ async function exportAndDelete() {
   console.log("grpc-web: exported an account's data as a stream, deleted the account");
 }
 
+async function training() {
+  const transport = createGrpcWebTransport({ baseUrl: base, httpVersion: "1.1" });
+  const auth = createClient(AuthService, transport);
+  const username = `lift${suffix}`;
+  const registered = await auth.register({ username, email: `${username}@example.com`, password });
+  const headers = { authorization: `Bearer ${registered.tokens.accessToken}` };
+
+  const catalogue = createClient(CatalogueService, transport);
+  const listed = await catalogue.listCatalogue(
+    { muscle: MuscleGroup.CHEST, equipment: Equipment.BARBELL, nameContains: "bench" },
+    { headers },
+  );
+  const bench = listed.entries.find((e) => e.id === "barbell-bench-press");
+  assert.ok(bench, JSON.stringify(listed.entries.map((e) => e.id)));
+  assert.equal(bench.trackingMode, TrackingMode.WEIGHT_REPS);
+
+  const workouts = createClient(WorkoutService, transport);
+  const exercises = createClient(ExerciseService, transport);
+  const workout = await workouts.createWorkout(
+    { workout: { title: "Push", date: "2026-11-25", workoutType: WorkoutType.STRENGTH } },
+    { headers },
+  );
+  const press = await exercises.createExercise(
+    { exercise: { name: "Bench press", catalogueEntryId: bench.id } },
+    { headers },
+  );
+  const plank = await exercises.createExercise(
+    { exercise: { name: "Plank", trackingMode: TrackingMode.DURATION } },
+    { headers },
+  );
+  const replaced = await workouts.replaceWorkoutEntries(
+    {
+      workoutId: workout.id,
+      etag: workout.etag,
+      entries: [
+        {
+          exerciseId: press.id,
+          sets: [
+            { setType: SetType.WARMUP, reps: 10, weight: 60 },
+            { reps: 3, weight: 225, weightUnit: WeightUnit.LB },
+          ],
+        },
+        { exerciseId: plank.id, superset: 1, sets: [{ durationSeconds: 60 }] },
+      ],
+    },
+    { headers },
+  );
+  assert.equal(replaced.workout.setCount, 3);
+  assert.deepEqual(
+    replaced.entries.map((e) => e.exerciseName),
+    ["Bench press", "Plank"],
+  );
+  assert.equal(replaced.entries[0].sets[1].weightKg, 102.058);
+  // The etag read before the write is stale now: the replace is refused and changes nothing.
+  await assert.rejects(
+    workouts.replaceWorkoutEntries({ workoutId: workout.id, etag: workout.etag, entries: [] }, { headers }),
+    (e) => ConnectError.from(e).code === Code.FailedPrecondition,
+  );
+  const got = await workouts.getWorkout({ id: workout.id, includeEntries: true }, { headers });
+  assert.equal(got.entries.length, 2);
+  console.log("grpc-web: listed the catalogue, replaced a workout's entries, a stale etag refused");
+}
+
 await grpcWeb();
 await httpJson();
 await exportAndDelete();
+await training();
