@@ -75,6 +75,9 @@ pub enum Scenario {
     LoginStorm,
     /// First page of `ListWorkouts` for a user with few vs very many rows.
     ListWorkouts,
+    /// Sets: ListWorkouts, exercise history and a records-recomputing edit for a user with
+    /// 1k vs 1M sets, and a workout of 30 entries × 5 sets written and read back.
+    Training,
     /// Each web console page's server-side response time (p50, p99) with 1,000 users and
     /// 100,000 workouts, signed in as an admin through the sign-in form.
     ConsolePages,
@@ -95,7 +98,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every concrete scenario, in the order `all` runs them.
-    pub const EVERY: [Scenario; 16] = [
+    pub const EVERY: [Scenario; 17] = [
         Scenario::Health,
         Scenario::GetWorkoutNoauth,
         Scenario::GetWorkout,
@@ -106,6 +109,7 @@ impl Scenario {
         Scenario::RevocationLatency,
         Scenario::LoginStorm,
         Scenario::ListWorkouts,
+        Scenario::Training,
         Scenario::ConsolePages,
         Scenario::IdleRss,
         Scenario::Gateway,
@@ -136,6 +140,7 @@ impl Scenario {
             Scenario::RevocationLatency => "revocation-latency",
             Scenario::LoginStorm => "login-storm",
             Scenario::ListWorkouts => "list-workouts",
+            Scenario::Training => "training",
             Scenario::ConsolePages => "console-pages",
             Scenario::IdleRss => "idle-rss",
             Scenario::Gateway => "gateway",
@@ -210,7 +215,8 @@ pub struct Plan {
     pub external: bool,
     /// Revocations measured by `revocation-latency`.
     pub revocations: usize,
-    /// Rows of the small and the large user of `list-workouts`.
+    /// Rows of the small and the large user of `list-workouts`, and sets of those of
+    /// `training`.
     pub list_rows: (u64, u64),
     /// How long `soak` runs.
     pub soak: Duration,

@@ -12,6 +12,7 @@ pub mod rss;
 pub mod setup;
 pub mod soak;
 pub mod tokens;
+pub mod training;
 pub mod workout;
 
 use anyhow::Result;
@@ -59,6 +60,7 @@ pub async fn run(scenario: Scenario, ctx: &Ctx) -> Result<Vec<Row>> {
         Scenario::RevocationLatency => revocation::run(ctx).await,
         Scenario::LoginStorm => workout::login_storm(ctx).await,
         Scenario::ListWorkouts => list::run(ctx).await,
+        Scenario::Training => training::run(ctx).await,
         Scenario::ConsolePages => console::run(ctx).await,
         Scenario::IdleRss => rss::run(ctx).await,
         Scenario::Gateway => gateway::run(ctx).await,
