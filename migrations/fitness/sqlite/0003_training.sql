@@ -107,6 +107,10 @@ CREATE TABLE weekly_summaries (
     set_seconds  BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, week_start)
 );
+-- The weeks of the workouts already stored (no sets existed before this migration).
+INSERT INTO weekly_summaries (user_id, week_start, workouts)
+SELECT user_id, date(workout_date, '-6 days', 'weekday 1'), COUNT(*) FROM workouts
+GROUP BY user_id, date(workout_date, '-6 days', 'weekday 1');
 
 -- The user's totals grow to the sets' sums.
 ALTER TABLE stats ADD COLUMN total_sets BIGINT NOT NULL DEFAULT 0;
