@@ -10,18 +10,20 @@
 //! when its body is dropped (tonic drops it as soon as the message is decoded, before the
 //! handler runs).
 //!
-//! What a request holds is the message it is receiving, not all it has sent: tonic's decoder
-//! asks its body for more bytes only once every complete message it holds has gone to the
-//! handler. So the wrapper follows the gRPC framing (a 5-byte prefix with the length, then the
-//! message), and each time more bytes are asked for, only the bytes of the message not yet
-//! complete stay drawn. A client-streaming upload of any length thus holds one message at a
-//! time, as a unary request does.
+//! A request of a client-streaming RPC (read from the API's descriptor set) holds the message
+//! it is receiving, not all it has sent: tonic's decoder asks its body for more bytes only
+//! once every complete message it holds has gone to the handler. So its wrapper follows the
+//! gRPC framing (a 5-byte prefix with the length, then the message), and each time more bytes
+//! are asked for, only the bytes of the message not yet complete stay drawn: in the transport
+//! an upload of any length holds one message at a time (what its handler keeps is the
+//! handler's to bound). Every other request keeps all it has sent drawn until its body is
+//! dropped, so a unary call cannot stream message after message into the server.
 //!
 //! A connection is known by its peer address (address and port), which tonic records on every
 //! request. Behind a proxy that multiplexes many clients over a few connections (Envoy), the
 //! budget is the proxy connection's: size it for the large messages those clients send at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,6 +32,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use prost::Message as _;
 use tonic::Status;
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic_types::{ErrorDetails, StatusExt as _};
@@ -88,6 +91,26 @@ impl Budgets {
 #[derive(Debug, Clone)]
 pub struct BodyBudgetLayer {
     budgets: Arc<Budgets>,
+    streaming: Arc<HashSet<String>>,
+}
+
+/// The paths (`/package.Service/Method`) of every client-streaming RPC of the API.
+fn client_streaming_paths() -> HashSet<String> {
+    let Ok(set) = prost_types::FileDescriptorSet::decode(crate::FILE_DESCRIPTOR_SET) else {
+        return HashSet::new();
+    };
+    let mut paths = HashSet::new();
+    for file in &set.file {
+        let package = file.package();
+        for service in &file.service {
+            for method in &service.method {
+                if method.client_streaming() {
+                    paths.insert(format!("/{package}.{}/{}", service.name(), method.name()));
+                }
+            }
+        }
+    }
+    paths
 }
 
 impl BodyBudgetLayer {
@@ -99,6 +122,7 @@ impl BodyBudgetLayer {
                 per_connection,
                 drawn: Mutex::new(HashMap::new()),
             }),
+            streaming: Arc::new(client_streaming_paths()),
         }
     }
 }
@@ -110,6 +134,7 @@ impl<S> tower_layer::Layer<S> for BodyBudgetLayer {
         BodyBudget {
             inner,
             budgets: Arc::clone(&self.budgets),
+            streaming: Arc::clone(&self.streaming),
         }
     }
 }
@@ -119,6 +144,7 @@ impl<S> tower_layer::Layer<S> for BodyBudgetLayer {
 pub struct BodyBudget<S> {
     inner: S,
     budgets: Arc<Budgets>,
+    streaming: Arc<HashSet<String>>,
 }
 
 impl<S, B> tower_service::Service<http::Request<B>> for BodyBudget<S>
@@ -136,11 +162,13 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let peer = peer(request.extensions());
         let budgets = Arc::clone(&self.budgets);
+        let streaming = self.streaming.contains(request.uri().path());
         self.inner.call(request.map(|inner| Budgeted {
             inner,
             budgets,
             peer,
-            frames: Framing::default(),
+            frames: streaming.then(Framing::default),
+            received: 0,
             drawn: 0,
         }))
     }
@@ -166,7 +194,10 @@ pub struct Budgeted<B> {
     inner: B,
     budgets: Arc<Budgets>,
     peer: Option<SocketAddr>,
-    frames: Framing,
+    /// The framing followed, for a client-streaming RPC; `None` keeps every byte drawn.
+    frames: Option<Framing>,
+    /// Bytes received so far.
+    received: usize,
     drawn: usize,
 }
 
@@ -239,9 +270,13 @@ where
             Poll::Pending => return Poll::Pending,
         };
         if let Some(data) = frame.data_ref() {
-            // More is asked for only once the complete messages went to the handler: what is
-            // held now is the incomplete message and this frame.
-            let held = self.frames.partial.saturating_add(data.len());
+            self.received = self.received.saturating_add(data.len());
+            // A streaming request is asked for more only once its complete messages went to
+            // the handler: what it holds now is the incomplete message and this frame.
+            let held = match &self.frames {
+                Some(frames) => frames.partial.saturating_add(data.len()),
+                None => self.received,
+            };
             let needed = held.saturating_sub(ALLOWANCE);
             if needed > self.drawn {
                 let more = needed - self.drawn;
@@ -254,9 +289,10 @@ where
                 self.budgets.give_back(self.peer, self.drawn - needed);
             }
             self.drawn = needed;
-            let mut frames = self.frames;
-            frames.advance(data);
-            self.frames = frames;
+            if let Some(mut frames) = self.frames {
+                frames.advance(data);
+                self.frames = Some(frames);
+            }
         }
         Poll::Ready(Some(Ok(frame)))
     }
@@ -299,6 +335,17 @@ mod tests {
         bytes.extend_from_slice(&u32::try_from(len).unwrap().to_be_bytes());
         bytes.extend(std::iter::repeat_n(7, len));
         bytes
+    }
+
+    #[test]
+    fn the_client_streaming_rpcs_are_read_from_the_api() {
+        let paths = client_streaming_paths();
+        assert!(paths.contains("/stride.fitness.v1.DataService/ImportWorkouts"));
+        assert!(!paths.contains("/stride.auth.v1.AuthService/Login"));
+        assert!(
+            !paths.contains("/stride.auth.v1.TokenIntrospectionService/WatchRevocations"),
+            "a server-streaming RPC is not client-streaming"
+        );
     }
 
     #[test]
