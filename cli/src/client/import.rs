@@ -24,7 +24,7 @@ use crate::output::{self, fields};
 /// Bytes per chunk message.
 pub const CHUNK: usize = 256 * 1024;
 /// The largest file the server takes.
-const MAX_FILE: u64 = 64 * 1024 * 1024;
+const MAX_FILE: u64 = 32 * 1024 * 1024;
 
 /// `stride import …`
 #[derive(Debug, Subcommand)]
@@ -98,7 +98,7 @@ pub async fn import(client: &Client, command: ImportCommand) -> Result<(), Failu
         .len();
     if size > MAX_FILE {
         return Err(Failure::Usage(format!(
-            "{} is {size} bytes; an import takes at most 64 MiB",
+            "{} is {size} bytes; an import takes at most 32 MiB",
             file.display()
         )));
     }

@@ -3,6 +3,8 @@
 //! chunk by chunk, into `domain::import`; deletion needs no RPC (the revocation feed
 //! announces it, see `domain::deletion`).
 
+use std::sync::Arc;
+
 use shared::db::Db;
 use shared::error::Violations;
 use shared::pb::fitness::v1 as pb;
@@ -14,7 +16,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{caller, int32, parsed};
 use crate::domain::export::{self, Format};
-use crate::domain::import::{self, MAX_CHUNK_BYTES, MAX_FILE_BYTES, Malformed, Parser, Source};
+use crate::domain::import::{
+    self, MAX_CHUNK_BYTES, MAX_FILE_BYTES, Malformed, Parser, Slots, Source,
+};
 use crate::domain::training::WeightUnit;
 use crate::domain::values::ZoneName;
 use crate::error::{Error, Result};
@@ -23,12 +27,16 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct DataApi {
     db: Db,
+    imports: Arc<Slots>,
 }
 
 impl DataApi {
     /// A handler over the fitness database.
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            imports: Arc::new(Slots::default()),
+        }
     }
 }
 
@@ -59,6 +67,8 @@ impl DataService for DataApi {
         request: Request<Streaming<pb::ImportWorkoutsRequest>>,
     ) -> Result<Response<pb::ImportWorkoutsResponse>, Status> {
         let caller = caller(&request)?;
+        // Held while the upload is read and written: it bounds what imports keep in memory.
+        let _slot = self.imports.take(&caller.user_id)?;
         // The whole upload is read and parsed before the import's transaction begins.
         let upload = upload(request.into_inner()).await?;
         let summary = import::import(&self.db, &caller.user_id, upload).await?;

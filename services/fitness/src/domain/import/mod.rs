@@ -12,12 +12,14 @@ mod hevy;
 mod numbers;
 mod reader;
 mod sets;
+mod slots;
 mod store;
 mod strong;
 mod upload;
 mod write;
 
 pub use reader::Malformed;
+pub use slots::Slots;
 pub use upload::{Parser, Upload};
 pub use write::import;
 
@@ -27,7 +29,7 @@ use super::values::ZoneName;
 /// Most bytes of one chunk.
 pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
 /// Most bytes of a whole file.
-pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The application a file comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

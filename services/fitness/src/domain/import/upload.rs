@@ -14,8 +14,10 @@ use super::{Options, Source, hevy, strong};
 
 /// Most data rows of a file.
 pub const MAX_ROWS: usize = 200_000;
-/// Most workouts of a file.
-pub const MAX_WORKOUTS: usize = 20_000;
+/// Most workouts of a file: an import writes them in one transaction, which on SQLite holds
+/// the only writer, so a file stays a few seconds of writing (years of training are a few
+/// thousand workouts; larger histories import in several files).
+pub const MAX_WORKOUTS: usize = 5_000;
 /// Most distinct exercise names of a file.
 pub const MAX_EXERCISES: usize = 2_000;
 /// Most sets of one workout.

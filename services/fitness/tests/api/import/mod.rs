@@ -5,6 +5,7 @@
 mod hevy;
 mod large;
 mod refusals;
+mod slots;
 mod strong;
 
 use shared::pb::fitness::v1 as pb;
