@@ -87,7 +87,8 @@ pub async fn replace(db: &Db, user_id: &UserId, input: ReplaceEntries) -> Result
     }
     let (workout, touched) = write(&mut tx, user_id, workout, input.entries, now).await?;
     records::recompute(&mut tx, user_id, &touched, now).await?;
-    let entries = read(&mut tx, user_id, &workout.id).await?;
+    // A replace leaves exactly the entries it was given: at most MAX_READ_ENTRIES.
+    let (entries, _) = read(&mut tx, user_id, &workout.id).await?;
     let response = WorkoutEntries { workout, entries };
     idempotency::record(&mut tx, user_id, request_id, REPLACE, &response, now).await?;
     tx.commit().await?;
@@ -118,14 +119,24 @@ pub(crate) async fn replace_in_deferring_records(
     Ok(())
 }
 
-/// The entries of one of the user's workouts with all their sets: two queries.
+/// Most entries a read returns: those a replace can write. Links made through the exercise
+/// RPCs (which carry no sets) are appended after them, so a workout linked to very many
+/// exercises is answered with its first entries and a flag, never with all of them.
+pub const MAX_READ_ENTRIES: usize = 100;
+
+/// The first [`MAX_READ_ENTRIES`] entries of one of the user's workouts with all their sets
+/// (a workout has at most 1,000, all written by one replace), and whether it has more
+/// entries: two queries.
 #[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn read(
     conn: &mut AnyConnection,
     user_id: &str,
     workout_id: &str,
-) -> Result<Vec<Entry>> {
-    let rows = links::entries_of(conn, user_id, workout_id).await?;
+) -> Result<(Vec<Entry>, bool)> {
+    let limit = i64::try_from(MAX_READ_ENTRIES + 1).unwrap_or(i64::MAX);
+    let mut rows = links::entries_of(conn, user_id, workout_id, limit).await?;
+    let truncated = rows.len() > MAX_READ_ENTRIES;
+    rows.truncate(MAX_READ_ENTRIES);
     let mut by_exercise: HashMap<String, Vec<SetRow>> = HashMap::new();
     for set in sets::of_workout(conn, user_id, workout_id).await? {
         by_exercise
@@ -133,13 +144,14 @@ pub(crate) async fn read(
             .or_default()
             .push(set);
     }
-    Ok(rows
+    let entries = rows
         .into_iter()
         .map(|row| {
             let sets = by_exercise.remove(&row.exercise_id).unwrap_or_default();
             Entry { row, sets }
         })
-        .collect())
+        .collect();
+    Ok((entries, truncated))
 }
 
 /// The validated write: checks ownership, modes and set ids (every violation at once), then

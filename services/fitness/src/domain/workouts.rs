@@ -74,8 +74,10 @@ pub struct WorkoutDetail {
     pub exercises: Vec<Exercise>,
     /// True when it has more exercises than `exercises` holds.
     pub exercises_truncated: bool,
-    /// Its entries with all their sets, in order; empty unless asked for.
+    /// Its first entries with all their sets, in order; empty unless asked for.
     pub entries: Vec<Entry>,
+    /// True when it has more entries than `entries` holds.
+    pub entries_truncated: bool,
 }
 
 /// A validated partial update: `None` fields are left as they are.
@@ -231,10 +233,10 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
     let workout = workouts::get(&mut conn, user_id, id.as_str())
         .await?
         .ok_or(Error::NotFound("workout"))?;
-    let entries = if input.include_entries {
+    let (entries, entries_truncated) = if input.include_entries {
         entries::read(&mut conn, user_id, id.as_str()).await?
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
     if !input.include_exercises {
         return Ok(WorkoutDetail {
@@ -242,6 +244,7 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
             exercises: Vec::new(),
             exercises_truncated: false,
             entries,
+            entries_truncated,
         });
     }
     // One row more than the cap tells whether there are more.
@@ -256,6 +259,7 @@ pub async fn get(db: &Db, user_id: &UserId, input: GetWorkout) -> Result<Workout
         exercises: with_links(rows, links),
         exercises_truncated,
         entries,
+        entries_truncated,
     })
 }
 

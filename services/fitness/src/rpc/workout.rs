@@ -113,6 +113,7 @@ impl WorkoutService for WorkoutApi {
             workouts::get(&self.db, &caller.user_id, input).await,
             |detail| pb::GetWorkoutResponse {
                 entries: detail.entries.into_iter().map(entry_to_pb).collect(),
+                entries_truncated: detail.entries_truncated,
                 workout: Some(workout_to_pb(detail.workout)),
                 exercises: detail.exercises.into_iter().map(exercise_to_pb).collect(),
                 exercises_truncated: detail.exercises_truncated,

@@ -54,14 +54,17 @@ pub async fn entries_of(
     conn: &mut AnyConnection,
     user_id: &str,
     workout_id: &str,
+    limit: i64,
 ) -> sqlx::Result<Vec<EntryRow>> {
     sqlx::query_as(
         "SELECT l.exercise_id, e.name AS exercise_name, e.tracking_mode, l.position, \
          l.superset, l.notes FROM workout_exercises l JOIN exercises e ON e.id = l.exercise_id \
-         WHERE l.workout_id = $1 AND l.user_id = $2 ORDER BY l.position, l.exercise_id",
+         WHERE l.workout_id = $1 AND l.user_id = $2 ORDER BY l.position, l.exercise_id \
+         LIMIT $3",
     )
     .bind(workout_id)
     .bind(user_id)
+    .bind(limit)
     .fetch_all(conn)
     .await
 }

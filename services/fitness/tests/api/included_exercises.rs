@@ -1,5 +1,6 @@
-//! `GetWorkout` with `include_exercises`: one answer stays bounded however many exercises a
-//! workout has, says when it left some out, and `ListExercises` pages through them all.
+//! `GetWorkout` with `include_exercises` or `include_entries`: one answer stays bounded however
+//! many exercises a workout has, says when it left some out, and `ListExercises` pages
+//! through them all.
 
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
@@ -60,6 +61,17 @@ async fn a_workout_with_more_exercises_than_the_cap_includes_the_oldest_and_says
     let oldest: Vec<&str> = created[..CAP].iter().map(String::as_str).collect();
     assert_eq!(included, oldest, "the oldest, oldest first");
 
+    // Its entries (links appended one after another) are capped the same way.
+    let detail = ada.get_with_entries(&workout.id).await;
+    assert_eq!(detail.entries.len(), CAP, "entries capped");
+    assert!(detail.entries_truncated, "says it left entries out");
+    let first: Vec<&str> = detail
+        .entries
+        .iter()
+        .map(|e| e.exercise_id.as_str())
+        .collect();
+    assert_eq!(first, oldest, "the first entries, in order");
+
     // The whole list stays reachable through ListExercises, page by page.
     let mut listed = Vec::new();
     let mut page_token = String::new();
@@ -97,6 +109,9 @@ async fn a_workout_within_the_cap_includes_every_exercise_and_is_not_truncated(b
     let names: Vec<&str> = answer.exercises.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["Squat", "Lunge"]);
     assert!(!answer.exercises_truncated);
+    let detail = ada.get_with_entries(&workout.id).await;
+    assert_eq!(detail.entries.len(), 2);
+    assert!(!detail.entries_truncated);
     assert!(
         answer
             .exercises
