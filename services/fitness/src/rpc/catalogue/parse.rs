@@ -215,6 +215,7 @@ pub(crate) fn entry_id(raw: &str) -> Result<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::training::TrackingMode;
     use crate::rpc::workout::entries::mode_to_pb;
 
     #[test]

@@ -37,7 +37,9 @@ fn required_type(raw: i32) -> Result<WorkoutType, String> {
 /// 0000–9999.
 pub(crate) fn micros(ts: &prost_types::Timestamp) -> Result<i64, String> {
     const MESSAGE: &str = "must be a valid time between the years 0000 and 9999";
-    if !(0..1_000_000_000).contains(&ts.nanos) {
+    // 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    const SECONDS: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
+    if !(0..1_000_000_000).contains(&ts.nanos) || !SECONDS.contains(&ts.seconds) {
         return Err(MESSAGE.into());
     }
     let micros = from_timestamp(ts);
@@ -248,5 +250,23 @@ impl TryFrom<pb::ListWorkoutsRequest> for WorkoutQuery {
             page,
         };
         parsed(v, Some(query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_refused_outside_the_years_0000_to_9999() {
+        let at = |seconds, nanos| prost_types::Timestamp { seconds, nanos };
+        assert_eq!(micros(&at(0, 5_000)), Ok(5));
+        assert!(micros(&at(-62_167_219_200, 0)).is_ok(), "0000-01-01");
+        assert!(micros(&at(253_402_128_000, 0)).is_ok(), "9999-12-30");
+        assert!(micros(&at(-62_167_219_201, 0)).is_err(), "a negative year");
+        assert!(micros(&at(253_402_300_800, 0)).is_err(), "the year 10000");
+        assert!(micros(&at(0, -1)).is_err());
+        assert!(micros(&at(0, 1_000_000_000)).is_err());
+        assert!(micros(&at(i64::MIN, 0)).is_err());
     }
 }
