@@ -406,6 +406,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
 
     let mut rows = Vec::new();
     let mut outcomes: Vec<[Outcome; 3]> = Vec::new();
+    let mut heavy_rows = Vec::new();
     for (user, count) in users.iter().zip([small, large]) {
         let who = Identity::UserId(setup::ascii(&user.user_id)?);
         // A fresh workout and exercise: the edited exercise has only the sets of this call.
@@ -421,6 +422,27 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         )
         .await?;
         let replace = measure(ctx, channel, &who, Call::Replace(workout, edited), 1).await?;
+        // The same edit of the exercise holding a quarter of the history: its records are
+        // recomputed over all its sets, so this one grows with that exercise's history.
+        let long = setup::create_workout(channel, &who, "Long history").await?;
+        let heavy = measure(
+            ctx,
+            channel,
+            &who,
+            Call::Replace(long, vec![user.history_exercise.clone()]),
+            1,
+        )
+        .await?;
+        let mut row = Row::from_outcome(
+            format!(
+                "training: ReplaceWorkoutEntries 1 × 5 of an exercise with {} sets",
+                human(count / EXERCISES as u64)
+            ),
+            &heavy,
+        )
+        .noted("1 in flight; that exercise's records recomputed over all its sets");
+        row.rss = process_rss();
+        heavy_rows.push(row);
         for (name, outcome, note) in [
             (
                 "ListWorkouts first page",
@@ -446,6 +468,7 @@ pub async fn run(ctx: &Ctx) -> Result<Vec<Row>> {
         }
         outcomes.push([list, history, replace]);
     }
+    rows.extend(heavy_rows);
     if let [small_runs, large_runs] = outcomes.as_slice() {
         for (i, name) in [
             "ListWorkouts",
