@@ -15,6 +15,11 @@ fn request_seeds_parse_or_name_every_violated_field() {
 }
 
 #[test]
+fn import_seeds_parse_alike_in_any_chunks_and_refusals_name_a_line() {
+    corpus::replay(CRATE, "fitness_import", fuzzing::parse_import);
+}
+
+#[test]
 fn token_seeds_verify_only_when_header_claims_signature_and_times_are_ours() {
     let verifier = TokenVerifier::new().unwrap();
     corpus::replay(CRATE, "fitness_token", |bytes| {

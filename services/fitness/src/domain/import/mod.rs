@@ -18,9 +18,12 @@ mod strong;
 mod upload;
 mod write;
 
-pub use reader::Malformed;
+pub use reader::{MAX_FIELDS, Malformed};
 pub use slots::Slots;
-pub use upload::{Parser, Upload};
+pub use upload::{
+    MAX_ENTRIES, MAX_ENTRY_SETS, MAX_EXERCISES, MAX_ROWS, MAX_WORKOUT_SETS, MAX_WORKOUTS, Parser,
+    Upload,
+};
 pub use write::import;
 
 use super::training::WeightUnit;

@@ -160,6 +160,10 @@ pub struct Records {
     prefix: Vec<u8>,
     /// True once the byte order mark is stripped or known absent.
     started: bool,
+    /// True once csv-core has been handed a byte. It strips a byte order mark itself when its
+    /// first input starts with one; the file's own mark is stripped here, so a second one is
+    /// data wherever the chunks end.
+    core_fed: bool,
     /// Field bytes of the record being read.
     out: Vec<u8>,
     used: usize,
@@ -174,6 +178,7 @@ impl Default for Records {
             core: Reader::new(),
             prefix: Vec::with_capacity(BOM.len()),
             started: false,
+            core_fed: false,
             out: vec![0; INITIAL_BYTES],
             used: 0,
             ends: [0; MAX_FIELDS],
@@ -238,8 +243,15 @@ impl Records {
             if input.is_empty() && !end {
                 return Ok(());
             }
+            // Never a whole byte order mark in csv-core's first input (see `core_fed`).
+            let given = if !self.core_fed && input.starts_with(&BOM[..1]) {
+                &input[..1]
+            } else {
+                input
+            };
+            self.core_fed |= !given.is_empty();
             let (result, nin, nout, nend) = self.core.read_record(
-                input,
+                given,
                 &mut self.out[self.used..],
                 &mut self.ends[self.fields..],
             );
@@ -351,6 +363,15 @@ mod tests {
                 .message
                 .contains("UTF-8")
         );
+    }
+
+    #[test]
+    fn a_second_byte_order_mark_is_data_wherever_the_chunks_end() {
+        let file = b"\xef\xbb\xbf\xef\xbb\xbfDate\n1\n";
+        let expected = vec![(1, fields(&["\u{feff}Date"])), (2, fields(&["1"]))];
+        for size in [1, 2, 3, 4, 6, 7, 64] {
+            assert_eq!(read(file, size).unwrap(), expected, "{size}");
+        }
     }
 
     #[test]
