@@ -18,6 +18,40 @@
 //! name an exercise created after the exercises were read. An error while producing ends the
 //! stream with that error, after the chunks already sent: the document is then incomplete.
 
+/// Declares `$section`, the [`Section`] `$name` of the document: rows of type `$row`, exported
+/// as `$out`, read a page at a time by the store call `$page` with the connection, the user
+/// and the key after which to start (of type `$key`, taken from the last row by `$position`).
+macro_rules! section {
+    (
+        $(#[$doc:meta])*
+        $section:ident = $name:literal: $row:ty => $out:ty,
+        page($conn:ident, $user_id:ident, $after:ident: $key:ty) $page:expr,
+        key($r:ident) $position:expr $(,)?
+    ) => {
+        $(#[$doc])*
+        pub struct $section;
+
+        impl Section for $section {
+            const NAME: &'static str = $name;
+            type Row = $row;
+            type Key = $key;
+            type Out = $out;
+
+            async fn page<'a>(
+                $conn: &'a mut sqlx::AnyConnection,
+                $user_id: &'a str,
+                $after: Option<&'a $key>,
+            ) -> sqlx::Result<Vec<$row>> {
+                $page.await
+            }
+
+            fn key($r: &$row) -> $key {
+                $position
+            }
+        }
+    };
+}
+
 mod csv;
 mod shapes;
 mod training;
@@ -108,72 +142,33 @@ trait Section {
     fn key(row: &Self::Row) -> Self::Key;
 }
 
-/// `workouts`, most recently created first.
-struct Workouts;
-
-impl Section for Workouts {
-    const NAME: &'static str = "workouts";
-    type Row = WorkoutRow;
-    type Key = After;
-    type Out = WorkoutOut;
-
-    async fn page<'a>(
-        conn: &'a mut AnyConnection,
-        user_id: &'a str,
-        after: Option<&'a After>,
-    ) -> sqlx::Result<Vec<WorkoutRow>> {
-        let filter = workouts::Filter::default();
-        workouts::list(conn, user_id, &filter, Order::CreatedDesc, after, PAGE_ROWS).await
-    }
-
-    fn key(row: &WorkoutRow) -> After {
-        After::Created(row.created_at, row.id.clone())
-    }
+section! {
+    /// `workouts`, most recently created first.
+    Workouts = "workouts": WorkoutRow => WorkoutOut,
+    page(conn, user_id, after: After) workouts::list(
+        conn,
+        user_id,
+        &workouts::Filter::default(),
+        Order::CreatedDesc,
+        after,
+        PAGE_ROWS,
+    ),
+    key(row) After::Created(row.created_at, row.id.clone()),
 }
 
-/// `exercises`, most recently created first.
-struct Exercises;
-
-impl Section for Exercises {
-    const NAME: &'static str = "exercises";
-    type Row = ExerciseRow;
-    type Key = (i64, String);
-    type Out = ExerciseOut;
-
-    async fn page<'a>(
-        conn: &'a mut AnyConnection,
-        user_id: &'a str,
-        after: Option<&'a (i64, String)>,
-    ) -> sqlx::Result<Vec<ExerciseRow>> {
-        let filter = exercises::Filter::default();
-        exercises::list(conn, user_id, &filter, after, PAGE_ROWS).await
-    }
-
-    fn key(row: &ExerciseRow) -> (i64, String) {
-        (row.created_at, row.id.clone())
-    }
+section! {
+    /// `exercises`, most recently created first.
+    Exercises = "exercises": ExerciseRow => ExerciseOut,
+    page(conn, user_id, after: (i64, String))
+        exercises::list(conn, user_id, &exercises::Filter::default(), after, PAGE_ROWS),
+    key(row) (row.created_at, row.id.clone()),
 }
 
-/// `workout_exercises`, in key order.
-struct Links;
-
-impl Section for Links {
-    const NAME: &'static str = "workout_exercises";
-    type Row = (String, String);
-    type Key = (String, String);
-    type Out = LinkOut;
-
-    async fn page<'a>(
-        conn: &'a mut AnyConnection,
-        user_id: &'a str,
-        after: Option<&'a (String, String)>,
-    ) -> sqlx::Result<Vec<(String, String)>> {
-        links::list(conn, user_id, after, PAGE_ROWS).await
-    }
-
-    fn key(row: &(String, String)) -> (String, String) {
-        row.clone()
-    }
+section! {
+    /// `workout_exercises`, in key order.
+    Links = "workout_exercises": (String, String) => LinkOut,
+    page(conn, user_id, after: (String, String)) links::list(conn, user_id, after, PAGE_ROWS),
+    key(row) row.clone(),
 }
 
 /// Writes `,"<name>":[…]` of section `S`: every row of its keyset pages, each page read

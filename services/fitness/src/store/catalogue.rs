@@ -5,6 +5,8 @@
 use shared::db::Backend;
 use sqlx::AnyConnection;
 
+use super::keyset::Keyset;
+
 /// A stored custom entry.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CustomRow {
@@ -182,3 +184,7 @@ pub async fn list(
     }
     query.fetch_all(conn).await
 }
+
+/// The user's custom entries by `name_key` alone (unique per user), in the database's order:
+/// the walk of every entry, with no filter and no merge with the built-in ones.
+pub const PAGES: Keyset<CustomRow, 1> = Keyset::new("catalogue_entries", columns!(), ["name_key"]);

@@ -1,5 +1,8 @@
 //! `exercises`: one row per exercise. Links to workouts live in `workout_exercises`.
 
+use std::collections::HashMap;
+
+use futures::TryStreamExt as _;
 use sqlx::AnyConnection;
 
 /// A stored exercise, without its links.
@@ -235,4 +238,28 @@ pub async fn modes_of(
         query = query.bind(id);
     }
     query.fetch_all(conn).await
+}
+
+/// The user's oldest exercise of each name in `wanted` (lower-case name → the caller's
+/// index): `(id, tracking_mode)` by index. The user's exercises are streamed, not held, and
+/// names compared in lower case here, the same on both backends.
+#[tracing::instrument(level = "debug", skip_all, fields(wanted = wanted.len()))]
+pub async fn oldest_named(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    wanted: &HashMap<String, usize>,
+) -> sqlx::Result<HashMap<usize, (String, String)>> {
+    let mut found = HashMap::new();
+    let mut rows = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT id, name, tracking_mode FROM exercises WHERE user_id = $1 \
+         ORDER BY created_at, id",
+    )
+    .bind(user_id)
+    .fetch(conn);
+    while let Some((id, name, mode)) = rows.try_next().await? {
+        if let Some(&index) = wanted.get(&name.to_lowercase()) {
+            found.entry(index).or_insert((id, mode));
+        }
+    }
+    Ok(found)
 }

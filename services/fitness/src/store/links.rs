@@ -4,6 +4,8 @@ use sqlx::AnyConnection;
 
 use shared::sql::placeholders;
 
+use super::keyset::{Keyset, pair};
+
 /// Links `exercise_id` to each of `workout_ids` (all the user's, checked by the caller), as
 /// the last entry of each workout (position after its current last), without sets.
 #[tracing::instrument(level = "debug", skip_all, fields(links = workout_ids.len()))]
@@ -209,6 +211,14 @@ pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result
     Ok(done.rows_affected())
 }
 
+/// The user's links in key order, as `(workout_id, exercise_id)`: the walk of the index
+/// `workout_exercises_user_idx`.
+const KEYS: Keyset<(String, String), 2> = Keyset::new(
+    "workout_exercises",
+    "workout_id, exercise_id",
+    ["workout_id", "exercise_id"],
+);
+
 /// One page of the user's links as `(workout_id, exercise_id)`, in that key order, strictly
 /// after `after`: the walk of the index `workout_exercises_user_idx`.
 #[tracing::instrument(level = "debug", skip_all, fields(limit))]
@@ -218,29 +228,28 @@ pub async fn list(
     after: Option<&(String, String)>,
     limit: i64,
 ) -> sqlx::Result<Vec<(String, String)>> {
-    match after {
-        None => {
-            sqlx::query_as(
-                "SELECT workout_id, exercise_id FROM workout_exercises WHERE user_id = $1 \
-                 ORDER BY workout_id, exercise_id LIMIT $2",
-            )
-            .bind(user_id)
-            .bind(limit)
-            .fetch_all(conn)
-            .await
-        }
-        Some((workout_id, exercise_id)) => {
-            sqlx::query_as(
-                "SELECT workout_id, exercise_id FROM workout_exercises WHERE user_id = $1 \
-                 AND (workout_id > $3 OR (workout_id = $3 AND exercise_id > $4)) \
-                 ORDER BY workout_id, exercise_id LIMIT $2",
-            )
-            .bind(user_id)
-            .bind(limit)
-            .bind(workout_id.as_str())
-            .bind(exercise_id.as_str())
-            .fetch_all(conn)
-            .await
-        }
-    }
+    KEYS.page(conn, user_id, after.map(pair), limit).await
 }
+
+/// A stored link with its entry's order, superset and notes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct LinkRow {
+    /// The workout.
+    pub workout_id: String,
+    /// The exercise.
+    pub exercise_id: String,
+    /// Position within the workout, from 0.
+    pub position: i32,
+    /// Superset group, 0 for none.
+    pub superset: i32,
+    /// Free text.
+    pub notes: String,
+}
+
+/// The user's links with their order, superset and notes, by `(workout_id, exercise_id)`:
+/// the walk of the index `workout_exercises_user_idx`.
+pub const PAGES: Keyset<LinkRow, 2> = Keyset::new(
+    "workout_exercises",
+    "workout_id, exercise_id, position, superset, notes",
+    ["workout_id", "exercise_id"],
+);

@@ -10,6 +10,7 @@ pub(crate) mod catalogue;
 pub(crate) mod deleted_users;
 pub(crate) mod exercises;
 pub(crate) mod history;
+pub(crate) mod keyset;
 pub(crate) mod links;
 pub(crate) mod records;
 pub(crate) mod request_ids;

@@ -5,6 +5,7 @@ use shared::sql::placeholders;
 use sqlx::AnyConnection;
 
 use super::history::{SetRow, set_columns};
+use super::keyset::Keyset;
 
 /// Ranked candidates of every kind among the sets of the exercises bound from `$3` on; warm-ups
 /// never count. Each kind yields `score` (higher is better) and `tie` (higher is better among
@@ -170,3 +171,29 @@ pub async fn list(
     }
     query.fetch_all(conn).await
 }
+
+/// A stored record as its own row holds it, without the set.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BareRecordRow {
+    /// The exercise's UUIDv7.
+    pub exercise_id: String,
+    /// Stored `RecordKind` name.
+    pub kind: String,
+    /// In the kind's integer unit.
+    pub value: i64,
+    /// The set holding the record.
+    pub set_id: String,
+    /// The set's workout.
+    pub workout_id: String,
+    /// The workout's date, `YYYY-MM-DD`.
+    pub workout_date: String,
+    /// Microseconds since the epoch.
+    pub updated_at: i64,
+}
+
+/// The user's records without their sets, by exercise id then kind.
+pub const PAGES: Keyset<BareRecordRow, 2> = Keyset::new(
+    "personal_records",
+    "exercise_id, kind, value, set_id, workout_id, workout_date, updated_at",
+    ["exercise_id", "kind"],
+);

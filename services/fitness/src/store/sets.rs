@@ -6,6 +6,8 @@ use sqlx::AnyConnection;
 
 use shared::sql::placeholders;
 
+use super::history::set_columns;
+
 use crate::domain::training::Sums;
 
 /// A set's contribution to volume, in SQL over `sets s JOIN exercises e`: weight_g × reps for
@@ -270,6 +272,87 @@ pub async fn delete_all(conn: &mut AnyConnection, user_id: &str) -> sqlx::Result
         .execute(conn)
         .await?;
     Ok(done.rows_affected())
+}
+
+/// Keyset position in the user's sets: `(exercise_id, workout_date, workout_id, position)` of
+/// the last set served.
+pub type SetAfter = (String, String, String, i32);
+
+/// One page of the user's sets along `sets_history_idx` (by exercise, date, workout,
+/// position), strictly after `after`: one query, costing its rows.
+#[tracing::instrument(level = "debug", skip_all, fields(limit))]
+pub async fn page(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    after: Option<&SetAfter>,
+    limit: i64,
+) -> sqlx::Result<Vec<SetRow>> {
+    const ORDER: &str = "ORDER BY exercise_id, workout_date, workout_id, position LIMIT $2";
+    let sql = match after {
+        None => format!("SELECT {} FROM sets WHERE user_id = $1 {ORDER}", columns!()),
+        // `exercise_id >= $3` alone starts the index range at the position; the rest orders
+        // within it.
+        Some(_) => format!(
+            "SELECT {} FROM sets WHERE user_id = $1 AND exercise_id >= $3 AND \
+             (exercise_id > $3 OR (workout_date > $4 OR (workout_date = $4 AND \
+             (workout_id > $5 OR (workout_id = $5 AND position > $6))))) {ORDER}",
+            columns!()
+        ),
+    };
+    let mut query = sqlx::query_as(&sql).bind(user_id).bind(limit);
+    if let Some((exercise_id, date, workout_id, position)) = after {
+        query = query
+            .bind(exercise_id.as_str())
+            .bind(date.as_str())
+            .bind(workout_id.as_str())
+            .bind(*position);
+    }
+    query.fetch_all(conn).await
+}
+
+/// A set with its exercise and entry, as a line of a workout.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SetLine {
+    /// The exercise's name.
+    pub exercise_name: String,
+    /// The exercise's catalogue entry, if any.
+    pub catalogue_entry_id: Option<String>,
+    /// The entry's position within the workout, from 0.
+    pub entry_position: i32,
+    /// The entry's superset group, 0 for none.
+    pub superset: i32,
+    /// The set.
+    #[sqlx(flatten)]
+    pub set: SetRow,
+}
+
+/// The sets of the user's workouts `ids` with their exercises and entries, by workout, entry
+/// and set order: one query.
+#[tracing::instrument(level = "debug", skip_all, fields(workouts = ids.len()))]
+pub async fn lines_of_workouts(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<SetLine>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT e.name AS exercise_name, e.catalogue_entry_id, we.position AS entry_position, \
+         we.superset, {} \
+         FROM sets s \
+         JOIN workout_exercises we ON we.workout_id = s.workout_id AND we.exercise_id = s.exercise_id \
+         JOIN exercises e ON e.id = s.exercise_id \
+         WHERE s.user_id = $1 AND s.workout_id IN ({}) \
+         ORDER BY s.workout_id, we.position, s.position",
+        set_columns!(),
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    for id in ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(conn).await
 }
 
 #[cfg(test)]

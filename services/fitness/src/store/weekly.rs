@@ -2,6 +2,8 @@
 
 use sqlx::AnyConnection;
 
+use super::keyset::Keyset;
+
 use crate::domain::training::Sums;
 
 /// A stored week.
@@ -117,3 +119,6 @@ pub async fn list(
     }
     query.fetch_all(conn).await
 }
+
+/// The user's weeks, oldest first, with no bounds.
+pub const PAGES: Keyset<WeekRow, 1> = Keyset::new("weekly_summaries", columns!(), ["week_start"]);

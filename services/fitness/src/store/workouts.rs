@@ -1,5 +1,7 @@
 //! `workouts`: one row per workout, with its derived exercise counters.
 
+use std::collections::HashSet;
+
 use sqlx::AnyConnection;
 
 use shared::sql::placeholders;
@@ -351,4 +353,29 @@ pub async fn list(
         Some(After::Created(at, id)) => query = query.bind(*at).bind(id.as_str()),
     }
     query.fetch_all(conn).await
+}
+
+/// Most import keys bound in one statement (SQLite allows 999 binds).
+const KEYS_PER_QUERY: usize = 900;
+
+/// The keys among `keys` of the user's workouts: one query per 900 keys.
+#[tracing::instrument(level = "debug", skip_all, fields(keys = keys.len()))]
+pub async fn taken_import_keys(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keys: &[String],
+) -> sqlx::Result<HashSet<String>> {
+    let mut taken = HashSet::new();
+    for batch in keys.chunks(KEYS_PER_QUERY) {
+        let sql = format!(
+            "SELECT import_key FROM workouts WHERE user_id = $1 AND import_key IN ({})",
+            placeholders(2, batch.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(user_id);
+        for key in batch {
+            query = query.bind(key);
+        }
+        taken.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(taken)
 }

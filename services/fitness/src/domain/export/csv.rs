@@ -8,11 +8,10 @@ use std::collections::HashMap;
 
 use shared::chunks::Chunks;
 use shared::db::Db;
-use shared::sql::placeholders;
-use sqlx::AnyConnection;
 
 use super::shapes::time;
 use crate::error::{Error, Fitness, Result};
+use crate::store::sets::{self, SetLine};
 use crate::store::workouts::{self, After, Order, WorkoutRow};
 
 /// Workouts per page: with at most 1,000 sets each, a page holds at most 20,000 sets.
@@ -46,57 +45,6 @@ const HEADER: [&str; 24] = [
     "notes",
 ];
 
-/// A set with its exercise and entry.
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct SetLine {
-    workout_id: String,
-    exercise_id: String,
-    exercise_name: String,
-    catalogue_entry_id: Option<String>,
-    entry_position: i32,
-    superset: i32,
-    position: i32,
-    set_type: String,
-    reps: Option<i32>,
-    weight_milli: Option<i64>,
-    weight_unit: String,
-    weight_g: Option<i64>,
-    distance_mm: Option<i64>,
-    duration_s: Option<i32>,
-    rpe_half: Option<i32>,
-    rir: Option<i32>,
-    rest_s: Option<i32>,
-    notes: String,
-}
-
-/// The sets of the user's workouts `ids`, by workout, entry and set order.
-async fn sets_of(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    ids: &[String],
-) -> sqlx::Result<Vec<SetLine>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT s.workout_id, s.exercise_id, e.name AS exercise_name, e.catalogue_entry_id, \
-         we.position AS entry_position, we.superset, s.position, s.set_type, s.reps, \
-         s.weight_milli, s.weight_unit, s.weight_g, s.distance_mm, s.duration_s, s.rpe_half, \
-         s.rir, s.rest_s, s.notes \
-         FROM sets s \
-         JOIN workout_exercises we ON we.workout_id = s.workout_id AND we.exercise_id = s.exercise_id \
-         JOIN exercises e ON e.id = s.exercise_id \
-         WHERE s.user_id = $1 AND s.workout_id IN ({}) \
-         ORDER BY s.workout_id, we.position, s.position",
-        placeholders(2, ids.len())
-    );
-    let mut query = sqlx::query_as(&sql).bind(user_id);
-    for id in ids {
-        query = query.bind(id);
-    }
-    query.fetch_all(conn).await
-}
-
 /// Thousandths as a decimal without trailing zeros: 102500 → "102.5".
 fn thousandths(value: i64) -> String {
     let sign = if value < 0 { "-" } else { "" };
@@ -128,13 +76,14 @@ fn workout_fields(w: &WorkoutRow) -> Vec<String> {
 }
 
 /// The exercise and set columns of a set.
-fn set_fields(s: &SetLine) -> Vec<String> {
+fn set_fields(line: &SetLine) -> Vec<String> {
+    let s = &line.set;
     vec![
         s.exercise_id.clone(),
-        s.exercise_name.clone(),
-        opt(s.catalogue_entry_id.clone()),
-        s.entry_position.to_string(),
-        s.superset.to_string(),
+        line.exercise_name.clone(),
+        opt(line.catalogue_entry_id.clone()),
+        line.entry_position.to_string(),
+        line.superset.to_string(),
         s.position.to_string(),
         s.set_type.clone(),
         opt(s.reps),
@@ -174,7 +123,7 @@ pub async fn produce(db: &Db, user_id: &str, out: &mut Chunks<Fitness>) -> Resul
             )
             .await?;
             let ids: Vec<String> = page.iter().map(|w| w.id.clone()).collect();
-            let sets = sets_of(&mut conn, user_id, &ids).await?;
+            let sets = sets::lines_of_workouts(&mut conn, user_id, &ids).await?;
             (page, sets)
         };
         let full = page.len() == usize::try_from(WORKOUTS_PER_PAGE).unwrap_or(usize::MAX);
@@ -184,7 +133,7 @@ pub async fn produce(db: &Db, user_id: &str, out: &mut Chunks<Fitness>) -> Resul
         let mut by_workout: HashMap<&str, Vec<&SetLine>> = HashMap::new();
         for set in &sets {
             by_workout
-                .entry(set.workout_id.as_str())
+                .entry(set.set.workout_id.as_str())
                 .or_default()
                 .push(set);
         }

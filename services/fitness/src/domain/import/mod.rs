@@ -13,7 +13,6 @@ mod numbers;
 mod reader;
 mod sets;
 mod slots;
-mod store;
 mod strong;
 mod upload;
 mod write;

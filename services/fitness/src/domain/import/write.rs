@@ -13,7 +13,6 @@ use shared::db::Db;
 use shared::time::now_micros;
 use sqlx::AnyConnection;
 
-use super::store;
 use super::upload::{EntryDraft, NameDraft, Upload, WorkoutDraft};
 use super::{Source, sets};
 use crate::domain::catalogue;
@@ -25,6 +24,7 @@ use crate::domain::values::{
 use crate::domain::workouts::{self, NewWorkout};
 use crate::domain::{deletion, entries, records};
 use crate::error::{Error, Result};
+use crate::store;
 use crate::store::exercises::{self, ExerciseRow};
 use crate::store::stats::{self, Delta};
 
@@ -72,7 +72,7 @@ pub async fn import(db: &Db, user_id: &UserId, upload: Upload) -> Result<Summary
         .iter()
         .map(|w| import_key(options.source, w))
         .collect();
-    let taken = store::taken_keys(&mut tx, user_id, &keys).await?;
+    let taken = store::workouts::taken_import_keys(&mut tx, user_id, &keys).await?;
     let mut summary = Summary::default();
     let fresh: Vec<(WorkoutDraft, String)> = drafts
         .into_iter()
@@ -144,7 +144,7 @@ async fn resolve(
         .filter(|&(i, _)| used[i])
         .map(|(i, n)| (n.name.to_lowercase(), i))
         .collect();
-    let existing = store::exercises_named(conn, user_id, &wanted).await?;
+    let existing = exercises::oldest_named(conn, user_id, &wanted).await?;
     let mut resolved = vec![None; names.len()];
     for (i, draft) in names.iter().enumerate().filter(|&(i, _)| used[i]) {
         if let Some((id, mode)) = existing.get(&i) {

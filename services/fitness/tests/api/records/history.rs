@@ -6,8 +6,8 @@ use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 use tonic::Code;
 
-use super::{entry, exercise, lift, replace};
-use crate::helpers::{Stack, User, assert_bad, assert_code};
+use super::{exercise, replace};
+use crate::helpers::{Stack, User, assert_bad, assert_code, entry, weighted_set};
 
 /// One page of the history of `exercise_id`.
 async fn page(
@@ -71,10 +71,14 @@ async fn three_workouts(backend: Backend) -> (Stack, User, String, Vec<String>) 
             &mut ada,
             &w,
             vec![
-                entry(&squat, vec![lift(5, 200.0)]),
+                entry(&squat, vec![weighted_set(200.0, 5)]),
                 entry(
                     &bench,
-                    vec![lift(5, base), lift(5, base + 1.0), lift(5, base + 2.0)],
+                    vec![
+                        weighted_set(base, 5),
+                        weighted_set(base + 1.0, 5),
+                        weighted_set(base + 2.0, 5),
+                    ],
                 ),
             ],
         )

@@ -4,11 +4,8 @@
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 
-use super::{
-    all_records, assert_records_match, entry, exercise, lift, records_of, replace, reps, run,
-    warmup,
-};
-use crate::helpers::Stack;
+use super::{all_records, assert_records_match, exercise, records_of, replace, warmup_set};
+use crate::helpers::{Stack, distance_set, entry, reps_set, weighted_set};
 
 use pb::RecordKind::{BestEstimated1rm, FastestPace, HeaviestWeight, LongestDistance, MostReps};
 
@@ -25,19 +22,19 @@ async fn every_kind_holds_the_best_set(backend: Backend) {
             entry(
                 &bench,
                 vec![
-                    warmup(20, 140.0),
-                    lift(5, 100.0),
-                    lift(1, 110.0),
-                    lift(10, 80.0),
+                    warmup_set(140.0, 20),
+                    weighted_set(100.0, 5),
+                    weighted_set(110.0, 1),
+                    weighted_set(80.0, 10),
                 ],
             ),
             entry(
                 &running,
                 vec![
-                    run(5000.0, Some(1500)),
-                    run(10_000.0, Some(3300)),
-                    run(12_000.0, None),
-                    run(400.0, Some(0)),
+                    distance_set(5000.0, Some(1500)),
+                    distance_set(10_000.0, Some(3300)),
+                    distance_set(12_000.0, None),
+                    distance_set(400.0, Some(0)),
                 ],
             ),
         ],
@@ -107,7 +104,10 @@ async fn a_single_is_its_own_estimate(backend: Backend) {
     let stored = replace(
         &mut ada,
         &w,
-        vec![entry(&bench, vec![lift(1, 120.0), lift(8, 100.0)])],
+        vec![entry(
+            &bench,
+            vec![weighted_set(120.0, 1), weighted_set(100.0, 8)],
+        )],
     )
     .await;
     let records = records_of(&mut ada, &bench).await;
@@ -118,7 +118,10 @@ async fn a_single_is_its_own_estimate(backend: Backend) {
     replace(
         &mut ada,
         &w,
-        vec![entry(&bench, vec![lift(1, 120.0), lift(2, 100.0)])],
+        vec![entry(
+            &bench,
+            vec![weighted_set(120.0, 1), weighted_set(100.0, 2)],
+        )],
     )
     .await;
     let records = records_of(&mut ada, &bench).await;
@@ -135,7 +138,10 @@ async fn warm_ups_never_hold_records(backend: Backend) {
     replace(
         &mut ada,
         &w,
-        vec![entry(&bench, vec![warmup(10, 60.0), warmup(5, 80.0)])],
+        vec![entry(
+            &bench,
+            vec![warmup_set(60.0, 10), warmup_set(80.0, 5)],
+        )],
     )
     .await;
     assert!(records_of(&mut ada, &bench).await.is_empty());
@@ -143,7 +149,10 @@ async fn warm_ups_never_hold_records(backend: Backend) {
     let stored = replace(
         &mut ada,
         &w,
-        vec![entry(&bench, vec![warmup(12, 90.0), lift(3, 70.0)])],
+        vec![entry(
+            &bench,
+            vec![warmup_set(90.0, 12), weighted_set(70.0, 3)],
+        )],
     )
     .await;
     let working = stored[0].sets[1].id.clone();
@@ -173,9 +182,9 @@ async fn assisted_sets_hold_no_weight_record(backend: Backend) {
         &mut ada,
         &w,
         vec![
-            entry(&dip, vec![lift(8, 30.0), lift(6, 40.0)]),
-            entry(&pull, vec![reps(12), lift(5, 20.0)]),
-            entry(&crunch, vec![reps(25), reps(30)]),
+            entry(&dip, vec![weighted_set(30.0, 8), weighted_set(40.0, 6)]),
+            entry(&pull, vec![reps_set(12), weighted_set(20.0, 5)]),
+            entry(&crunch, vec![reps_set(25), reps_set(30)]),
         ],
     )
     .await;
@@ -217,13 +226,13 @@ async fn a_pound_entry_counts_in_kilograms(backend: Backend) {
     let w = ada.create_workout("Pounds", "2026-03-04").await.id;
     let pounds = pb::WorkoutSet {
         weight_unit: pb::WeightUnit::Lb as i32,
-        ..lift(1, 225.0)
+        ..weighted_set(225.0, 1)
     };
     // 225 lb is 102.058 kg: heavier than 102 kg, lighter than 102.1 kg.
     let stored = replace(
         &mut ada,
         &w,
-        vec![entry(&bench, vec![lift(1, 102.0), pounds])],
+        vec![entry(&bench, vec![weighted_set(102.0, 1), pounds])],
     )
     .await;
     let records = records_of(&mut ada, &bench).await;
@@ -246,7 +255,7 @@ async fn a_pound_entry_counts_in_kilograms(backend: Backend) {
         &w,
         vec![entry(
             &bench,
-            vec![lift(1, 102.1), stored[0].sets[1].clone()],
+            vec![weighted_set(102.1, 1), stored[0].sets[1].clone()],
         )],
     )
     .await;
@@ -262,13 +271,22 @@ async fn ties_keep_the_earliest_set(backend: Backend) {
     // Created first but dated later: the date decides, not the creation.
     let later = ada.create_workout("Later", "2026-03-06").await.id;
     let earlier = ada.create_workout("Earlier", "2026-03-04").await.id;
-    replace(&mut ada, &later, vec![entry(&bench, vec![lift(5, 100.0)])]).await;
+    replace(
+        &mut ada,
+        &later,
+        vec![entry(&bench, vec![weighted_set(100.0, 5)])],
+    )
+    .await;
     let stored = replace(
         &mut ada,
         &earlier,
         vec![entry(
             &bench,
-            vec![lift(5, 100.0), lift(5, 100.0), lift(5, 90.0)],
+            vec![
+                weighted_set(100.0, 5),
+                weighted_set(100.0, 5),
+                weighted_set(90.0, 5),
+            ],
         )],
     )
     .await;
@@ -279,7 +297,12 @@ async fn ties_keep_the_earliest_set(backend: Backend) {
     assert_eq!(records[&MostReps].1, first);
 
     // Equal reps: the heavier set holds the record even when later.
-    let stored = replace(&mut ada, &later, vec![entry(&bench, vec![lift(5, 105.0)])]).await;
+    let stored = replace(
+        &mut ada,
+        &later,
+        vec![entry(&bench, vec![weighted_set(105.0, 5)])],
+    )
+    .await;
     let records = records_of(&mut ada, &bench).await;
     assert_eq!(records[&MostReps], (5.0, stored[0].sets[0].id.clone()));
     assert_records_match(&stack, &ada).await;

@@ -5,8 +5,8 @@ use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 use tonic::Code;
 
-use super::{entry, exercise, lift, records_page, replace, run};
-use crate::helpers::{Stack, User, assert_bad, assert_code};
+use super::{exercise, records_page, replace};
+use crate::helpers::{Stack, User, assert_bad, assert_code, distance_set, entry, weighted_set};
 
 /// (exercise id, kind) of every record of `request`'s listing, walking its pages.
 async fn walk(user: &mut User, mut request: pb::ListPersonalRecordsRequest) -> Vec<(String, i32)> {
@@ -35,9 +35,9 @@ async fn records(backend: Backend) -> (Stack, User, [String; 3]) {
         &mut ada,
         &w,
         vec![
-            entry(&bench, vec![lift(5, 100.0)]),
-            entry(&squat, vec![lift(5, 140.0)]),
-            entry(&running, vec![run(5000.0, Some(1500))]),
+            entry(&bench, vec![weighted_set(100.0, 5)]),
+            entry(&squat, vec![weighted_set(140.0, 5)]),
+            entry(&running, vec![distance_set(5000.0, Some(1500))]),
         ],
     )
     .await;

@@ -12,48 +12,13 @@ use std::collections::BTreeMap;
 
 use shared::pb::fitness::v1 as pb;
 
-use crate::helpers::{Stack, User};
-
-/// A set of `reps` at `kg` kilograms.
-pub fn lift(reps: i32, kg: f64) -> pb::WorkoutSet {
-    pb::WorkoutSet {
-        reps: Some(reps),
-        weight: Some(kg),
-        ..Default::default()
-    }
-}
+use crate::helpers::{Stack, User, weighted_set};
 
 /// A warm-up set of `reps` at `kg` kilograms.
-pub fn warmup(reps: i32, kg: f64) -> pb::WorkoutSet {
+pub fn warmup_set(kg: f64, reps: i32) -> pb::WorkoutSet {
     pb::WorkoutSet {
         set_type: pb::SetType::Warmup as i32,
-        ..lift(reps, kg)
-    }
-}
-
-/// A set of `reps` and nothing else.
-pub fn reps(reps: i32) -> pb::WorkoutSet {
-    pb::WorkoutSet {
-        reps: Some(reps),
-        ..Default::default()
-    }
-}
-
-/// A set of `metres` in `seconds`.
-pub fn run(metres: f64, seconds: Option<i32>) -> pb::WorkoutSet {
-    pb::WorkoutSet {
-        distance_meters: Some(metres),
-        duration_seconds: seconds,
-        ..Default::default()
-    }
-}
-
-/// An entry of `exercise_id` with `sets`.
-pub fn entry(exercise_id: &str, sets: Vec<pb::WorkoutSet>) -> pb::WorkoutEntry {
-    pb::WorkoutEntry {
-        exercise_id: exercise_id.to_owned(),
-        sets,
-        ..Default::default()
+        ..weighted_set(kg, reps)
     }
 }
 

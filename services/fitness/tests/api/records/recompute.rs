@@ -6,8 +6,8 @@ use prost_types::FieldMask;
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 
-use super::{assert_records_match, entry, exercise, lift, records_of, replace};
-use crate::helpers::{Stack, User};
+use super::{assert_records_match, exercise, records_of, replace};
+use crate::helpers::{Stack, User, entry, weighted_set};
 
 use pb::RecordKind::{BestEstimated1rm, HeaviestWeight, MostReps};
 
@@ -25,10 +25,18 @@ async fn records_pass_on_when_their_set_changes_or_goes(backend: Backend) {
     let mon = replace(
         &mut ada,
         &monday,
-        vec![entry(&bench, vec![lift(5, 100.0), lift(3, 90.0)])],
+        vec![entry(
+            &bench,
+            vec![weighted_set(100.0, 5), weighted_set(90.0, 3)],
+        )],
     )
     .await;
-    let fri = replace(&mut ada, &friday, vec![entry(&bench, vec![lift(5, 95.0)])]).await;
+    let fri = replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![weighted_set(95.0, 5)])],
+    )
+    .await;
     let (top, second, friday_set) = (
         mon[0].sets[0].id.clone(),
         mon[0].sets[1].id.clone(),
@@ -39,11 +47,11 @@ async fn records_pass_on_when_their_set_changes_or_goes(backend: Backend) {
     // Edited: the record-holding set, keeping its id, becomes lighter.
     let lighter = pb::WorkoutSet {
         id: top.clone(),
-        ..lift(5, 80.0)
+        ..weighted_set(80.0, 5)
     };
     let second_set = pb::WorkoutSet {
         id: second.clone(),
-        ..lift(3, 90.0)
+        ..weighted_set(90.0, 3)
     };
     replace(
         &mut ada,
@@ -66,7 +74,12 @@ async fn records_pass_on_when_their_set_changes_or_goes(backend: Backend) {
     assert_records_match(&stack, &ada).await;
 
     // Back on Friday, then Friday's workout deleted.
-    let fri = replace(&mut ada, &friday, vec![entry(&bench, vec![lift(2, 120.0)])]).await;
+    let fri = replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![weighted_set(120.0, 2)])],
+    )
+    .await;
     assert_eq!(
         heaviest(&mut ada, &bench).await,
         Some((120.0, fri[0].sets[0].id.clone()))
@@ -107,13 +120,23 @@ async fn an_entry_dropped_from_its_workout_takes_its_records(backend: Backend) {
         &mut ada,
         &w,
         vec![
-            entry(&bench, vec![lift(5, 100.0)]),
-            entry(&squat, vec![lift(5, 140.0)]),
+            entry(&bench, vec![weighted_set(100.0, 5)]),
+            entry(&squat, vec![weighted_set(140.0, 5)]),
         ],
     )
     .await;
-    let kept = replace(&mut ada, &other, vec![entry(&squat, vec![lift(8, 120.0)])]).await;
-    replace(&mut ada, &w, vec![entry(&bench, vec![lift(5, 100.0)])]).await;
+    let kept = replace(
+        &mut ada,
+        &other,
+        vec![entry(&squat, vec![weighted_set(120.0, 8)])],
+    )
+    .await;
+    replace(
+        &mut ada,
+        &w,
+        vec![entry(&bench, vec![weighted_set(100.0, 5)])],
+    )
+    .await;
     let squat_records = records_of(&mut ada, &squat).await;
     let set = kept[0].sets[0].id.clone();
     assert_eq!(squat_records[&HeaviestWeight], (120.0, set.clone()));
@@ -157,14 +180,29 @@ async fn a_recompute_touches_only_the_edited_exercise(backend: Backend) {
     let squat = exercise(&mut ada, "Squat", pb::TrackingMode::WeightReps).await;
     let upper = ada.create_workout("Upper", "2026-03-02").await.id;
     let lower = ada.create_workout("Lower", "2026-03-03").await.id;
-    replace(&mut ada, &upper, vec![entry(&bench, vec![lift(5, 100.0)])]).await;
-    replace(&mut ada, &lower, vec![entry(&squat, vec![lift(5, 140.0)])]).await;
+    replace(
+        &mut ada,
+        &upper,
+        vec![entry(&bench, vec![weighted_set(100.0, 5)])],
+    )
+    .await;
+    replace(
+        &mut ada,
+        &lower,
+        vec![entry(&squat, vec![weighted_set(140.0, 5)])],
+    )
+    .await;
     let squat_before = stamps(&stack, &ada, &squat).await;
     let bench_before = stamps(&stack, &ada, &bench).await;
     assert_eq!(squat_before.len(), 3);
 
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    replace(&mut ada, &upper, vec![entry(&bench, vec![lift(5, 105.0)])]).await;
+    replace(
+        &mut ada,
+        &upper,
+        vec![entry(&bench, vec![weighted_set(105.0, 5)])],
+    )
+    .await;
     assert_eq!(
         stamps(&stack, &ada, &squat).await,
         squat_before,
@@ -190,13 +228,13 @@ async fn another_users_sets_never_count(backend: Backend) {
     replace(
         &mut ada,
         &ada_w,
-        vec![entry(&ada_bench, vec![lift(5, 60.0)])],
+        vec![entry(&ada_bench, vec![weighted_set(60.0, 5)])],
     )
     .await;
     replace(
         &mut bob,
         &bob_w,
-        vec![entry(&bob_bench, vec![lift(5, 200.0)])],
+        vec![entry(&bob_bench, vec![weighted_set(200.0, 5)])],
     )
     .await;
     assert_eq!(

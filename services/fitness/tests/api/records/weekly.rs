@@ -6,8 +6,8 @@ use prost_types::FieldMask;
 use shared::pb::fitness::v1 as pb;
 use testkit::{Backend, backend_tests};
 
-use super::{entry, exercise, lift, replace, run};
-use crate::helpers::{Stack, User, assert_bad};
+use super::{exercise, replace};
+use crate::helpers::{Stack, User, assert_bad, distance_set, entry, weighted_set};
 
 /// One page of the user's weeks.
 async fn weeks(
@@ -79,13 +79,16 @@ async fn weeks_follow_workouts_their_sets_and_dates(backend: Backend) {
     replace(
         &mut ada,
         &lifting,
-        vec![entry(&bench, vec![lift(5, 100.0), lift(3, 50.0)])],
+        vec![entry(
+            &bench,
+            vec![weighted_set(100.0, 5), weighted_set(50.0, 3)],
+        )],
     )
     .await;
     replace(
         &mut ada,
         &runday,
-        vec![entry(&running, vec![run(5000.0, Some(1500))])],
+        vec![entry(&running, vec![distance_set(5000.0, Some(1500))])],
     )
     .await;
     assert_eq!(
@@ -135,7 +138,7 @@ async fn weeks_follow_workouts_their_sets_and_dates(backend: Backend) {
     replace(
         &mut ada,
         &lifting,
-        vec![entry(&bench, vec![lift(10, 60.0)])],
+        vec![entry(&bench, vec![weighted_set(60.0, 10)])],
     )
     .await;
     assert_eq!(
