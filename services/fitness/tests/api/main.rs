@@ -24,6 +24,6 @@ mod revocation_expiry;
 mod serving;
 mod staff_stats;
 mod stats;
-mod upgrade;
 mod storage;
+mod upgrade;
 mod workouts;
