@@ -85,8 +85,15 @@ pub async fn replace(db: &Db, user_id: &UserId, input: ReplaceEntries) -> Result
     {
         return Err(Error::FailedPrecondition("ETAG_MISMATCH"));
     }
-    let (workout, touched) = write(&mut tx, user_id, workout, input.entries, now).await?;
-    records::recompute(&mut tx, user_id, &touched, now).await?;
+    let workout = write(
+        &mut tx,
+        user_id,
+        workout,
+        input.entries,
+        now,
+        Records::Update,
+    )
+    .await?;
     // A replace leaves exactly the entries it was given: at most MAX_READ_ENTRIES.
     let (entries, _) = read(&mut tx, user_id, &workout.id).await?;
     let response = WorkoutEntries { workout, entries };
@@ -114,8 +121,15 @@ pub(crate) async fn replace_in_deferring_records(
     let workout = workouts::get(conn, user_id, workout_id)
         .await?
         .ok_or(Error::NotFound("workout"))?;
-    let (_, changed) = write(conn, user_id, workout, entries, now).await?;
-    touched.extend(changed);
+    write(
+        conn,
+        user_id,
+        workout,
+        entries,
+        now,
+        Records::Defer(touched),
+    )
+    .await?;
     Ok(())
 }
 
@@ -154,6 +168,15 @@ pub(crate) async fn read(
     Ok((entries, truncated))
 }
 
+/// How a write keeps the personal records.
+enum Records<'a> {
+    /// Updated in the write: compared with the new sets, recomputed only where a record's set
+    /// was rewritten (`records::update`).
+    Update,
+    /// Left to the caller: the exercises whose records may have changed are added here.
+    Defer(&'a mut BTreeSet<String>),
+}
+
 /// The validated write: checks ownership, modes and set ids (every violation at once), then
 /// rewrites the entries and sets and moves every derived value by the difference.
 async fn write(
@@ -162,7 +185,8 @@ async fn write(
     workout: Workout,
     entries: Vec<NewEntry>,
     now: i64,
-) -> Result<(Workout, Vec<String>)> {
+    keep_records: Records<'_>,
+) -> Result<Workout> {
     let ids: Vec<String> = entries
         .iter()
         .map(|e| e.exercise_id.as_str().to_owned())
@@ -210,7 +234,8 @@ async fn write(
         return Err(Error::InvalidArgument(v));
     }
     // Exercises whose records may change: those with sets before or after.
-    let mut touched: BTreeSet<String> = current.into_iter().map(|(_, e)| e).collect();
+    let mut touched: BTreeSet<String> = current.iter().map(|(_, e)| e.clone()).collect();
+    let removed: HashSet<&str> = current.iter().map(|(id, _)| id.as_str()).collect();
     let mut new_sums = Sums::default();
     let mut rows = Vec::new();
     for entry in &entries {
@@ -256,6 +281,12 @@ async fn write(
             )
         })
         .collect();
+    let touched: Vec<String> = touched.into_iter().collect();
+    // The records as they stand, read before their sets may be rewritten.
+    let before = match keep_records {
+        Records::Update => records::records_of(conn, user_id, &touched).await?,
+        Records::Defer(_) => Vec::new(),
+    };
     sets::delete_of_workout(conn, user_id, &workout.id).await?;
     links::delete_others(conn, user_id, &workout.id, &ids).await?;
     links::upsert_entries(conn, user_id, &workout.id, &links).await?;
@@ -267,7 +298,16 @@ async fn write(
         .ok_or(Error::NotFound("workout"))?;
     let delta = new_sums + old_sums.negated();
     apply(conn, user_id, &workout.workout_date, &delta, now).await?;
-    Ok((updated, touched.into_iter().collect()))
+    match keep_records {
+        Records::Update => {
+            records::update(
+                conn, user_id, &touched, &before, &removed, &rows, &modes, now,
+            )
+            .await?;
+        }
+        Records::Defer(deferred) => deferred.extend(touched),
+    }
+    Ok(updated)
 }
 
 /// The set sums a workout row holds (no workout count).

@@ -2,11 +2,14 @@
 //! exercise's sets alone (never the whole history) in the transaction of every write that
 //! changes them; and their listing.
 
+use std::collections::{HashMap, HashSet};
+
 use shared::db::Db;
 use shared::paging::{Page, PageRequest};
 use sqlx::AnyConnection;
 
 use super::ids::{Id, UserId};
+use super::training::{SetType, TrackingMode};
 use crate::error::{Error, Result};
 use crate::store::history::{self, SetRow};
 use crate::store::records::{self, Filter, RecordAfter};
@@ -32,6 +35,179 @@ pub(crate) async fn recompute(
         records::insert_best(conn, user_id, chunk, now).await?;
     }
     Ok(())
+}
+
+/// A set's claim to a record of one kind: the value, and its rank (higher is better, then
+/// the earliest set by workout date, workout id and position). The same rules as the ranking
+/// SQL of `store::records`, for comparing a few new sets with a stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Claim<'a> {
+    value: i64,
+    rank: (i64, i64),
+    set: &'a SetRow,
+}
+
+impl Claim<'_> {
+    /// True when this claim takes the record from `other`.
+    fn beats(&self, other: &Claim<'_>) -> bool {
+        let earlier = (
+            &self.set.workout_date,
+            &self.set.workout_id,
+            self.set.position,
+        ) < (
+            &other.set.workout_date,
+            &other.set.workout_id,
+            other.set.position,
+        );
+        self.rank > other.rank || (self.rank == other.rank && earlier)
+    }
+
+    /// True when both claim alike from the same place.
+    fn same_as(&self, other: &Claim<'_>) -> bool {
+        self.value == other.value
+            && self.rank == other.rank
+            && (
+                &self.set.id,
+                &self.set.workout_date,
+                &self.set.workout_id,
+                self.set.position,
+            ) == (
+                &other.set.id,
+                &other.set.workout_date,
+                &other.set.workout_id,
+                other.set.position,
+            )
+    }
+}
+
+/// The claim of `set` (of an exercise tracked in `mode`) to the record of `kind`, if any.
+fn claim(kind: RecordKind, mode: TrackingMode, set: &SetRow) -> Option<Claim<'_>> {
+    if SetType::from_db_name(&set.set_type) == Some(SetType::Warmup) {
+        return None;
+    }
+    let reps = i64::from(set.reps.unwrap_or(0));
+    let weight = set.weight_g.unwrap_or(0);
+    let distance = set.distance_mm.unwrap_or(0);
+    let duration = i64::from(set.duration_s.unwrap_or(0));
+    let (value, rank) = match kind {
+        RecordKind::HeaviestWeight | RecordKind::BestEstimated1rm => {
+            if !mode.counts_volume() || weight <= 0 || reps < 1 {
+                return None;
+            }
+            let value = match kind {
+                RecordKind::HeaviestWeight => weight,
+                _ if reps == 1 => weight,
+                _ => weight.saturating_mul(30 + reps) / 30,
+            };
+            (value, (value, 0))
+        }
+        RecordKind::MostReps if reps >= 1 => (reps, (reps, weight)),
+        RecordKind::LongestDistance if distance > 0 => (distance, (distance, 0)),
+        RecordKind::FastestPace if distance > 0 && duration > 0 => {
+            let pace = duration.saturating_mul(1_000_000_000) / distance;
+            (pace, (-pace, 0))
+        }
+        _ => return None,
+    };
+    Some(Claim { value, rank, set })
+}
+
+/// Brings the records of `exercises` up to date after one workout's sets were rewritten:
+/// `before` are their records as they stood (read with [`records_of`] before the write),
+/// `removed` the ids of the workout's sets before it, `added` its sets after it, `modes` the
+/// tracking mode of each exercise with added sets.
+///
+/// A record whose set was removed, or rewritten so that it claims otherwise, has its
+/// exercise's records recomputed from all its sets (O(sets of that exercise)). Every other
+/// record can only be taken by an added set, so only those are compared with it: the usual
+/// edit, adding or changing sets of a workout that does not hold the record, costs
+/// O(added sets) and two statements whatever the history.
+#[tracing::instrument(level = "debug", skip_all, fields(exercises = exercises.len()))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn update(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercises: &[String],
+    before: &[records::RecordRow],
+    removed: &HashSet<&str>,
+    added: &[SetRow],
+    modes: &HashMap<String, TrackingMode>,
+    now: i64,
+) -> Result<()> {
+    let added_by_id: HashMap<&str, &SetRow> = added.iter().map(|s| (s.id.as_str(), s)).collect();
+    let mut stale: HashSet<&str> = HashSet::new();
+    let mut held: HashMap<(&str, RecordKind), Claim<'_>> = HashMap::new();
+    for record in before {
+        let Some(kind) = RecordKind::from_db_name(&record.kind) else {
+            stale.insert(record.exercise_id.as_str());
+            continue;
+        };
+        let mode = modes.get(&record.exercise_id).copied();
+        let old = mode.and_then(|mode| claim(kind, mode, &record.set));
+        if removed.contains(record.set.id.as_str()) {
+            // Its set was rewritten: still the record only if it claims exactly as before.
+            let now_claims = added_by_id
+                .get(record.set.id.as_str())
+                .filter(|set| set.exercise_id == record.exercise_id)
+                .and_then(|set| mode.and_then(|mode| claim(kind, mode, set)));
+            match (&old, now_claims) {
+                (Some(old), Some(new)) if old.same_as(&new) => {}
+                _ => {
+                    stale.insert(record.exercise_id.as_str());
+                    continue;
+                }
+            }
+        }
+        if let Some(old) = old {
+            held.insert((record.exercise_id.as_str(), kind), old);
+        } else if mode.is_some() {
+            // A record its set no longer claims under the exercise's mode: recompute.
+            stale.insert(record.exercise_id.as_str());
+        }
+    }
+    let mut best: HashMap<(&str, RecordKind), Claim<'_>> = HashMap::new();
+    for set in added {
+        let exercise = set.exercise_id.as_str();
+        let Some(&mode) = modes.get(exercise) else {
+            continue;
+        };
+        if stale.contains(exercise) {
+            continue;
+        }
+        for kind in RecordKind::ALL {
+            let Some(new) = claim(kind, mode, set) else {
+                continue;
+            };
+            let key = (exercise, kind);
+            let wins = best.get(&key).is_none_or(|b| new.beats(b))
+                && held.get(&key).is_none_or(|h| new.beats(h));
+            if wins {
+                best.insert(key, new);
+            }
+        }
+    }
+    let changed: Vec<records::NewRecord<'_>> = best
+        .iter()
+        .filter(|(key, new)| held.get(key).is_none_or(|h| new.beats(h)))
+        .map(|((exercise, kind), new)| (*exercise, kind.db_name(), new.value, new.set))
+        .collect();
+    records::upsert(conn, user_id, &changed, now).await?;
+    let stale: Vec<String> = exercises
+        .iter()
+        .filter(|e| stale.contains(e.as_str()))
+        .cloned()
+        .collect();
+    recompute(conn, user_id, &stale, now).await
+}
+
+/// The records of the user's `exercises` with their sets, as [`update`] takes them: read
+/// before the write that may change them.
+pub(crate) async fn records_of(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercises: &[String],
+) -> Result<Vec<records::RecordRow>> {
+    Ok(records::of_exercises(conn, user_id, exercises).await?)
 }
 
 /// A measure a record is kept by.

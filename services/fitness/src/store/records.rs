@@ -197,3 +197,66 @@ pub const PAGES: Keyset<BareRecordRow, 2> = Keyset::new(
     "exercise_id, kind, value, set_id, workout_id, workout_date, updated_at",
     ["exercise_id", "kind"],
 );
+
+/// The records of the user's `exercise_ids`, each with the set holding it: one query.
+#[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
+pub async fn of_exercises(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    exercise_ids: &[String],
+) -> sqlx::Result<Vec<RecordRow>> {
+    if exercise_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT r.exercise_id, r.kind, r.value, {} FROM personal_records r \
+         JOIN sets s ON s.id = r.set_id WHERE r.user_id = $1 AND r.exercise_id IN ({})",
+        set_columns!(),
+        placeholders(2, exercise_ids.len())
+    );
+    let mut query = sqlx::query_as(&sql).bind(user_id);
+    for id in exercise_ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(conn).await
+}
+
+/// A record to write: (exercise_id, stored kind, value, set).
+pub type NewRecord<'a> = (&'a str, &'static str, i64, &'a SetRow);
+
+/// Writes `records` of the user, each replacing the record of its exercise and kind: one
+/// statement.
+#[tracing::instrument(level = "debug", skip_all, fields(records = records.len()))]
+pub async fn upsert(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    records: &[NewRecord<'_>],
+    now: i64,
+) -> sqlx::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let values = (0..records.len())
+        .map(|i| format!("($1, $2, {})", placeholders(3 + i * 6, 6)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO personal_records (user_id, updated_at, exercise_id, kind, value, set_id, \
+         workout_id, workout_date) VALUES {values} \
+         ON CONFLICT (user_id, exercise_id, kind) DO UPDATE SET value = excluded.value, \
+         set_id = excluded.set_id, workout_id = excluded.workout_id, \
+         workout_date = excluded.workout_date, updated_at = excluded.updated_at"
+    );
+    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    for (exercise_id, kind, value, set) in records {
+        query = query
+            .bind(*exercise_id)
+            .bind(*kind)
+            .bind(*value)
+            .bind(set.id.as_str())
+            .bind(set.workout_id.as_str())
+            .bind(set.workout_date.as_str());
+    }
+    query.execute(conn).await?;
+    Ok(())
+}

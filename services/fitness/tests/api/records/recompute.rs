@@ -1,6 +1,7 @@
 //! Records follow every write that changes an exercise's sets: the set holding a record
-//! edited or removed, its workout deleted, its exercise unlinked; and a recompute touches
-//! only the exercises whose sets changed.
+//! edited or removed, its workout deleted, its exercise unlinked; a recompute touches only the
+//! exercises whose sets changed, and an edit that beats no record and keeps every record's set
+//! rewrites none.
 
 use prost_types::FieldMask;
 use shared::pb::fitness::v1 as pb;
@@ -217,6 +218,102 @@ async fn a_recompute_touches_only_the_edited_exercise(backend: Backend) {
     stack.stop().await;
 }
 
+/// The set holding each of the user's records of `exercise_id`, by kind.
+async fn holders(stack: &Stack, user: &User, exercise_id: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "SELECT kind, set_id FROM personal_records WHERE user_id = $1 AND exercise_id = $2 \
+         ORDER BY kind",
+    )
+    .bind(&user.id)
+    .bind(exercise_id)
+    .fetch_all(stack.fitness.db.pool())
+    .await
+    .expect("records read")
+}
+
+async fn an_edit_that_beats_no_record_leaves_the_records_unwritten(backend: Backend) {
+    let stack = Stack::spawn(backend).await;
+    let mut ada = stack.user("ada").await;
+    let bench = exercise(&mut ada, "Bench", pb::TrackingMode::WeightReps).await;
+    let monday = ada.create_workout("Monday", "2026-03-02").await.id;
+    let friday = ada.create_workout("Friday", "2026-03-06").await.id;
+    let mon = replace(
+        &mut ada,
+        &monday,
+        vec![entry(&bench, vec![weighted_set(100.0, 8)])],
+    )
+    .await;
+    let record_set = mon[0].sets[0].id.clone();
+    let before = stamps(&stack, &ada, &bench).await;
+    assert_eq!(before.len(), 3);
+
+    // A lighter, shorter set in another workout takes nothing: the records are not rewritten
+    // (a recompute would have deleted and written them again).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let fri = replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![weighted_set(80.0, 5)])],
+    )
+    .await;
+    assert_eq!(stamps(&stack, &ada, &bench).await, before, "left alone");
+    assert_records_match(&stack, &ada).await;
+
+    // The same set kept by id while another is added: still nothing to rewrite.
+    let kept = pb::WorkoutSet {
+        id: fri[0].sets[0].id.clone(),
+        ..weighted_set(80.0, 5)
+    };
+    replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![kept, weighted_set(90.0, 6)])],
+    )
+    .await;
+    assert_eq!(
+        stamps(&stack, &ada, &bench).await,
+        before,
+        "still left alone"
+    );
+
+    // A heavier set takes the weight records, and only those that it beats.
+    let fri = replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![weighted_set(120.0, 1)])],
+    )
+    .await;
+    let heavier = fri[0].sets[0].id.clone();
+    let now_held = holders(&stack, &ada, &bench).await;
+    assert_eq!(
+        now_held,
+        [
+            ("BEST_ESTIMATED_1RM".to_owned(), record_set.clone()),
+            ("HEAVIEST_WEIGHT".to_owned(), heavier.clone()),
+            ("MOST_REPS".to_owned(), record_set.clone()),
+        ],
+        "120 × 1 (1RM 120) beats 100 kg but not 100 × 8 (1RM 126.666)"
+    );
+    assert_records_match(&stack, &ada).await;
+
+    // The heavier set goes: its record falls back to the older set, found by a recompute.
+    replace(
+        &mut ada,
+        &friday,
+        vec![entry(&bench, vec![weighted_set(60.0, 5)])],
+    )
+    .await;
+    assert!(
+        holders(&stack, &ada, &bench)
+            .await
+            .iter()
+            .all(|(_, set)| *set == record_set),
+        "every record back on Monday's set"
+    );
+    assert_records_match(&stack, &ada).await;
+    stack.stop().await;
+}
+
 async fn another_users_sets_never_count(backend: Backend) {
     let stack = Stack::spawn(backend).await;
     let mut ada = stack.user("ada").await;
@@ -255,5 +352,6 @@ backend_tests!(
     records_pass_on_when_their_set_changes_or_goes,
     an_entry_dropped_from_its_workout_takes_its_records,
     a_recompute_touches_only_the_edited_exercise,
+    an_edit_that_beats_no_record_leaves_the_records_unwritten,
     another_users_sets_never_count,
 );
