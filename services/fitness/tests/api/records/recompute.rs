@@ -161,17 +161,25 @@ async fn an_entry_dropped_from_its_workout_takes_its_records(backend: Backend) {
     stack.stop().await;
 }
 
-/// The `updated_at` of each of the user's records of `exercise_id`, by kind.
-async fn stamps(stack: &Stack, user: &User, exercise_id: &str) -> Vec<(String, i64)> {
-    sqlx::query_as(
-        "SELECT kind, updated_at FROM personal_records WHERE user_id = $1 AND exercise_id = $2 \
-         ORDER BY kind",
-    )
+/// One column of each of the user's records of `exercise_id`, by kind.
+async fn by_kind<T>(stack: &Stack, user: &User, exercise_id: &str, column: &str) -> Vec<(String, T)>
+where
+    T: Send + Unpin + for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    sqlx::query_as(&format!(
+        "SELECT kind, {column} FROM personal_records WHERE user_id = $1 AND exercise_id = $2 \
+         ORDER BY kind"
+    ))
     .bind(&user.id)
     .bind(exercise_id)
     .fetch_all(stack.fitness.db.pool())
     .await
     .expect("records read")
+}
+
+/// The `updated_at` of each of the user's records of `exercise_id`, by kind.
+async fn stamps(stack: &Stack, user: &User, exercise_id: &str) -> Vec<(String, i64)> {
+    by_kind(stack, user, exercise_id, "updated_at").await
 }
 
 async fn a_recompute_touches_only_the_edited_exercise(backend: Backend) {
@@ -220,15 +228,7 @@ async fn a_recompute_touches_only_the_edited_exercise(backend: Backend) {
 
 /// The set holding each of the user's records of `exercise_id`, by kind.
 async fn holders(stack: &Stack, user: &User, exercise_id: &str) -> Vec<(String, String)> {
-    sqlx::query_as(
-        "SELECT kind, set_id FROM personal_records WHERE user_id = $1 AND exercise_id = $2 \
-         ORDER BY kind",
-    )
-    .bind(&user.id)
-    .bind(exercise_id)
-    .fetch_all(stack.fitness.db.pool())
-    .await
-    .expect("records read")
+    by_kind(stack, user, exercise_id, "set_id").await
 }
 
 async fn an_edit_that_beats_no_record_leaves_the_records_unwritten(backend: Backend) {
