@@ -2,6 +2,8 @@
 //! a server certificate for 127.0.0.1, and a client certificate for mutual TLS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::Duration;
+
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair,
@@ -92,8 +94,12 @@ fn trusting(ca: &Ca, identity: Option<&Issued>) -> ClientTls {
 
 /// Connects to `url` and calls `GetJwks`; the error text when either fails.
 async fn get_jwks(url: &str, tls: Option<&ClientTls>) -> Result<(), String> {
+    // Bounded: a server that refuses the client's certificate after the handshake leaves the
+    // channel reconnecting, which must fail the call rather than hang the test.
     let channel: Channel = tls::endpoint(url, tls)
         .map_err(|e| e.to_string())?
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(10))
         .connect()
         .await
         .map_err(|e| format!("{e:?}"))?;
