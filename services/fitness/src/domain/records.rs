@@ -9,17 +9,19 @@ use shared::paging::{Page, PageRequest};
 use sqlx::AnyConnection;
 
 use super::ids::{Id, UserId};
-use super::training::{SetType, TrackingMode};
+use super::training::{SetType, TrackingMode, thousandths};
 use crate::error::{Error, Result};
+use crate::store::exercises;
 use crate::store::history::{self, SetRow};
 use crate::store::records::{self, Filter, RecordAfter};
 
-/// Most exercises recomputed by one statement: a bound on its placeholders.
+/// Most exercises recomputed together: a bound on a statement's placeholders.
 const CHUNK: usize = 200;
 
 /// Recomputes every record of each of `exercise_ids` (the user's) from their current sets,
-/// inside the caller's transaction: O(sets of those exercises), two statements per
-/// [`CHUNK`] exercises.
+/// inside the caller's transaction: one pass over those exercises' sets (O(sets of those
+/// exercises), never the user's whole history, holding only the best set per kind), ranked by
+/// [`claim`], the one place the rules of a record live.
 #[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
 pub(crate) async fn recompute(
     conn: &mut AnyConnection,
@@ -31,15 +33,49 @@ pub(crate) async fn recompute(
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(CHUNK) {
+        let modes: HashMap<String, TrackingMode> = exercises::modes_of(conn, user_id, chunk)
+            .await?
+            .into_iter()
+            .filter_map(|(id, _, mode)| Some((id, TrackingMode::from_db_name(&mode)?)))
+            .collect();
+        let mut best: HashMap<(String, RecordKind), (i64, (i64, i64), SetRow)> = HashMap::new();
+        records::each_candidate(conn, user_id, chunk, |set| {
+            let Some(&mode) = modes.get(&set.exercise_id) else {
+                return;
+            };
+            for kind in RecordKind::ALL {
+                let Some(new) = claim(kind, mode, &set) else {
+                    continue;
+                };
+                let key = (set.exercise_id.clone(), kind);
+                let wins = best.get(&key).is_none_or(|(value, rank, held)| {
+                    new.beats(&Claim {
+                        value: *value,
+                        rank: *rank,
+                        set: held,
+                    })
+                });
+                if wins {
+                    let (value, rank) = (new.value, new.rank);
+                    best.insert(key, (value, rank, set.clone()));
+                }
+            }
+        })
+        .await?;
         records::delete_of(conn, user_id, chunk).await?;
-        records::insert_best(conn, user_id, chunk, now).await?;
+        let rows: Vec<records::NewRecord<'_>> = best
+            .iter()
+            .map(|((exercise, kind), (value, _, set))| {
+                (exercise.as_str(), kind.db_name(), *value, set)
+            })
+            .collect();
+        records::upsert(conn, user_id, &rows, now).await?;
     }
     Ok(())
 }
 
 /// A set's claim to a record of one kind: the value, and its rank (higher is better, then
-/// the earliest set by workout date, workout id and position). The same rules as the ranking
-/// SQL of `store::records`, for comparing a few new sets with a stored record.
+/// the earliest set by workout date, workout id and position).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Claim<'a> {
     value: i64,
@@ -80,7 +116,17 @@ impl Claim<'_> {
     }
 }
 
-/// The claim of `set` (of an exercise tracked in `mode`) to the record of `kind`, if any.
+/// The claim of `set` (of an exercise tracked in `mode`) to the record of `kind`, if any:
+///
+/// - heaviest weight: weight_g above 0, reps ≥ 1, modes counting volume;
+/// - best estimated 1RM: Epley in integer grams, weight_g × (30 + reps) / 30, the weight
+///   itself for a single; the same sets;
+/// - most reps: reps ≥ 1, ties by the heavier weight (none counts as 0);
+/// - longest distance: distance_mm above 0;
+/// - fastest pace: milliseconds per km, duration_s × 10^9 / distance_mm, over sets with both
+///   above 0; lower is better.
+///
+/// Warm-ups never claim.
 fn claim(kind: RecordKind, mode: TrackingMode, set: &SetRow) -> Option<Claim<'_>> {
     if SetType::from_db_name(&set.set_type) == Some(SetType::Warmup) {
         return None;
@@ -259,7 +305,7 @@ impl RecordKind {
             Self::HeaviestWeight
             | Self::BestEstimated1rm
             | Self::LongestDistance
-            | Self::FastestPace => value as f64 / 1000.0,
+            | Self::FastestPace => thousandths(value),
         }
     }
 }

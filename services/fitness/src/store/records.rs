@@ -1,62 +1,11 @@
-//! `personal_records`: the best set of each exercise by each measure, written from the sets by
-//! one statement and read in pages with their sets.
+//! `personal_records`: the best set of each exercise by each measure (ranked by
+//! `domain::records`), written in one statement and read in pages with their sets.
 
 use shared::sql::placeholders;
 use sqlx::AnyConnection;
 
 use super::history::{SetRow, set_columns};
 use super::keyset::Keyset;
-
-/// Ranked candidates of every kind among the sets of the exercises bound from `$3` on; warm-ups
-/// never count. Each kind yields `score` (higher is better) and `tie` (higher is better among
-/// equal scores); the earliest set (workout_date, workout_id, position) breaks what is left.
-///
-/// - `HEAVIEST_WEIGHT`: weight_g above 0, modes counting volume, reps ≥ 1.
-/// - `BEST_ESTIMATED_1RM`: Epley in integer grams, weight_g × (30 + reps) / 30, the weight
-///   itself for a single; same sets.
-/// - `MOST_REPS`: reps ≥ 1, ties by the heavier weight (none counts as 0).
-/// - `LONGEST_DISTANCE`: distance_mm above 0.
-/// - `FASTEST_PACE`: milliseconds per km, duration_s × 10^9 / distance_mm, over sets with both
-///   above zero; lower is better.
-macro_rules! candidates {
-    ($ids:expr) => {
-        format!(
-            "SELECT s.exercise_id, 'HEAVIEST_WEIGHT' AS kind, s.weight_g AS value, \
-             s.weight_g AS score, 0 AS tie, s.id, s.workout_id, s.workout_date, s.position \
-             FROM sets s JOIN exercises e ON e.id = s.exercise_id \
-             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
-             AND e.tracking_mode IN ('WEIGHT_REPS', 'BODYWEIGHT') \
-             AND s.weight_g > 0 AND s.reps >= 1 \
-             UNION ALL \
-             SELECT s.exercise_id, 'BEST_ESTIMATED_1RM', {e1rm}, {e1rm}, 0, \
-             s.id, s.workout_id, s.workout_date, s.position \
-             FROM sets s JOIN exercises e ON e.id = s.exercise_id \
-             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
-             AND e.tracking_mode IN ('WEIGHT_REPS', 'BODYWEIGHT') \
-             AND s.weight_g > 0 AND s.reps >= 1 \
-             UNION ALL \
-             SELECT s.exercise_id, 'MOST_REPS', CAST(s.reps AS BIGINT), \
-             CAST(s.reps AS BIGINT), COALESCE(s.weight_g, 0), \
-             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
-             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
-             AND s.reps >= 1 \
-             UNION ALL \
-             SELECT s.exercise_id, 'LONGEST_DISTANCE', s.distance_mm, s.distance_mm, 0, \
-             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
-             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
-             AND s.distance_mm > 0 \
-             UNION ALL \
-             SELECT s.exercise_id, 'FASTEST_PACE', {pace}, -({pace}), 0, \
-             s.id, s.workout_id, s.workout_date, s.position FROM sets s \
-             WHERE s.user_id = $1 AND s.exercise_id IN ({ids}) AND s.set_type <> 'WARMUP' \
-             AND s.distance_mm > 0 AND s.duration_s > 0",
-            ids = $ids,
-            e1rm = "CASE WHEN s.reps = 1 THEN s.weight_g \
-                    ELSE s.weight_g * (30 + s.reps) / 30 END",
-            pace = "CAST(s.duration_s AS BIGINT) * 1000000000 / s.distance_mm",
-        )
-    };
-}
 
 /// Deletes the records of the user's `exercise_ids`.
 #[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
@@ -80,32 +29,34 @@ pub async fn delete_of(
     Ok(())
 }
 
-/// Inserts the best set per kind of each of the user's `exercise_ids` (whose records were
-/// deleted first), ranked in SQL over those exercises' sets alone.
+/// The sets of the user's `exercise_ids` that can hold a record (warm-ups never do), streamed
+/// to `each` one row at a time: a recompute holds the best set per kind, never the history.
 #[tracing::instrument(level = "debug", skip_all, fields(exercises = exercise_ids.len()))]
-pub async fn insert_best(
+pub async fn each_candidate(
     conn: &mut AnyConnection,
     user_id: &str,
     exercise_ids: &[String],
-    now: i64,
+    mut each: impl FnMut(SetRow),
 ) -> sqlx::Result<()> {
+    use futures::TryStreamExt as _;
+
     if exercise_ids.is_empty() {
         return Ok(());
     }
-    let candidates = candidates!(placeholders(3, exercise_ids.len()));
     let sql = format!(
-        "INSERT INTO personal_records (user_id, exercise_id, kind, value, set_id, workout_id, \
-         workout_date, updated_at) \
-         SELECT $1, exercise_id, kind, value, id, workout_id, workout_date, $2 FROM (\
-         SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.exercise_id, c.kind \
-         ORDER BY c.score DESC, c.tie DESC, c.workout_date, c.workout_id, c.position) AS n \
-         FROM ({candidates}) c) ranked WHERE n = 1"
+        "SELECT {} FROM sets s WHERE s.user_id = $1 AND s.set_type <> 'WARMUP' \
+         AND s.exercise_id IN ({})",
+        set_columns!(),
+        placeholders(2, exercise_ids.len())
     );
-    let mut query = sqlx::query(&sql).bind(user_id).bind(now);
+    let mut query = sqlx::query_as::<_, SetRow>(&sql).bind(user_id);
     for id in exercise_ids {
         query = query.bind(id);
     }
-    query.execute(conn).await?;
+    let mut rows = query.fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        each(row);
+    }
     Ok(())
 }
 
