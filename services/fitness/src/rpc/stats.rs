@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::domain::ids::Id;
 use crate::domain::records::{self, Record, RecordKind, RecordQuery};
 use crate::domain::stats::{self, LeaderboardQuery, Overview, SetEvaluation, Stat};
-use crate::domain::training::week_start;
+use crate::domain::training::{thousandths, week_start};
 use crate::domain::values::{CalendarDate, Evaluation};
 use crate::domain::weekly::{self, DEFAULT_WEEKS, MAX_WEEKS, WeekQuery};
 use crate::error::{Error, Result};
@@ -47,11 +47,6 @@ fn stat_to_pb(s: Stat) -> pb::Stat {
         total_distance_meters: thousandths(s.total_distance_mm),
         total_set_seconds: s.total_set_seconds,
     }
-}
-
-/// A stored integer in thousandths (grams, millimetres) as the whole unit (kg, metres).
-fn thousandths(value: i64) -> f64 {
-    value as f64 / 1000.0
 }
 
 /// A record's kind on the wire.

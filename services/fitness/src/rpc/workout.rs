@@ -58,7 +58,7 @@ pub(crate) fn workout_to_pb(w: Workout) -> pb::Workout {
         time_zone: w.time_zone,
         elapsed_seconds,
         set_count: int32(w.set_count),
-        volume_kg: w.volume_g as f64 / 1000.0,
+        volume_kg: crate::domain::training::thousandths(w.volume_g),
     }
 }
 

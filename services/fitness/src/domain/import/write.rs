@@ -161,8 +161,9 @@ async fn resolve(
                 catalogue::create_imported(conn, user_id, &draft.name, mode, now).await?
             }
         };
+        let id = Id::generate();
         let row = ExerciseRow {
-            id: Id::generate().into_string(),
+            id: id.as_str().to_owned(),
             name: draft.name.clone(),
             description: String::new(),
             duration_minutes: None,
@@ -173,7 +174,6 @@ async fn resolve(
         };
         exercises::insert(conn, user_id, &row).await?;
         summary.exercises_created += 1;
-        let id = Id::parse(&row.id).map_err(Error::internal)?;
         resolved[i] = Some((id, entry.tracking_mode));
     }
     if summary.exercises_created > 0 {

@@ -10,7 +10,7 @@
 mod check;
 pub(crate) mod units;
 
-pub use units::{SetType, TrackingMode, Weight, WeightUnit};
+pub use units::{SetType, TrackingMode, Weight, WeightUnit, thousandths};
 
 use super::ids::Id;
 use super::values::Text;

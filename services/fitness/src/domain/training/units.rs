@@ -112,6 +112,12 @@ impl WeightUnit {
     }
 }
 
+/// A stored integer in thousandths of what clients see (grams, millimetres, milliseconds,
+/// thousandths of an entered weight) in that unit (kg, metres, seconds, the entered unit).
+pub fn thousandths(value: i64) -> f64 {
+    value as f64 / 1000.0
+}
+
 /// Largest weight accepted, in the entered unit.
 pub const MAX_WEIGHT: f64 = 2000.0;
 
@@ -157,7 +163,7 @@ impl Weight {
 
     /// The entered value.
     pub fn value(self) -> f64 {
-        self.milli as f64 / 1000.0
+        thousandths(self.milli)
     }
 
     /// Grams, rounded half up: kg thousandths are grams; a pound is 453.59237 g.

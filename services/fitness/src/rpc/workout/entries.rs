@@ -7,7 +7,9 @@ use shared::pb::fitness::v1 as pb;
 
 use crate::domain::entries::{Entry, ReplaceEntries};
 use crate::domain::ids::{Id, RequestId};
-use crate::domain::training::{NewEntry, NewSet, SetType, TrackingMode, Weight, WeightUnit};
+use crate::domain::training::{
+    NewEntry, NewSet, SetType, TrackingMode, Weight, WeightUnit, thousandths,
+};
 use crate::domain::values::short_text;
 use crate::error::{Error, Result};
 use crate::rpc::parsed;
@@ -217,8 +219,8 @@ pub(crate) fn set_to_pb(s: SetRow) -> pb::WorkoutSet {
             WeightUnit::Kg => pb::WeightUnit::Kg,
             WeightUnit::Lb => pb::WeightUnit::Lb,
         } as i32,
-        weight_kg: s.weight_g.map_or(0.0, |g| g as f64 / 1000.0),
-        distance_meters: s.distance_mm.map(|mm| mm as f64 / 1000.0),
+        weight_kg: s.weight_g.map_or(0.0, thousandths),
+        distance_meters: s.distance_mm.map(thousandths),
         duration_seconds: s.duration_s,
         rpe: s.rpe_half.map(|half| f64::from(half) / 2.0),
         rir: s.rir,
