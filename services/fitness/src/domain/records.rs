@@ -18,6 +18,9 @@ use crate::store::records::{self, Filter, RecordAfter};
 /// Most exercises recomputed together: a bound on a statement's placeholders.
 const CHUNK: usize = 200;
 
+/// The best claim found so far to one record: its value, rank and set.
+type Best = (i64, (i64, i64), SetRow);
+
 /// Recomputes every record of each of `exercise_ids` (the user's) from their current sets,
 /// inside the caller's transaction: one pass over those exercises' sets (O(sets of those
 /// exercises), never the user's whole history, holding only the best set per kind), ranked by
@@ -38,7 +41,7 @@ pub(crate) async fn recompute(
             .into_iter()
             .filter_map(|(id, _, mode)| Some((id, TrackingMode::from_db_name(&mode)?)))
             .collect();
-        let mut best: HashMap<(String, RecordKind), (i64, (i64, i64), SetRow)> = HashMap::new();
+        let mut best: HashMap<(String, RecordKind), Best> = HashMap::new();
         records::each_candidate(conn, user_id, chunk, |set| {
             let Some(&mode) = modes.get(&set.exercise_id) else {
                 return;
